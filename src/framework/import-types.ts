@@ -1,0 +1,102 @@
+// Normalised, validated content of an import file (INTERFACES.md "Import file"). Produced by validateImport.
+
+import type { BenchmarkKind, SourceReliability } from '../scoring/types';
+
+export type Tlp = 'CLEAR' | 'GREEN' | 'AMBER' | 'RED';
+export const TLP_LEVELS: readonly Tlp[] = ['CLEAR', 'GREEN', 'AMBER', 'RED'];
+
+export interface ImportBenchmark {
+  code: string;
+  title: string;
+  description: string | null;
+  kind: BenchmarkKind;
+  weight: number;
+  halfLifeDays: number;
+  baseline: number | null;
+  target: number | null;
+  unit: string | null;
+}
+
+export interface ImportPillar {
+  code: string;
+  name: string;
+  description: string | null;
+  benchmarks: ImportBenchmark[];
+}
+
+export interface ImportGroup {
+  code: string;
+  name: string;
+  description: string | null;
+}
+
+export interface ImportPerspective {
+  code: string;
+  name: string;
+  description: string | null;
+  pillarWeights: Record<string, number>;
+  groupWeights: Record<string, number>;
+}
+
+export interface ImportFramework {
+  code: string;
+  name: string;
+  subject: string | null;
+  description: string | null;
+  priorStrength: number;
+  assessedThreshold: number;
+  groups: ImportGroup[];
+  pillars: ImportPillar[];
+  /** never contains JOINT */
+  perspectives: ImportPerspective[];
+}
+
+export interface ImportFinding {
+  benchmark: string;
+  stance: number | null;
+  value: number | null;
+}
+
+export interface ImportEvidence {
+  ref: string;
+  title: string;
+  summary: string | null;
+  source: string | null;
+  url: string | null;
+  /** YYYY-MM-DD */
+  observedOn: string;
+  sourceReliability: SourceReliability;
+  credibility: number;
+  groups: string[];
+  tlp: Tlp;
+  location: string | null;
+  findings: ImportFinding[];
+  /** normalised ISO instants, e.g. 2026-01-12T10:00:00.000Z */
+  verifiedAt: string | null;
+  retractedAt: string | null;
+}
+
+export interface ImportFile {
+  /** null when the file has no "framework" key */
+  framework: ImportFramework | null;
+  /** the framework the evidence belongs to: framework.code, or the top-level framework_code */
+  frameworkCode: string | null;
+  evidence: ImportEvidence[];
+}
+
+/** What evidence may refer to in a framework already stored (used when the file has no framework). */
+export interface FrameworkRefs {
+  code: string;
+  /** benchmark code -> kind */
+  benchmarks: Record<string, BenchmarkKind>;
+  groups: string[];
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type ImportValidation =
+  | { ok: true; value: ImportFile }
+  | { ok: false; errors: FieldError[] };
