@@ -1,0 +1,53 @@
+// buildApp(options) -> a ready fastify instance that never listens (server.ts owns the process).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Db } from './db/connect';
+import type { Config } from './config';
+import { systemClock, type Clock } from './time';
+import corePlugin from './plugins/core';
+import sessionPlugin from './plugins/session';
+import authPlugin from './plugins/auth';
+import viewsPlugin, { VIEWS_DIR } from './plugins/views';
+import errorsPlugin from './plugins/errors';
+import { authRoutes } from './auth/routes';
+import { healthRoutes } from './health/routes';
+import { scorecardRoutes } from './scorecards/routes';
+
+export interface BuildAppOptions {
+  db: Db;
+  config: Readonly<Config>;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'));
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  });
+
+  await app.register(corePlugin, { db: options.db, config, clock: options.clock ?? systemClock });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(errorsPlugin);
+  await app.register(viewsPlugin);
+  await app.register(sessionPlugin);
+  await app.register(authPlugin);
+
+  app.get('/assets/app.css', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(scorecardRoutes);
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,64 @@
+// Sign-in and sign-out pages.
+
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { dummyPasswordHash, verifyPassword } from './password';
+import { findUserByEmail } from '../users/repository';
+import { renderPage } from '../views/render';
+import { safeNext } from '../plugins/auth';
+
+const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
+const LoginBody = Type.Object({
+  email: Type.String({ maxLength: 320 }),
+  password: Type.String({ maxLength: 4096 }),
+  next: Type.Optional(Type.String({ maxLength: 2000 })),
+  _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export async function authRoutes(app: FastifyInstance) {
+  app.get<{ Querystring: { next?: string } }>(
+    '/login',
+    { config: { access: 'public' }, schema: { querystring: LoginQuery } },
+    async (request, reply) => {
+      if (request.user) return reply.redirect(safeNext(request.query.next ?? '/'), 303);
+      return renderPage(request, reply, 'auth/login.hbs', { title: 'Sign in', next: safeNext(request.query.next ?? '/'), email: '' });
+    },
+  );
+
+  app.post<{ Body: { email: string; password: string; next?: string } }>(
+    '/login',
+    { config: { access: 'public' }, schema: { body: LoginBody } },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      const user = email ? await findUserByEmail(app.db.kysely, email) : undefined;
+      // an unknown account costs the same hash check as a wrong password, so timing tells nothing
+      const passwordOk = await verifyPassword(request.body.password, user?.password_hash ?? (await dummyPasswordHash()));
+      const next = safeNext(request.body.next ?? '/');
+      if (!user || !passwordOk || user.disabled_at) {
+        request.log.info({ event: 'sign-in failed', ip: request.ip }, 'sign-in failed');
+        reply.status(401);
+        return renderPage(request, reply, 'auth/login.hbs', {
+          title: 'Sign in',
+          next,
+          email: request.body.email,
+          error: 'The e-mail address or password is not right, or the account is disabled.',
+        });
+      }
+      // a new session id at sign-in, so a session fixed before sign-in is worthless
+      await request.session.regenerate();
+      const now = app.clock().getTime();
+      request.session.userId = user.id;
+      request.session.signedInAt = now;
+      request.session.lastSeenAt = now;
+      request.log.info({ event: 'signed in', userId: user.id, ip: request.ip }, 'signed in');
+      return reply.redirect(next, 303);
+    },
+  );
+
+  app.post('/logout', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const userId = request.user?.id;
+    await request.session.destroy();
+    request.log.info({ event: 'signed out', userId }, 'signed out');
+    return reply.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,191 @@
+// The `pactwatch` command (INTERFACES.md): exit 0 on success, 1 on failure with a one-line reason on stderr,
+// 2 on bad usage. Machine output goes to stdout, logs to stderr.
+
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { openDatabase, type Db } from './db/connect';
+import { migrateToLatest } from './db/migrate';
+import { AppError } from './errors';
+import { ConfigError, loadConfig } from './config';
+import { importFile, type ImportSummary } from './framework/import-service';
+import { buildScorecard } from './scorecards/service';
+import { seedDefault } from './seed/index';
+import { createUser } from './users/service';
+
+class UsageError extends Error {}
+
+const USAGE = `usage: pactwatch <command> [options]
+
+commands:
+  serve                                  run the web server (PORT, HOST)
+  migrate                                apply database migrations
+  seed [--demo]                          load the default four-state framework (--demo: and demo evidence)
+  import FILE [--dry-run]                load a framework and/or evidence from a JSON file
+  scorecard --as-of DATE [--known-at DATE] [--perspective CODE] [--framework CODE]
+                                         print the scorecard JSON
+  user add --email E --role ROLE [--delegation CODE] [--name N]
+                                         create a user; the password is read from stdin
+  report run KIND [--period P] | report list | token create | audit verify | backup FILE
+                                         not available yet
+
+every command takes --db URL (default DATABASE_URL, else ./data/pactwatch.db)`;
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdin: () => Promise<string>;
+}
+
+const defaultIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  stdin: async () => {
+    if (process.stdin.isTTY) process.stderr.write('password: ');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, positionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { db: { type: 'string' }, ...options }, allowPositionals: positionals > 0, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  return parsed;
+}
+
+async function withDb<T>(dbUrl: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(dbUrl ?? process.env.DATABASE_URL);
+  try {
+    await migrateToLatest(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function describeImport(s: ImportSummary): string {
+  const fw = s.framework ? `framework ${s.framework.code} ${s.framework.change}; ` : '';
+  const e = s.evidence;
+  return `${s.dryRun ? 'dry run, nothing written: ' : ''}${fw}evidence ${e.created} created, ${e.updated} updated, ${e.unchanged} unchanged`;
+}
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve': {
+        const { values } = parse(rest, {});
+        const config = loadConfig(process.env, values.db ? { databaseUrl: values.db } : {});
+        const { runServer } = await import('./server');
+        await runServer(config);
+        return 0;
+      }
+      case 'migrate': {
+        const { values } = parse(rest, {});
+        const applied = await withDb(values.db, async (db) => migrateToLatest(db));
+        io.stderr(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
+        return 0;
+      }
+      case 'seed': {
+        const { values } = parse(rest, { demo: { type: 'boolean' } });
+        const summary = await withDb(values.db, (db) => seedDefault(db.kysely, { demo: values.demo ?? false }));
+        io.stderr(`${describeImport(summary.framework)}\n`);
+        if (summary.demo) io.stderr(`demo: ${describeImport(summary.demo)}\n`);
+        return 0;
+      }
+      case 'import': {
+        const { values, positionals } = parse(rest, { 'dry-run': { type: 'boolean' } }, 1);
+        const file = positionals[0];
+        if (!file) throw new UsageError('import needs a FILE');
+        let raw: unknown;
+        try {
+          raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch (err) {
+          const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+          io.stderr(`import: ${file}: ${reason}\n`);
+          return 1;
+        }
+        const result = await withDb(values.db, (db) => importFile(db.kysely, raw, { dryRun: values['dry-run'] ?? false }));
+        if (!result.ok) {
+          for (const e of result.errors) io.stderr(`${e.path || '(file)'}: ${e.message}\n`);
+          io.stderr(`import: ${file} has ${result.errors.length} error(s); nothing was written\n`);
+          return 1;
+        }
+        io.stdout(`${JSON.stringify(result.summary)}\n`);
+        io.stderr(`${describeImport(result.summary)}\n`);
+        return 0;
+      }
+      case 'scorecard': {
+        const { values } = parse(rest, {
+          'as-of': { type: 'string' },
+          'known-at': { type: 'string' },
+          perspective: { type: 'string' },
+          framework: { type: 'string' },
+        });
+        if (!values['as-of']) throw new UsageError('scorecard needs --as-of DATE');
+        const { scorecard } = await withDb(values.db, (db) =>
+          buildScorecard(db.kysely, {
+            framework: values.framework,
+            asOf: values['as-of'],
+            knownAt: values['known-at'],
+            perspective: values.perspective,
+          }),
+        );
+        io.stdout(`${JSON.stringify(scorecard, null, 2)}\n`);
+        return 0;
+      }
+      case 'user': {
+        const [sub, ...userArgs] = rest;
+        if (sub !== 'add') throw new UsageError('user takes the subcommand add');
+        const { values } = parse(userArgs, {
+          email: { type: 'string' },
+          role: { type: 'string' },
+          delegation: { type: 'string' },
+          name: { type: 'string' },
+        });
+        if (!values.email || !values.role) throw new UsageError('user add needs --email and --role');
+        const password = (await io.stdin()).replace(/\r?\n$/, '');
+        const user = await withDb(values.db, (db) =>
+          createUser(db.kysely, { email: values.email!, role: values.role!, delegation: values.delegation ?? null, name: values.name ?? null, password }),
+        );
+        io.stdout(`${JSON.stringify({ id: user.id, email: user.email, role: user.role, delegation: user.delegation })}\n`);
+        return 0;
+      }
+      case 'report':
+      case 'token':
+      case 'audit':
+      case 'backup':
+        io.stderr(`pactwatch ${command}: not available yet\n`);
+        return 2;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`pactwatch: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      const detail = err.fields?.length ? err.fields.map((f) => `${f.path}: ${f.message}`).join('; ') : err.message;
+      io.stderr(`pactwatch ${command}: ${detail}\n`);
+      return 1;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`pactwatch: ${err.message}\n`);
+      return 1;
+    }
+    io.stderr(`pactwatch ${command}: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,91 @@
+// Configuration from the environment, validated once at start and frozen. A bad value stops the start
+// with a message naming the variable.
+
+import { parseDatabaseUrl, DatabaseUrlError } from './db/connect';
+
+export interface Config {
+  databaseUrl: string;
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** at least 32 characters; null: a random secret kept in the database (shared by all instances) */
+  sessionSecret: string | null;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  /** 'auto': Secure cookies when the request came over HTTPS (as told by a trusted proxy) */
+  cookieSecure: 'auto' | boolean;
+  /** false, true, or a comma-separated list of proxy addresses/CIDRs whose X-Forwarded-* headers are trusted */
+  trustProxy: boolean | string;
+  adminEmail: string;
+  /** load the default framework and demo evidence when `serve` starts on an empty database */
+  demoOnFirstStart: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name}: must be a whole number from ${min} to ${max} (got "${raw}")`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${name}: must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name}: must be true or false (got "${env[name]}")`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
+  const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? '';
+  try {
+    parseDatabaseUrl(databaseUrl);
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  }
+  const sessionSecret = env.SESSION_SECRET?.length ? env.SESSION_SECRET : null;
+  if (sessionSecret !== null && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET: must be at least 32 characters (or unset, to keep a random one in the database)');
+  }
+  const secureRaw = (env.COOKIE_SECURE ?? 'auto').trim().toLowerCase();
+  const cookieSecure = secureRaw === 'auto' || secureRaw === '' ? 'auto' : boolVar(env, 'COOKIE_SECURE', false);
+  const trustRaw = (env.TRUST_PROXY ?? '').trim();
+  let trustProxy: boolean | string = false;
+  if (trustRaw !== '' && !['0', 'false', 'no', 'off'].includes(trustRaw.toLowerCase())) {
+    if (['1', 'true', 'yes', 'on'].includes(trustRaw.toLowerCase())) trustProxy = true;
+    else if (/^[0-9a-fA-F.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw;
+    else throw new ConfigError(`TRUST_PROXY: must be true, false or a comma-separated list of addresses/CIDRs (got "${trustRaw}")`);
+  }
+  const adminEmail = (env.ADMIN_EMAIL ?? 'admin@pactwatch.local').trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) throw new ConfigError(`ADMIN_EMAIL: not an e-mail address (got "${env.ADMIN_EMAIL}")`);
+  const host = (env.HOST ?? '127.0.0.1').trim();
+  if (host === '') throw new ConfigError('HOST: must not be empty');
+
+  return Object.freeze({
+    databaseUrl,
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    host,
+    logLevel: logLevel as Config['logLevel'],
+    sessionSecret,
+    sessionIdleMinutes: intVar(env, 'SESSION_IDLE_MINUTES', 60, 1, 7 * 24 * 60),
+    sessionMaxHours: intVar(env, 'SESSION_MAX_HOURS', 12, 1, 24 * 30),
+    cookieSecure,
+    trustProxy,
+    adminEmail,
+    demoOnFirstStart: boolVar(env, 'DEMO_ON_FIRST_START', true),
+    ...overrides,
+  });
+}

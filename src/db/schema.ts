@@ -1,0 +1,164 @@
+// The Database interface for Kysely: one table type per table. Timestamps are ISO-8601 UTC text,
+// JSON columns are text; conversion happens in the repositories.
+
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface FrameworksTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  subject: string | null;
+  description: string | null;
+  prior_strength: number;
+  assessed_threshold: number;
+  methodology: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FrameworkGroupsTable {
+  id: Generated<number>;
+  framework_id: number;
+  code: string;
+  name: string;
+  description: string | null;
+  position: number;
+}
+
+export interface PillarsTable {
+  id: Generated<number>;
+  framework_id: number;
+  code: string;
+  name: string;
+  description: string | null;
+  position: number;
+}
+
+export interface BenchmarksTable {
+  id: Generated<number>;
+  framework_id: number;
+  pillar_id: number;
+  code: string;
+  title: string;
+  description: string | null;
+  kind: 'assessment' | 'indicator';
+  weight: number;
+  half_life_days: number;
+  baseline: number | null;
+  target: number | null;
+  unit: string | null;
+  position: number;
+}
+
+export interface PerspectivesTable {
+  id: Generated<number>;
+  framework_id: number;
+  code: string;
+  name: string;
+  description: string | null;
+  /** JSON object pillar code -> weight */
+  pillar_weights: string;
+  /** JSON object group code -> weight */
+  group_weights: string;
+  position: number;
+}
+
+export type Role = 'viewer' | 'evaluator' | 'reviewer' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'evaluator', 'reviewer', 'admin'];
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: Role;
+  delegation: string | null;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type EvidenceStatus = 'draft' | 'submitted' | 'verified' | 'rejected' | 'retracted' | 'superseded';
+export type EvidenceOrigin = 'import' | 'desk' | 'api';
+
+export interface EvidenceTable {
+  id: Generated<number>;
+  framework_id: number;
+  ref: string | null;
+  title: string;
+  summary: string | null;
+  source: string | null;
+  url: string | null;
+  observed_on: string;
+  source_reliability: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+  credibility: number;
+  tlp: 'CLEAR' | 'GREEN' | 'AMBER' | 'RED';
+  location: string | null;
+  status: EvidenceStatus;
+  origin: EvidenceOrigin;
+  created_by: number | null;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  verified_at: string | null;
+  verified_by: number | null;
+  rejected_at: string | null;
+  rejected_by: number | null;
+  reject_reason: string | null;
+  retracted_at: string | null;
+  retracted_by: number | null;
+  retract_reason: string | null;
+  supersedes_id: number | null;
+  superseded_at: string | null;
+}
+
+export interface EvidenceGroupsTable {
+  evidence_id: number;
+  group_id: number;
+}
+
+export interface FindingsTable {
+  id: Generated<number>;
+  evidence_id: number;
+  benchmark_id: number;
+  stance: number | null;
+  value: number | null;
+  position: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session id: the id itself is never stored */
+  id: string;
+  user_id: number | null;
+  /** JSON of the session object */
+  data: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  frameworks: FrameworksTable;
+  framework_groups: FrameworkGroupsTable;
+  pillars: PillarsTable;
+  benchmarks: BenchmarksTable;
+  perspectives: PerspectivesTable;
+  users: UsersTable;
+  evidence: EvidenceTable;
+  evidence_groups: EvidenceGroupsTable;
+  findings: FindingsTable;
+  sessions: SessionsTable;
+  settings: SettingsTable;
+}
+
+export type FrameworkRow = Selectable<FrameworksTable>;
+export type BenchmarkRow = Selectable<BenchmarksTable>;
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type EvidenceRow = Selectable<EvidenceTable>;
+export type NewEvidence = Insertable<EvidenceTable>;
+export type EvidenceUpdate = Updateable<EvidenceTable>;

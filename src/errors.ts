@@ -1,0 +1,42 @@
+// Coded application errors: one table of codes, statuses and messages. Code never throws bare strings.
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export const ERROR_CODES = {
+  VALIDATION: { status: 400, message: 'The request has invalid fields' },
+  BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  UNAUTHENTICATED: { status: 401, message: 'Sign in first' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do this' },
+  CSRF: { status: 403, message: 'The form has expired or its security token is wrong; reload the page and try again' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  CONFLICT: { status: 409, message: 'The current state does not allow this' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  RATE_LIMITED: { status: 429, message: 'Too many attempts; wait a moment and try again' },
+  UNAVAILABLE: { status: 503, message: 'The service is unavailable' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side; the error has been logged' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: FieldProblem[] | undefined;
+
+  constructor(code: ErrorCode, message?: string, fields?: FieldProblem[]) {
+    super(message ?? ERROR_CODES[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.fields = fields;
+  }
+}
+
+export const validationError = (fields: FieldProblem[], message?: string) =>
+  new AppError('VALIDATION', message ?? fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+export const notFound = (what = 'Not found') => new AppError('NOT_FOUND', what);
+export const forbidden = (why?: string) => new AppError('FORBIDDEN', why);
+export const conflict = (why: string) => new AppError('CONFLICT', why);

@@ -1,0 +1,208 @@
+// Reading frameworks and evidence out of the database as plain trees for the scoring engine and the pages.
+
+import type { Kysely } from 'kysely';
+import type { Database, FrameworkRow } from '../db/schema';
+import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
+import type { FrameworkRefs } from './import-types';
+
+export interface BenchmarkNode {
+  id: number;
+  code: string;
+  title: string;
+  description: string | null;
+  kind: BenchmarkKind;
+  weight: number;
+  halfLifeDays: number;
+  baseline: number | null;
+  target: number | null;
+  unit: string | null;
+}
+
+export interface PillarNode {
+  id: number;
+  code: string;
+  name: string;
+  description: string | null;
+  benchmarks: BenchmarkNode[];
+}
+
+export interface GroupNode {
+  id: number;
+  code: string;
+  name: string;
+  description: string | null;
+}
+
+export interface PerspectiveNode {
+  code: string;
+  name: string;
+  description: string | null;
+  pillarWeights: Record<string, number>;
+  groupWeights: Record<string, number>;
+}
+
+export interface FrameworkTree {
+  id: number;
+  code: string;
+  name: string;
+  subject: string | null;
+  description: string | null;
+  priorStrength: number;
+  assessedThreshold: number;
+  methodology: string;
+  updatedAt: string;
+  groups: GroupNode[];
+  pillars: PillarNode[];
+  /** as stored: JOINT is not among them */
+  perspectives: PerspectiveNode[];
+}
+
+export const JOINT = 'JOINT';
+
+export async function listFrameworks(db: Kysely<Database>): Promise<FrameworkRow[]> {
+  return db.selectFrom('frameworks').selectAll().orderBy('id').execute();
+}
+
+export async function findFrameworkByCode(db: Kysely<Database>, code: string): Promise<FrameworkRow | undefined> {
+  return db.selectFrom('frameworks').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+function parseWeights(json: string): Record<string, number> {
+  const parsed = JSON.parse(json) as Record<string, number>;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(parsed)) out[k] = Number(v);
+  return out;
+}
+
+export async function loadFrameworkTree(db: Kysely<Database>, framework: FrameworkRow): Promise<FrameworkTree> {
+  const [groups, pillars, benchmarks, perspectives] = await Promise.all([
+    db.selectFrom('framework_groups').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),
+    db.selectFrom('pillars').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),
+    db.selectFrom('benchmarks').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),
+    db.selectFrom('perspectives').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),
+  ]);
+  return {
+    id: framework.id,
+    code: framework.code,
+    name: framework.name,
+    subject: framework.subject,
+    description: framework.description,
+    priorStrength: Number(framework.prior_strength),
+    assessedThreshold: Number(framework.assessed_threshold),
+    methodology: framework.methodology,
+    updatedAt: framework.updated_at,
+    groups: groups.map((g) => ({ id: g.id, code: g.code, name: g.name, description: g.description })),
+    pillars: pillars.map((p) => ({
+      id: p.id,
+      code: p.code,
+      name: p.name,
+      description: p.description,
+      benchmarks: benchmarks
+        .filter((b) => b.pillar_id === p.id)
+        .map((b) => ({
+          id: b.id,
+          code: b.code,
+          title: b.title,
+          description: b.description,
+          kind: b.kind,
+          weight: Number(b.weight),
+          halfLifeDays: Number(b.half_life_days),
+          baseline: b.baseline === null ? null : Number(b.baseline),
+          target: b.target === null ? null : Number(b.target),
+          unit: b.unit,
+        })),
+    })),
+    perspectives: perspectives.map((p) => ({
+      code: p.code,
+      name: p.name,
+      description: p.description,
+      pillarWeights: parseWeights(p.pillar_weights),
+      groupWeights: parseWeights(p.group_weights),
+    })),
+  };
+}
+
+export function toScoringFramework(tree: FrameworkTree): ScoringFramework {
+  return {
+    code: tree.code,
+    priorStrength: tree.priorStrength,
+    assessedThreshold: tree.assessedThreshold,
+    pillars: tree.pillars.map((p) => ({
+      code: p.code,
+      benchmarks: p.benchmarks.map((b) => ({
+        code: b.code,
+        kind: b.kind,
+        weight: b.weight,
+        halfLifeDays: b.halfLifeDays,
+        baseline: b.baseline,
+        target: b.target,
+      })),
+    })),
+    perspectives: tree.perspectives.map((p) => ({
+      code: p.code,
+      pillarWeights: p.pillarWeights,
+      groupWeights: p.groupWeights,
+    })),
+  };
+}
+
+export function frameworkRefsOf(tree: FrameworkTree): FrameworkRefs {
+  const benchmarks: Record<string, BenchmarkKind> = {};
+  for (const p of tree.pillars) for (const b of p.benchmarks) benchmarks[b.code] = b.kind;
+  return { code: tree.code, benchmarks, groups: tree.groups.map((g) => g.code) };
+}
+
+/** Every evidence item that was ever verified (the engine applies the bitemporal rules), with findings and tags. */
+export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: number): Promise<ScoringEvidence[]> {
+  const items = await db
+    .selectFrom('evidence')
+    .select(['id', 'observed_on', 'source_reliability', 'credibility', 'verified_at', 'retracted_at', 'superseded_at'])
+    .where('framework_id', '=', frameworkId)
+    .where('verified_at', 'is not', null)
+    .orderBy('id')
+    .execute();
+  if (items.length === 0) return [];
+  const findings = await db
+    .selectFrom('findings')
+    .innerJoin('evidence', 'evidence.id', 'findings.evidence_id')
+    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+    .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
+    .where('evidence.framework_id', '=', frameworkId)
+    .where('evidence.verified_at', 'is not', null)
+    .orderBy('findings.evidence_id')
+    .orderBy('findings.position')
+    .execute();
+  const tags = await db
+    .selectFrom('evidence_groups')
+    .innerJoin('evidence', 'evidence.id', 'evidence_groups.evidence_id')
+    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+    .select(['evidence_groups.evidence_id', 'framework_groups.code'])
+    .where('evidence.framework_id', '=', frameworkId)
+    .where('evidence.verified_at', 'is not', null)
+    .execute();
+  const byId = new Map<number, ScoringEvidence>();
+  const out = items.map((e) => {
+    const item: ScoringEvidence = {
+      id: e.id,
+      observedOn: e.observed_on,
+      sourceReliability: e.source_reliability as SourceReliability,
+      credibility: Number(e.credibility),
+      groups: [],
+      verifiedAt: e.verified_at,
+      retractedAt: e.retracted_at,
+      supersededAt: e.superseded_at,
+      findings: [],
+    };
+    byId.set(e.id, item);
+    return item;
+  });
+  for (const f of findings) {
+    byId.get(f.evidence_id)?.findings.push({
+      benchmark: f.code,
+      stance: f.stance === null ? null : Number(f.stance),
+      value: f.value === null ? null : Number(f.value),
+    });
+  }
+  for (const t of tags) byId.get(t.evidence_id)?.groups.push(t.code);
+  return out;
+}

@@ -1,0 +1,68 @@
+// One error handler: coded errors keep their status and message; anything unexpected is logged and shown
+// as a generic 500 without details. API requests get the JSON error shape, pages an HTML page.
+
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_CODES, type ErrorCode, type FieldProblem } from '../errors';
+import { isApiRequest } from './auth';
+import { renderPage } from '../views/render';
+
+function toAppError(err: FastifyError | AppError | Error): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const fields: FieldProblem[] = fe.validation.map((v) => ({
+      path: [fe.validationContext, ...(v.instancePath || '').split('/').filter(Boolean), (v.params as { missingProperty?: string })?.missingProperty]
+        .filter(Boolean)
+        .join('.'),
+      message: v.message ?? 'is invalid',
+    }));
+    return new AppError('VALIDATION', fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+  }
+  const status = fe.statusCode ?? 500;
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE');
+  if (status === 415 || status === 400) return new AppError('BAD_REQUEST', status === 415 ? 'Unsupported content type' : 'The request is malformed');
+  if (status === 404) return new AppError('NOT_FOUND');
+  if (status === 429) return new AppError('RATE_LIMITED');
+  return new AppError('INTERNAL');
+}
+
+export async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  reply.status(error.status);
+  if (isApiRequest(request) || request.url === '/health') {
+    return reply.send({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } });
+  }
+  if (error.code === 'UNAUTHENTICATED' && request.method === 'GET') return reply.redirect('/login', 303);
+  return renderPage(request, reply, 'errors/error.hbs', { title: titleFor(error.code), error });
+}
+
+function titleFor(code: ErrorCode): string {
+  switch (code) {
+    case 'NOT_FOUND':
+      return 'Page not found';
+    case 'FORBIDDEN':
+    case 'CSRF':
+      return 'Not allowed';
+    case 'INTERNAL':
+      return 'Something went wrong';
+    default:
+      return ERROR_CODES[code].message;
+  }
+}
+
+async function errorsPlugin(app: FastifyInstance) {
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: appError.code, url: request.url }, 'request refused');
+    try {
+      return await sendError(request, reply, appError);
+    } catch (renderErr) {
+      request.log.error({ err: renderErr }, 'error page failed');
+      return reply.status(appError.status).type('text/plain; charset=utf-8').send(appError.message);
+    }
+  });
+  app.setNotFoundHandler(async (request, reply) => sendError(request, reply, new AppError('NOT_FOUND')));
+}
+
+export default fp(errorsPlugin, { name: 'pactwatch-errors' });

@@ -1,0 +1,24 @@
+// Server-rendered pages: @fastify/view with Handlebars, one layout, partials, and our helpers.
+
+import fp from 'fastify-plugin';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyView from '@fastify/view';
+import Handlebars from 'handlebars';
+import type { FastifyInstance } from 'fastify';
+import { registerHelpers } from '../views/helpers';
+
+export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
+async function viewsPlugin(app: FastifyInstance) {
+  const hbs = Handlebars.create();
+  registerHelpers(hbs);
+  await app.register(fastifyView, {
+    engine: { handlebars: hbs },
+    root: VIEWS_DIR,
+    layout: 'layouts/main.hbs',
+    viewExt: 'hbs',
+  });
+}
+
+export default fp(viewsPlugin, { name: 'pactwatch-views' });

@@ -1,0 +1,78 @@
+// Scorecards from the database: resolves the framework, the dates and the perspective, loads the plain data
+// and hands it to the pure engine.
+
+import type { Kysely } from 'kysely';
+import type { Database, FrameworkRow } from '../db/schema';
+import { AppError, validationError, type FieldProblem } from '../errors';
+import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } from '../time';
+import { scoreFramework } from '../scoring/index';
+import type { Scorecard, ScoringEvidence } from '../scoring/types';
+import { JOINT, listFrameworks, findFrameworkByCode, loadFrameworkTree, loadScoringEvidence, toScoringFramework, type FrameworkTree } from '../framework/repository';
+
+export interface ScorecardRequest {
+  framework?: string | null;
+  asOf?: string | null;
+  knownAt?: string | null;
+  perspective?: string | null;
+}
+
+export interface ResolvedScorecardQuery {
+  asOf: string;
+  knownAt: string;
+  perspective: string;
+}
+
+/** The framework a request names, or the only one when none is named. */
+export async function resolveFramework(db: Kysely<Database>, code: string | null | undefined): Promise<FrameworkRow> {
+  if (code) {
+    const fw = await findFrameworkByCode(db, code);
+    if (!fw) throw new AppError('NOT_FOUND', `unknown framework "${code}"`);
+    return fw;
+  }
+  const all = await listFrameworks(db);
+  if (all.length === 0) throw new AppError('NOT_FOUND', 'no framework is loaded yet (run `pactwatch seed` or `pactwatch import FILE`)');
+  if (all.length > 1) {
+    throw validationError([{ path: 'framework', message: `required while several frameworks exist (${all.map((f) => f.code).join(', ')})` }]);
+  }
+  return all[0];
+}
+
+/** Known-at: a date means the end of that day UTC; an ISO instant is taken as given; absent means now. */
+export function parseKnownAt(raw: string | null | undefined, clock: Clock): string | FieldProblem {
+  if (raw == null || raw === '') return nowIso(clock);
+  if (isIsoDate(raw)) return endOfDayUtc(raw);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) && !Number.isNaN(Date.parse(raw))) {
+    return new Date(raw).toISOString();
+  }
+  return { path: 'known_at', message: 'must be a date YYYY-MM-DD or an ISO-8601 instant with a time zone' };
+}
+
+export function resolveQuery(req: ScorecardRequest, tree: FrameworkTree, clock: Clock = systemClock): ResolvedScorecardQuery {
+  const problems: FieldProblem[] = [];
+  const asOf = req.asOf == null || req.asOf === '' ? todayUtc(clock) : req.asOf;
+  if (!isIsoDate(asOf)) problems.push({ path: 'as_of', message: 'must be a date YYYY-MM-DD' });
+  const knownAt = parseKnownAt(req.knownAt, clock);
+  if (typeof knownAt !== 'string') problems.push(knownAt);
+  const perspective = req.perspective == null || req.perspective === '' ? JOINT : req.perspective;
+  if (perspective !== JOINT && !tree.perspectives.some((p) => p.code === perspective)) {
+    problems.push({ path: 'perspective', message: `must be one of ${[JOINT, ...tree.perspectives.map((p) => p.code)].join(', ')}` });
+  }
+  if (problems.length) throw validationError(problems);
+  return { asOf, knownAt: knownAt as string, perspective };
+}
+
+export interface ScorecardContext {
+  tree: FrameworkTree;
+  evidence: ScoringEvidence[];
+  query: ResolvedScorecardQuery;
+  scorecard: Scorecard;
+}
+
+export async function buildScorecard(db: Kysely<Database>, req: ScorecardRequest, clock: Clock = systemClock): Promise<ScorecardContext> {
+  const fw = await resolveFramework(db, req.framework);
+  const tree = await loadFrameworkTree(db, fw);
+  const query = resolveQuery(req, tree, clock);
+  const evidence = await loadScoringEvidence(db, fw.id);
+  const scorecard = scoreFramework(toScoringFramework(tree), evidence, query);
+  return { tree, evidence, query, scorecard };
+}

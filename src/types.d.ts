@@ -1,0 +1,37 @@
+// Type augmentations for fastify and @fastify/session used across the app.
+
+import type { Db } from './db/connect';
+import type { Config } from './config';
+import type { Clock } from './time';
+import type { UserRow } from './db/schema';
+import type { Access } from './plugins/auth';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    config: Readonly<Config>;
+    clock: Clock;
+  }
+  interface FastifyRequest {
+    /** the signed-in user, or null */
+    user: UserRow | null;
+  }
+  interface FastifyContextConfig {
+    /** who may use the route; every route must declare it (checked when routes are registered) */
+    access?: Access;
+  }
+}
+
+declare module '@fastify/session' {
+  interface FastifySessionObject {
+    userId?: number;
+    /** epoch ms when the user signed in (absolute lifetime) */
+    signedInAt?: number;
+    /** epoch ms of the last request (idle timeout) */
+    lastSeenAt?: number;
+    /** secret behind this session's CSRF tokens */
+    csrfSecret?: string;
+    /** a message to show once on the next page */
+    flash?: string;
+  }
+}

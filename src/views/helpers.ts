@@ -1,0 +1,77 @@
+// Handlebars helpers: formatting of scores, bands and dates for pages. Every helper returns plain strings
+// (escaped by Handlebars) except where it builds markup itself from escaped parts.
+
+import Handlebars from 'handlebars';
+
+/** Pages round to whole points (METHODOLOGY.md section 8). */
+export function roundScore(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? String(Math.round(value)) : '–';
+}
+
+export const BAND_LABELS: Record<string, string> = {
+  compliant: 'Compliant',
+  largely_compliant: 'Largely compliant',
+  partially_compliant: 'Partially compliant',
+  non_compliant: 'Non-compliant',
+};
+
+export const DIRECTION_LABELS: Record<string, string> = {
+  improving: 'Improving',
+  stable: 'Stable',
+  deteriorating: 'Deteriorating',
+};
+
+export const CONFIDENCE_LABELS: Record<string, string> = {
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  none: 'None',
+};
+
+function formatSigned(delta: number): string {
+  const rounded = Math.round(delta);
+  return rounded > 0 ? `+${rounded}` : rounded < 0 ? `−${Math.abs(rounded)}` : '±0';
+}
+
+export function registerHelpers(hbs: typeof Handlebars): void {
+  /** {{score x}}: a score rounded to a whole point, or an en dash when there is none */
+  hbs.registerHelper('score', (value: unknown) => roundScore(value));
+
+  /** {{bandLabel band}}: the band's words, or "Insufficient evidence" */
+  hbs.registerHelper('bandLabel', (band: unknown) => (typeof band === 'string' && BAND_LABELS[band]) || 'Insufficient evidence');
+
+  /** {{bandClass band}}: a CSS class for the band (shape and colour) */
+  hbs.registerHelper('bandClass', (band: unknown) => (typeof band === 'string' && BAND_LABELS[band] ? `band-${band}` : 'band-none'));
+
+  /** {{confidenceLabel c}} */
+  hbs.registerHelper('confidenceLabel', (c: unknown) => (typeof c === 'string' && CONFIDENCE_LABELS[c]) || '–');
+
+  /** {{trendArrow trend}}: an arrow with a text alternative, built from fixed strings and an escaped number */
+  hbs.registerHelper('trendArrow', (trend: { delta: number | null; direction: string | null } | undefined) => {
+    if (!trend || trend.direction === null || trend.delta === null) {
+      return new Handlebars.SafeString('<span class="trend trend-none" title="No trend: not assessed at both dates">–<span class="visually-hidden">no trend</span></span>');
+    }
+    const arrow = trend.direction === 'improving' ? '▲' : trend.direction === 'deteriorating' ? '▼' : '▶';
+    const label = DIRECTION_LABELS[trend.direction] ?? '';
+    const delta = Handlebars.escapeExpression(formatSigned(trend.delta));
+    return new Handlebars.SafeString(
+      `<span class="trend trend-${trend.direction}"><span aria-hidden="true">${arrow}</span> ${label} <span class="trend-delta">(${delta})</span></span>`,
+    );
+  });
+
+  /** {{percent x}}: 0.75 -> "75%" */
+  hbs.registerHelper('percent', (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${Math.round(x * 100)}%` : '–'));
+
+  /** {{number x digits}}: a number with a fixed number of decimals */
+  hbs.registerHelper('number', (x: unknown, digits: unknown) =>
+    typeof x === 'number' && Number.isFinite(x) ? x.toFixed(typeof digits === 'number' ? digits : 1) : '–',
+  );
+
+  /** {{#if (eq a b)}} */
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
+  /** {{dateTime iso}}: "2026-11-25 14:03 UTC" */
+  hbs.registerHelper('dateTime', (iso: unknown) =>
+    typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '',
+  );
+}
