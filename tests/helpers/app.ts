@@ -1,0 +1,85 @@
+// A real app over a real test database, driven with inject; plus helpers to create users and sign in.
+
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import type { Db } from '../../src/db/connect';
+import type { Role } from '../../src/db/schema';
+import { createUser } from '../../src/users/service';
+import { seedDefault } from '../../src/seed/index';
+import { systemClock, type Clock } from '../../src/time';
+import { closeTestDb, openTestDb } from './db';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  options: { clock?: Clock; seed?: 'framework' | 'demo' | null; config?: Partial<Config>; sqlitePath?: string } = {},
+): Promise<TestApp> {
+  const db = await openTestDb(options.sqlitePath);
+  if (options.seed) await seedDefault(db.kysely, { demo: options.seed === 'demo' });
+  const config = loadConfig({}, { sessionSecret: 'test-secret-that-is-at-least-32-characters-long', ...options.config });
+  const app = await buildApp({ db, config, clock: options.clock ?? systemClock });
+  return {
+    app,
+    db,
+    async close() {
+      await app.close();
+      await closeTestDb(db);
+    },
+  };
+}
+
+let counter = 0;
+export async function addUser(db: Db, role: Role, extra: { delegation?: string; email?: string; password?: string } = {}) {
+  counter += 1;
+  const email = extra.email ?? `${role}${counter}.${process.pid}@example.org`;
+  const password = extra.password ?? `correct horse battery ${counter}`;
+  const user = await createUser(db.kysely, { email, role, password, delegation: extra.delegation ?? null, name: `${role} ${counter}` });
+  return { user, email, password };
+}
+
+/** Cookie header value from a response's Set-Cookie, merged into an existing jar. */
+export function cookieJar(previous: string, response: LightMyRequestResponse): string {
+  const jar = new Map(previous.split('; ').filter(Boolean).map((c) => c.split('=', 2) as [string, string]));
+  for (const c of response.cookies) jar.set(c.name, c.value);
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token in page');
+  return m[1];
+}
+
+/** Opens /login, posts the form; returns the session cookie jar after sign-in and the response. */
+export async function signIn(app: FastifyInstance, email: string, password: string) {
+  const page = await app.inject({ method: 'GET', url: '/login' });
+  let jar = cookieJar('', page);
+  const response = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ email, password, _csrf: csrfFrom(page.body) }).toString(),
+  });
+  jar = cookieJar(jar, response);
+  return { jar, response, preLoginJar: cookieJar('', page) };
+}
+
+/** A settable clock for tests that move time. */
+export function manualClock(start: string) {
+  let now = Date.parse(start);
+  const clock: Clock = () => new Date(now);
+  return {
+    clock,
+    set: (iso: string) => {
+      now = Date.parse(iso);
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
