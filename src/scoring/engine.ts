@@ -1,0 +1,300 @@
+// The scoring engine of METHODOLOGY.md v1: framework + evidence + (t, k, perspective) -> scorecard.
+// Pure: plain data in, plain data out. Evidence is indexed once per (k, perspective) and reused for many t.
+
+import {
+  benchmarkStatistics,
+  bandIfAssessed,
+  trendFor,
+  weightedCoverageScore,
+  type BenchmarkStatistics,
+  type CoverageScore,
+} from './aggregate';
+import { METHODOLOGY_VERSION, SCORING_CONSTANTS } from './constants';
+import { dayNumber, instantToMs, knownAtToMs, normalizeKnownAt } from './dates';
+import {
+  credibilityFactor,
+  decayFactor,
+  effectiveHalfLife,
+  findingValue,
+  findingWeight,
+  groupFactor,
+  isKnownAt,
+  pillarWeight,
+  reliabilityFactor,
+  resolvePerspective,
+} from './finding';
+import type {
+  BenchmarkScore,
+  CountedFinding,
+  PillarScore,
+  Scorecard,
+  ScoreQuery,
+  ScoringBenchmark,
+  ScoringEvidence,
+  ScoringFramework,
+} from './types';
+
+/** The fixed parts of a scoring view: knowledge state k and perspective (t varies). */
+export interface ScoringView {
+  /** ISO-8601 instant, or a YYYY-MM-DD date meaning the end of that day UTC */
+  knownAt: string;
+  /** perspective code, 'JOINT' for the joint view */
+  perspective: string;
+}
+
+/** A finding known at k, with everything about it that does not depend on t. */
+interface IndexedFinding {
+  evidenceId: string | number;
+  /** position of the finding inside its item, for a stable order */
+  findingIndex: number;
+  observedDay: number;
+  value: number;
+  reliability: number;
+  credibility: number;
+  group: number;
+}
+
+interface IndexedBenchmark {
+  code: string;
+  omega: number;
+  halfLifeDays: number;
+  /** sorted by observedDay, then evidence id, then finding position: sums do not depend on input order */
+  findings: IndexedFinding[];
+}
+
+interface IndexedPillar {
+  code: string;
+  pi: number;
+  benchmarks: IndexedBenchmark[];
+}
+
+interface RawBenchmark extends BenchmarkStatistics {
+  code: string;
+  findings: number;
+}
+
+interface RawPillar extends CoverageScore {
+  code: string;
+  benchmarks: RawBenchmark[];
+}
+
+interface RawCard {
+  overall: CoverageScore;
+  pillars: RawPillar[];
+}
+
+/** Evidence indexed once for one framework, known-at and perspective; answers for any as-of date. */
+export interface ScoringIndex {
+  readonly framework: string;
+  readonly perspective: string;
+  /** the known-at as an ISO instant (a date is turned into the end of that day) */
+  readonly knownAt: string;
+  /** the scorecard at as-of date t (YYYY-MM-DD), with trends against t - 90 days */
+  scorecard(asOf: string): Scorecard;
+  /** the findings that count at t, in framework benchmark order, then oldest first */
+  countedFindings(asOf: string, benchmarkCode?: string): CountedFinding[];
+}
+
+/** A usable non-negative number, else the fallback (a missing or broken weight/constant must not poison sums). */
+function nonNegativeOr(value: number, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+function compareFindings(a: IndexedFinding, b: IndexedFinding): number {
+  if (a.observedDay !== b.observedDay) return a.observedDay - b.observedDay;
+  const ida = String(a.evidenceId);
+  const idb = String(b.evidenceId);
+  if (ida !== idb) return ida < idb ? -1 : 1;
+  return a.findingIndex - b.findingIndex;
+}
+
+/** Index the evidence known at view.knownAt under view.perspective. Throws ScoringError on an unknown perspective. */
+export function createScoringIndex(
+  framework: ScoringFramework,
+  evidence: readonly ScoringEvidence[],
+  view: ScoringView,
+): ScoringIndex {
+  const perspective = resolvePerspective(framework, view.perspective);
+  const knownAt = normalizeKnownAt(view.knownAt);
+  const knownAtMs = knownAtToMs(view.knownAt);
+  const kappa = nonNegativeOr(framework.priorStrength, SCORING_CONSTANTS.defaultPriorStrength);
+  const theta = nonNegativeOr(framework.assessedThreshold, SCORING_CONSTANTS.defaultAssessedThreshold);
+
+  const pillars: IndexedPillar[] = framework.pillars.map((pillar) => ({
+    code: pillar.code,
+    pi: pillarWeight(perspective, pillar.code),
+    benchmarks: pillar.benchmarks.map((b) => ({
+      code: b.code,
+      omega: nonNegativeOr(b.weight, SCORING_CONSTANTS.defaultBenchmarkWeight),
+      halfLifeDays: effectiveHalfLife(b.halfLifeDays),
+      findings: [],
+    })),
+  }));
+
+  // Benchmark code -> its framework definitions and index slots (a list, so a duplicated code cannot lose findings).
+  const slots = new Map<string, { definition: ScoringBenchmark; indexed: IndexedBenchmark }[]>();
+  framework.pillars.forEach((pillar, p) =>
+    pillar.benchmarks.forEach((definition, b) => {
+      const list = slots.get(definition.code) ?? [];
+      list.push({ definition, indexed: pillars[p].benchmarks[b] });
+      slots.set(definition.code, list);
+    }),
+  );
+
+  for (const item of evidence) {
+    const what = `evidence ${String(item.id)}`;
+    const times = {
+      verifiedMs: item.verifiedAt === null ? null : instantToMs(item.verifiedAt, `${what} verified_at`),
+      retractedMs: item.retractedAt === null ? null : instantToMs(item.retractedAt, `${what} retracted_at`),
+      supersededMs: item.supersededAt === null ? null : instantToMs(item.supersededAt, `${what} superseded_at`),
+    };
+    if (!isKnownAt(times, knownAtMs)) continue;
+    const observedDay = dayNumber(item.observedOn);
+    const reliability = reliabilityFactor(item.sourceReliability);
+    const credibility = credibilityFactor(item.credibility);
+    const group = groupFactor(perspective, item.groups ?? []);
+    item.findings.forEach((finding, findingIndex) => {
+      for (const { definition, indexed } of slots.get(finding.benchmark) ?? []) {
+        const value = findingValue(definition, finding);
+        if (value === null) continue; // no stance/value for this kind: cannot happen after validation
+        indexed.findings.push({ evidenceId: item.id, findingIndex, observedDay, value, reliability, credibility, group });
+      }
+    });
+  }
+  for (const pillar of pillars) for (const b of pillar.benchmarks) b.findings.sort(compareFindings);
+
+  const rawCache = new Map<number, RawCard>();
+
+  function rawAt(t: number): RawCard {
+    const cached = rawCache.get(t);
+    if (cached) return cached;
+    const rawPillars: RawPillar[] = pillars.map((pillar) => {
+      const benchmarks: RawBenchmark[] = pillar.benchmarks.map((b) => {
+        let W = 0;
+        let V = 0;
+        let count = 0;
+        for (const f of b.findings) {
+          if (f.observedDay > t) break; // sorted: everything after was observed after t
+          const w = findingWeight(f.reliability, f.credibility, decayFactor(t - f.observedDay, b.halfLifeDays), f.group);
+          W += w;
+          V += w * f.value;
+          count += 1;
+        }
+        return { code: b.code, findings: count, ...benchmarkStatistics(W, V, kappa, theta) };
+      });
+      const score = weightedCoverageScore(
+        benchmarks.map((b, i) => ({ score: b.score, weight: pillar.benchmarks[i].omega, assessed: b.status === 'assessed' })),
+      );
+      return { code: pillar.code, ...score, benchmarks };
+    });
+    const overall = weightedCoverageScore(
+      rawPillars.map((p, i) => ({ score: p.score, weight: pillars[i].pi, assessed: p.status === 'assessed' })),
+    );
+    const card = { overall, pillars: rawPillars };
+    rawCache.set(t, card);
+    return card;
+  }
+
+  function scorecard(asOf: string): Scorecard {
+    const t = dayNumber(asOf);
+    const now = rawAt(t);
+    const before = rawAt(t - SCORING_CONSTANTS.trendWindowDays);
+    return {
+      framework: framework.code,
+      methodology: METHODOLOGY_VERSION,
+      as_of: asOf,
+      known_at: knownAt,
+      perspective: perspective.code,
+      overall: {
+        score: now.overall.score,
+        status: now.overall.status,
+        band: bandIfAssessed(now.overall.score, now.overall.status),
+        coverage: now.overall.coverage,
+        trend: trendFor(now.overall, before.overall),
+      },
+      pillars: now.pillars.map(
+        (p, i): PillarScore => ({
+          code: p.code,
+          score: p.score,
+          status: p.status,
+          band: bandIfAssessed(p.score, p.status),
+          coverage: p.coverage,
+          trend: trendFor(p, before.pillars[i]),
+          benchmarks: p.benchmarks.map(
+            (b, j): BenchmarkScore => ({
+              code: b.code,
+              score: b.score,
+              low: b.low,
+              high: b.high,
+              evidence_weight: b.evidenceWeight,
+              findings: b.findings,
+              status: b.status,
+              band: bandIfAssessed(b.score, b.status),
+              confidence: b.confidence,
+              trend: trendFor(b, before.pillars[i].benchmarks[j]),
+            }),
+          ),
+        }),
+      ),
+    };
+  }
+
+  function countedFindings(asOf: string, benchmarkCode?: string): CountedFinding[] {
+    const t = dayNumber(asOf);
+    const out: CountedFinding[] = [];
+    for (const pillar of pillars) {
+      for (const b of pillar.benchmarks) {
+        if (benchmarkCode !== undefined && b.code !== benchmarkCode) continue;
+        for (const f of b.findings) {
+          if (f.observedDay > t) break;
+          const ageDays = t - f.observedDay;
+          const decay = decayFactor(ageDays, b.halfLifeDays);
+          out.push({
+            evidenceId: f.evidenceId,
+            benchmark: b.code,
+            value: f.value,
+            weight: findingWeight(f.reliability, f.credibility, decay, f.group),
+            reliabilityFactor: f.reliability,
+            credibilityFactor: f.credibility,
+            decay,
+            groupFactor: f.group,
+            ageDays,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  return { framework: framework.code, perspective: perspective.code, knownAt, scorecard, countedFindings };
+}
+
+/** The scorecard of one perspective at as-of t and known-at k, with 90-day trends. */
+export function scoreFramework(
+  framework: ScoringFramework,
+  evidence: readonly ScoringEvidence[],
+  query: ScoreQuery,
+): Scorecard {
+  return createScoringIndex(framework, evidence, query).scorecard(query.asOf);
+}
+
+/** The findings that count at (t, k) with their parts (all benchmarks, or only benchmarkCode). */
+export function countedFindings(
+  framework: ScoringFramework,
+  evidence: readonly ScoringEvidence[],
+  query: ScoreQuery,
+  benchmarkCode?: string,
+): CountedFinding[] {
+  return createScoringIndex(framework, evidence, query).countedFindings(query.asOf, benchmarkCode);
+}
+
+/** Scorecards for many as-of dates at one k and perspective, in the order of asOfDates (evidence indexed once). */
+export function scoreSeries(
+  framework: ScoringFramework,
+  evidence: readonly ScoringEvidence[],
+  view: ScoringView,
+  asOfDates: readonly string[],
+): Scorecard[] {
+  const index = createScoringIndex(framework, evidence, view);
+  return asOfDates.map((asOf) => index.scorecard(asOf));
+}
