@@ -1,0 +1,752 @@
+// Validator of the import file (INTERFACES.md "Import file (JSON)"). Pure and dependency-free: it never throws,
+// never writes into the input, collects every error as {path, message}, and returns the normalised ImportFile.
+
+import type { BenchmarkKind, SourceReliability } from '../scoring/types';
+import {
+  TLP_LEVELS,
+  type FieldError,
+  type FrameworkRefs,
+  type ImportBenchmark,
+  type ImportEvidence,
+  type ImportFile,
+  type ImportFinding,
+  type ImportFramework,
+  type ImportGroup,
+  type ImportPerspective,
+  type ImportPillar,
+  type ImportValidation,
+  type Tlp,
+} from './import-types';
+import {
+  checkKeys,
+  field,
+  hasOwn,
+  indexPath,
+  integerBetween,
+  isAbsent,
+  isAnyNumber,
+  isCode,
+  isNonNegative,
+  isObject,
+  isPositive,
+  keyPath,
+  quote,
+  readCode,
+  readDate,
+  readInstant,
+  readNumber,
+  readOptionalString,
+  readRequiredString,
+  readUrl,
+  type Errors,
+  type Obj,
+} from './validate-primitives';
+
+// ---------------------------------------------------------------- limits and vocabularies
+
+export const IMPORT_LIMITS = {
+  name: 200,
+  subject: 200,
+  title: 300,
+  description: 20000,
+  unit: 100,
+  ref: 100,
+  summary: 20000,
+  source: 500,
+  location: 200,
+} as const;
+
+export const IMPORT_DEFAULTS = {
+  priorStrength: 2,
+  assessedThreshold: 1,
+  weight: 1,
+  halfLifeDays: 180,
+  tlp: 'AMBER' as Tlp,
+} as const;
+
+const ROOT_KEYS = ['$schema', 'framework', 'framework_code', 'evidence'] as const;
+const FRAMEWORK_KEYS = [
+  'code', 'name', 'subject', 'description', 'prior_strength', 'assessed_threshold', 'groups', 'pillars', 'perspectives',
+] as const;
+const GROUP_KEYS = ['code', 'name', 'description'] as const;
+const PILLAR_KEYS = ['code', 'name', 'description', 'benchmarks'] as const;
+const BENCHMARK_KEYS = [
+  'code', 'title', 'description', 'kind', 'weight', 'half_life_days', 'baseline', 'target', 'unit',
+] as const;
+const PERSPECTIVE_KEYS = ['code', 'name', 'description', 'pillar_weights', 'group_weights'] as const;
+const EVIDENCE_KEYS = [
+  'ref', 'title', 'summary', 'source', 'url', 'observed_on', 'source_reliability', 'credibility', 'groups', 'tlp',
+  'location', 'findings', 'verified_at', 'retracted_at',
+] as const;
+const FINDING_KEYS = ['benchmark', 'stance', 'value'] as const;
+
+const KINDS: readonly BenchmarkKind[] = ['assessment', 'indicator'];
+const RELIABILITIES: readonly SourceReliability[] = ['A', 'B', 'C', 'D', 'E', 'F'];
+const JOINT = 'JOINT';
+
+const MSG = {
+  positive: 'must be a number greater than 0',
+  nonNegative: 'must be a number greater than or equal to 0',
+  number: 'must be a number',
+  indicatorBound: 'must be a number: indicator benchmarks need a baseline and a target',
+  stance: 'must be an integer from -2 to 2',
+  credibility: 'must be an integer from 1 to 6',
+} as const;
+
+/** What evidence may refer to: a file's own framework or a stored one. */
+interface Refs {
+  /** benchmark code -> kind (null: the benchmark exists but its kind is invalid) */
+  benchmarks: Map<string, BenchmarkKind | null>;
+  groups: Set<string>;
+  /** false when the framework's pillars could not be read, so "unknown benchmark" would be noise */
+  benchmarksComplete: boolean;
+  /** false when the framework's groups could not be read */
+  groupsComplete: boolean;
+}
+
+// ---------------------------------------------------------------- public API
+
+/**
+ * The framework code the caller should look up in the database before validating:
+ * `framework.code` when it is a string, else the top-level `framework_code` when it is a string, else null.
+ * Trimmed, as the validator trims it.
+ */
+export function frameworkCodeOf(raw: unknown): string | null {
+  try {
+    if (!isObject(raw)) return null;
+    const framework = field(raw, 'framework');
+    if (isObject(framework)) {
+      const code = field(framework, 'code');
+      if (typeof code === 'string') return code.trim();
+    }
+    const code = field(raw, 'framework_code');
+    return typeof code === 'string' ? code.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Validates a parsed import file. `existing` is the stored framework named by `frameworkCodeOf(raw)` (or null
+ * when none); it is used only when the file has no "framework" of its own. Every error is collected.
+ */
+export function validateImport(raw: unknown, existing: FrameworkRefs | null): ImportValidation {
+  const errors: Errors = [];
+  let value: ImportFile | undefined;
+  try {
+    value = validateRoot(errors, raw, existing);
+  } catch {
+    // Only reachable with exotic inputs (e.g. proxies or throwing getters); JSON.parse output never gets here.
+    errors.push({ path: '', message: 'could not be read as an import file' });
+  }
+  if (errors.length > 0 || value === undefined) {
+    return { ok: false, errors: errors.length > 0 ? errors : [{ path: '', message: 'invalid import file' }] };
+  }
+  return { ok: true, value };
+}
+
+/** `path: message` lines, as the command line prints them. */
+export function formatImportErrors(errors: readonly FieldError[]): string[] {
+  return errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`));
+}
+
+// ---------------------------------------------------------------- root
+
+function validateRoot(errors: Errors, raw: unknown, existing: FrameworkRefs | null): ImportFile | undefined {
+  if (!isObject(raw)) {
+    errors.push({ path: '', message: 'must be a JSON object with "framework", "evidence" or both' });
+    return undefined;
+  }
+  checkKeys(errors, raw, ROOT_KEYS, '');
+  const schema = field(raw, '$schema');
+  if (!isAbsent(schema) && typeof schema !== 'string') errors.push({ path: '$schema', message: 'must be a string' });
+
+  const frameworkRaw = field(raw, 'framework');
+  const evidenceRaw = field(raw, 'evidence');
+  const codeRaw = field(raw, 'framework_code');
+  const hasFramework = !isAbsent(frameworkRaw);
+  const hasEvidence = !isAbsent(evidenceRaw);
+  if (!hasFramework && !hasEvidence) {
+    errors.push({ path: '', message: 'must have "framework", "evidence" or both' });
+  }
+
+  let framework: ImportFramework | undefined;
+  let refs: Refs | null = null;
+  let ownCode: string | undefined;
+  if (hasFramework) {
+    const result = validateFramework(errors, frameworkRaw, 'framework');
+    framework = result.value;
+    refs = result.refs;
+    ownCode = result.code;
+  }
+
+  const fileCode = isAbsent(codeRaw) ? null : readCode(errors, codeRaw, 'framework_code');
+  let frameworkCode: string | null = fileCode ?? null;
+  if (hasFramework) {
+    frameworkCode = ownCode ?? null;
+    if (fileCode != null && ownCode !== undefined && fileCode !== ownCode) {
+      errors.push({
+        path: 'framework_code',
+        message: `${quote(fileCode)} differs from framework.code ${quote(ownCode)}; leave it out or make them equal`,
+      });
+    }
+  } else if (hasEvidence) {
+    if (isAbsent(codeRaw)) {
+      errors.push({ path: 'framework_code', message: 'required when the file has no framework' });
+    } else if (fileCode != null) {
+      if (existing === null) {
+        errors.push({ path: 'framework_code', message: `unknown framework ${quote(fileCode)}` });
+      } else if (existing.code !== fileCode) {
+        errors.push({
+          path: 'framework_code',
+          message: `unknown framework ${quote(fileCode)} (the stored framework given is ${quote(existing.code)})`,
+        });
+      } else {
+        refs = refsOfExisting(existing);
+      }
+    }
+  }
+
+  const evidence = hasEvidence ? validateEvidenceList(errors, evidenceRaw, 'evidence', refs) : [];
+  if (errors.length > 0) return undefined;
+  return { framework: framework ?? null, frameworkCode, evidence };
+}
+
+function refsOfExisting(existing: FrameworkRefs): Refs {
+  const benchmarks = new Map<string, BenchmarkKind | null>();
+  const stored: object = isObject(existing.benchmarks) ? existing.benchmarks : {};
+  for (const code of Object.keys(stored)) {
+    if (!hasOwn(stored, code)) continue;
+    const kind = (stored as Record<string, unknown>)[code];
+    benchmarks.set(code, kind === 'assessment' || kind === 'indicator' ? kind : null);
+  }
+  const groups = new Set<string>(Array.isArray(existing.groups) ? existing.groups.filter((g) => typeof g === 'string') : []);
+  return { benchmarks, groups, benchmarksComplete: true, groupsComplete: true };
+}
+
+// ---------------------------------------------------------------- framework
+
+interface FrameworkResult {
+  value: ImportFramework | undefined;
+  /** the framework's code when valid, even if other parts are not */
+  code: string | undefined;
+  refs: Refs;
+}
+
+function validateFramework(errors: Errors, raw: unknown, path: string): FrameworkResult {
+  const refs: Refs = { benchmarks: new Map(), groups: new Set(), benchmarksComplete: true, groupsComplete: true };
+  if (!isObject(raw)) {
+    errors.push({ path, message: 'must be an object' });
+    return { value: undefined, code: undefined, refs: { ...refs, benchmarksComplete: false, groupsComplete: false } };
+  }
+  const before = errors.length;
+  checkKeys(errors, raw, FRAMEWORK_KEYS, path);
+  const at = (key: string): string => keyPath(path, key);
+  const code = readCode(errors, field(raw, 'code'), at('code'));
+  const name = readRequiredString(errors, field(raw, 'name'), at('name'), { max: IMPORT_LIMITS.name });
+  const subject = readOptionalString(errors, field(raw, 'subject'), at('subject'), { max: IMPORT_LIMITS.subject });
+  const description = readOptionalString(errors, field(raw, 'description'), at('description'), {
+    max: IMPORT_LIMITS.description,
+    multiline: true,
+  });
+  const priorStrength = readNumber(
+    errors, field(raw, 'prior_strength'), at('prior_strength'), isPositive, MSG.positive, IMPORT_DEFAULTS.priorStrength,
+  );
+  const assessedThreshold = readNumber(
+    errors, field(raw, 'assessed_threshold'), at('assessed_threshold'), isNonNegative, MSG.nonNegative,
+    IMPORT_DEFAULTS.assessedThreshold,
+  );
+
+  const groups = validateGroups(errors, field(raw, 'groups'), at('groups'), refs);
+  const pillarCodes: PillarCodes = { codes: new Set(), complete: true };
+  const pillars = validatePillars(errors, field(raw, 'pillars'), at('pillars'), refs, pillarCodes);
+  const perspectives = validatePerspectives(errors, field(raw, 'perspectives'), at('perspectives'), {
+    pillars: pillarCodes.codes,
+    pillarsComplete: pillarCodes.complete,
+    groups: refs.groups,
+    groupsComplete: refs.groupsComplete,
+  });
+
+  if (errors.length > before) return { value: undefined, code, refs };
+  return {
+    value: {
+      code: code as string,
+      name: name as string,
+      subject: subject ?? null,
+      description: description ?? null,
+      priorStrength: priorStrength as number,
+      assessedThreshold: assessedThreshold as number,
+      groups,
+      pillars,
+      perspectives,
+    },
+    code,
+    refs,
+  };
+}
+
+/** Reads an array field; absent/null give []. Records "must be an array" and returns null when it is not one. */
+function readArray(errors: Errors, raw: unknown, path: string, required: string | null): unknown[] | null {
+  if (isAbsent(raw)) {
+    if (required !== null) {
+      errors.push({ path, message: required });
+      return null;
+    }
+    return [];
+  }
+  if (!Array.isArray(raw)) {
+    errors.push({ path, message: 'must be an array' });
+    return null;
+  }
+  if (required !== null && raw.length === 0) {
+    errors.push({ path, message: required });
+    return null;
+  }
+  return raw;
+}
+
+/** Records a duplicate code, or remembers where the code first appeared. Returns true when it is new. */
+function firstOccurrence(
+  errors: Errors, seen: Map<string, string>, code: string, what: string, codePath: string, itemPath: string,
+): boolean {
+  const first = seen.get(code);
+  if (first !== undefined) {
+    errors.push({ path: codePath, message: `duplicate ${what} ${quote(code)} (first at ${first})` });
+    return false;
+  }
+  seen.set(code, itemPath);
+  return true;
+}
+
+function validateGroups(errors: Errors, raw: unknown, path: string, refs: Refs): ImportGroup[] {
+  const list = readArray(errors, raw, path, null);
+  if (list === null) {
+    refs.groupsComplete = false;
+    return [];
+  }
+  const seen = new Map<string, string>();
+  const out: ImportGroup[] = [];
+  list.forEach((item, i) => {
+    const itemPath = indexPath(path, i);
+    if (!isObject(item)) {
+      errors.push({ path: itemPath, message: 'must be an object' });
+      return;
+    }
+    checkKeys(errors, item, GROUP_KEYS, itemPath);
+    const code = readCode(errors, field(item, 'code'), keyPath(itemPath, 'code'));
+    if (code !== undefined && firstOccurrence(errors, seen, code, 'group code', keyPath(itemPath, 'code'), itemPath)) {
+      refs.groups.add(code);
+    }
+    const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
+    const description = readOptionalString(errors, field(item, 'description'), keyPath(itemPath, 'description'), {
+      max: IMPORT_LIMITS.description,
+      multiline: true,
+    });
+    out.push({ code: code as string, name: name as string, description: description ?? null });
+  });
+  return out;
+}
+
+/** The pillar codes read so far; `complete` is false when some pillar could not be read at all. */
+interface PillarCodes {
+  codes: Set<string>;
+  complete: boolean;
+}
+
+function validatePillars(errors: Errors, raw: unknown, path: string, refs: Refs, pillarCodes: PillarCodes): ImportPillar[] {
+  const list = readArray(errors, raw, path, 'must be a non-empty array of pillars');
+  if (list === null) {
+    refs.benchmarksComplete = false;
+    pillarCodes.complete = false;
+    return [];
+  }
+  const seenPillars = new Map<string, string>();
+  const seenBenchmarks = new Map<string, string>();
+  const out: ImportPillar[] = [];
+  list.forEach((item, i) => {
+    const itemPath = indexPath(path, i);
+    if (!isObject(item)) {
+      errors.push({ path: itemPath, message: 'must be an object' });
+      refs.benchmarksComplete = false;
+      pillarCodes.complete = false;
+      return;
+    }
+    checkKeys(errors, item, PILLAR_KEYS, itemPath);
+    const code = readCode(errors, field(item, 'code'), keyPath(itemPath, 'code'));
+    if (code !== undefined && firstOccurrence(errors, seenPillars, code, 'pillar code', keyPath(itemPath, 'code'), itemPath)) {
+      pillarCodes.codes.add(code);
+    }
+    const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
+    const description = readOptionalString(errors, field(item, 'description'), keyPath(itemPath, 'description'), {
+      max: IMPORT_LIMITS.description,
+      multiline: true,
+    });
+    const benchmarksPath = keyPath(itemPath, 'benchmarks');
+    const benchmarkList = readArray(errors, field(item, 'benchmarks'), benchmarksPath, 'must be a non-empty array of benchmarks');
+    const benchmarks: ImportBenchmark[] = [];
+    if (benchmarkList === null) {
+      refs.benchmarksComplete = false;
+    } else {
+      benchmarkList.forEach((b, j) => {
+        const benchmark = validateBenchmark(errors, b, indexPath(benchmarksPath, j), seenBenchmarks, refs);
+        if (benchmark !== undefined) benchmarks.push(benchmark);
+      });
+    }
+    out.push({ code: code as string, name: name as string, description: description ?? null, benchmarks });
+  });
+  return out;
+}
+
+function validateBenchmark(
+  errors: Errors, raw: unknown, path: string, seen: Map<string, string>, refs: Refs,
+): ImportBenchmark | undefined {
+  if (!isObject(raw)) {
+    errors.push({ path, message: 'must be an object' });
+    refs.benchmarksComplete = false;
+    return undefined;
+  }
+  checkKeys(errors, raw, BENCHMARK_KEYS, path);
+  const at = (key: string): string => keyPath(path, key);
+  const code = readCode(errors, field(raw, 'code'), at('code'));
+  const title = readRequiredString(errors, field(raw, 'title'), at('title'), { max: IMPORT_LIMITS.title });
+  const description = readOptionalString(errors, field(raw, 'description'), at('description'), {
+    max: IMPORT_LIMITS.description,
+    multiline: true,
+  });
+
+  const kindRaw = field(raw, 'kind');
+  let kind: BenchmarkKind | null = null;
+  if (isAbsent(kindRaw)) {
+    errors.push({ path: at('kind'), message: 'required ("assessment" or "indicator")' });
+  } else {
+    const k = typeof kindRaw === 'string' ? kindRaw.trim() : null;
+    if (k === 'assessment' || k === 'indicator') kind = k;
+    else errors.push({ path: at('kind'), message: 'must be "assessment" or "indicator"' });
+  }
+  if (code !== undefined && firstOccurrence(errors, seen, code, 'benchmark code', at('code'), path)) {
+    refs.benchmarks.set(code, kind);
+  }
+
+  const weight = readNumber(errors, field(raw, 'weight'), at('weight'), isPositive, MSG.positive, IMPORT_DEFAULTS.weight);
+  const halfLifeDays = readNumber(
+    errors, field(raw, 'half_life_days'), at('half_life_days'), isPositive, MSG.positive, IMPORT_DEFAULTS.halfLifeDays,
+  );
+
+  let baseline: number | null | undefined = null;
+  let target: number | null | undefined = null;
+  let unit: string | null | undefined = null;
+  const baselineRaw = field(raw, 'baseline');
+  const targetRaw = field(raw, 'target');
+  const unitRaw = field(raw, 'unit');
+  if (kind === 'assessment') {
+    for (const [key, v] of [['baseline', baselineRaw], ['target', targetRaw], ['unit', unitRaw]] as const) {
+      if (!isAbsent(v)) {
+        errors.push({
+          path: at(key),
+          message: `only for indicator benchmarks: leave "${key}" out of an assessment benchmark`,
+        });
+      }
+    }
+  } else {
+    // indicator: baseline and target required; invalid kind: shapes still checked, nothing required
+    const readBound = (key: 'baseline' | 'target', v: unknown): number | null | undefined =>
+      kind === 'indicator' || !isAbsent(v)
+        ? readNumber(errors, v, at(key), isAnyNumber, kind === 'indicator' ? MSG.indicatorBound : MSG.number)
+        : null;
+    baseline = readBound('baseline', baselineRaw);
+    target = readBound('target', targetRaw);
+    if (typeof baseline === 'number' && typeof target === 'number' && baseline === target) {
+      errors.push({ path: at('target'), message: `must differ from baseline (both are ${baseline})` });
+    }
+    unit = readOptionalString(errors, unitRaw, at('unit'), { max: IMPORT_LIMITS.unit });
+  }
+
+  return {
+    code: code as string,
+    title: title as string,
+    description: description ?? null,
+    kind: kind as BenchmarkKind,
+    weight: weight as number,
+    halfLifeDays: halfLifeDays as number,
+    baseline: baseline ?? null,
+    target: target ?? null,
+    unit: unit ?? null,
+  };
+}
+
+interface PerspectiveScope {
+  pillars: ReadonlySet<string>;
+  pillarsComplete: boolean;
+  groups: ReadonlySet<string>;
+  groupsComplete: boolean;
+}
+
+function validatePerspectives(errors: Errors, raw: unknown, path: string, scope: PerspectiveScope): ImportPerspective[] {
+  const list = readArray(errors, raw, path, null);
+  if (list === null) return [];
+  const seen = new Map<string, string>();
+  const out: ImportPerspective[] = [];
+  list.forEach((item, i) => {
+    const itemPath = indexPath(path, i);
+    if (!isObject(item)) {
+      errors.push({ path: itemPath, message: 'must be an object' });
+      return;
+    }
+    checkKeys(errors, item, PERSPECTIVE_KEYS, itemPath);
+    const codePath = keyPath(itemPath, 'code');
+    const codeRaw = field(item, 'code');
+    let code: string | undefined;
+    if (typeof codeRaw === 'string' && codeRaw.trim().toUpperCase() === JOINT) {
+      errors.push({ path: codePath, message: 'JOINT always exists and cannot be redefined' });
+    } else {
+      code = readCode(errors, codeRaw, codePath);
+      if (code !== undefined) firstOccurrence(errors, seen, code, 'perspective code', codePath, itemPath);
+    }
+    const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
+    const description = readOptionalString(errors, field(item, 'description'), keyPath(itemPath, 'description'), {
+      max: IMPORT_LIMITS.description,
+      multiline: true,
+    });
+    const pillarWeights = readWeights(
+      errors, field(item, 'pillar_weights'), keyPath(itemPath, 'pillar_weights'),
+      'pillar', scope.pillars, scope.pillarsComplete, isPositive, MSG.positive,
+    );
+    const groupWeights = readWeights(
+      errors, field(item, 'group_weights'), keyPath(itemPath, 'group_weights'),
+      'group', scope.groups, scope.groupsComplete, isNonNegative, MSG.nonNegative,
+    );
+    out.push({ code: code as string, name: name as string, description: description ?? null, pillarWeights, groupWeights });
+  });
+  return out;
+}
+
+/** A {code: weight} object. Keys are checked against `known`; the result is built only from validated codes. */
+function readWeights(
+  errors: Errors, raw: unknown, path: string, what: string, known: ReadonlySet<string>, knownComplete: boolean,
+  ok: (n: number) => boolean, message: string,
+): Record<string, number> {
+  if (isAbsent(raw)) return {};
+  if (!isObject(raw)) {
+    errors.push({ path, message: `must be an object mapping ${what} codes to weights` });
+    return {};
+  }
+  const entries = new Map<string, number>();
+  for (const key of Object.keys(raw)) {
+    const keyAt = keyPath(path, key);
+    if (knownComplete ? !known.has(key) : !isCode(key)) {
+      errors.push({ path: keyAt, message: `unknown ${what} ${quote(key)}` });
+      continue;
+    }
+    const weight = readNumber(errors, raw[key], keyAt, ok, message);
+    if (weight !== undefined) entries.set(key, weight);
+  }
+  // Object.fromEntries defines own data properties, so no key can reach a prototype.
+  return Object.fromEntries(entries);
+}
+
+// ---------------------------------------------------------------- evidence
+
+function validateEvidenceList(errors: Errors, raw: unknown, path: string, refs: Refs | null): ImportEvidence[] {
+  if (!Array.isArray(raw)) {
+    errors.push({ path, message: 'must be an array' });
+    return [];
+  }
+  const seenRefs = new Map<string, string>();
+  const out: ImportEvidence[] = [];
+  raw.forEach((item, i) => {
+    const evidence = validateEvidence(errors, item, indexPath(path, i), refs, seenRefs);
+    if (evidence !== undefined) out.push(evidence);
+  });
+  return out;
+}
+
+function validateEvidence(
+  errors: Errors, raw: unknown, path: string, refs: Refs | null, seenRefs: Map<string, string>,
+): ImportEvidence | undefined {
+  if (!isObject(raw)) {
+    errors.push({ path, message: 'must be an object' });
+    return undefined;
+  }
+  checkKeys(errors, raw, EVIDENCE_KEYS, path);
+  const at = (key: string): string => keyPath(path, key);
+
+  const ref = readRequiredString(errors, field(raw, 'ref'), at('ref'), { max: IMPORT_LIMITS.ref });
+  if (ref !== undefined) firstOccurrence(errors, seenRefs, ref, 'ref', at('ref'), path);
+  const title = readRequiredString(errors, field(raw, 'title'), at('title'), { max: IMPORT_LIMITS.title });
+  const summary = readOptionalString(errors, field(raw, 'summary'), at('summary'), {
+    max: IMPORT_LIMITS.summary,
+    multiline: true,
+  });
+  const source = readOptionalString(errors, field(raw, 'source'), at('source'), { max: IMPORT_LIMITS.source });
+  const url = readUrl(errors, field(raw, 'url'), at('url'));
+  const observedOn = readDate(errors, field(raw, 'observed_on'), at('observed_on'));
+  const sourceReliability = readChoice(
+    errors, field(raw, 'source_reliability'), at('source_reliability'), RELIABILITIES, undefined,
+  );
+  const credibility = readNumber(
+    errors, field(raw, 'credibility'), at('credibility'), integerBetween(1, 6), MSG.credibility,
+  );
+  const groups = validateEvidenceGroups(errors, field(raw, 'groups'), at('groups'), refs);
+  const tlp = readChoice(errors, field(raw, 'tlp'), at('tlp'), TLP_LEVELS, IMPORT_DEFAULTS.tlp);
+  const location = readOptionalString(errors, field(raw, 'location'), at('location'), { max: IMPORT_LIMITS.location });
+  const findings = validateFindings(errors, field(raw, 'findings'), at('findings'), refs);
+  const verifiedAt = readInstant(errors, field(raw, 'verified_at'), at('verified_at'));
+  const retractedAt = readInstant(errors, field(raw, 'retracted_at'), at('retracted_at'));
+
+  return {
+    ref: ref as string,
+    title: title as string,
+    summary: summary ?? null,
+    source: source ?? null,
+    url: url ?? null,
+    observedOn: observedOn as string,
+    sourceReliability: sourceReliability as SourceReliability,
+    credibility: credibility as number,
+    groups,
+    tlp: tlp as Tlp,
+    location: location ?? null,
+    findings,
+    verifiedAt: verifiedAt ?? null,
+    retractedAt: retractedAt ?? null,
+  };
+}
+
+/** One of a fixed list of strings (exact, after trimming). Absent/null: `fallback`, or "required" without one. */
+function readChoice<T extends string>(
+  errors: Errors, raw: unknown, path: string, choices: readonly T[], fallback: T | undefined,
+): T | undefined {
+  const rule = `must be one of ${choices.join(', ')}`;
+  if (isAbsent(raw)) {
+    if (fallback === undefined) errors.push({ path, message: `required (one of ${choices.join(', ')})` });
+    return fallback;
+  }
+  const s = typeof raw === 'string' ? raw.trim() : null;
+  const match = choices.find((c) => c === s);
+  if (match === undefined) {
+    errors.push({ path, message: rule });
+    return undefined;
+  }
+  return match;
+}
+
+function validateEvidenceGroups(errors: Errors, raw: unknown, path: string, refs: Refs | null): string[] {
+  const list = readArray(errors, raw, path, null);
+  if (list === null) return [];
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  list.forEach((item, i) => {
+    const itemPath = indexPath(path, i);
+    if (typeof item !== 'string' || item.trim() === '') {
+      errors.push({ path: itemPath, message: 'must be a group code (a non-empty string)' });
+      return;
+    }
+    const code = item.trim();
+    if (refs !== null && refs.groupsComplete ? !refs.groups.has(code) : !isCode(code)) {
+      errors.push({ path: itemPath, message: `unknown group ${quote(code)}` });
+      return;
+    }
+    const first = seen.get(code);
+    if (first !== undefined) {
+      errors.push({ path: itemPath, message: `duplicate group ${quote(code)} (first at ${first})` });
+      return;
+    }
+    seen.set(code, itemPath);
+    out.push(code);
+  });
+  return out;
+}
+
+function validateFindings(errors: Errors, raw: unknown, path: string, refs: Refs | null): ImportFinding[] {
+  const list = readArray(errors, raw, path, 'must be a non-empty array of findings');
+  if (list === null) return [];
+  const seen = new Map<string, string>();
+  const out: ImportFinding[] = [];
+  list.forEach((item, i) => {
+    const finding = validateFinding(errors, item, indexPath(path, i), refs, seen);
+    if (finding !== undefined) out.push(finding);
+  });
+  return out;
+}
+
+function validateFinding(
+  errors: Errors, raw: unknown, path: string, refs: Refs | null, seen: Map<string, string>,
+): ImportFinding | undefined {
+  if (!isObject(raw)) {
+    errors.push({ path, message: 'must be an object: {"benchmark", "stance"} or {"benchmark", "value"}' });
+    return undefined;
+  }
+  checkKeys(errors, raw, FINDING_KEYS, path);
+  const at = (key: string): string => keyPath(path, key);
+
+  // benchmark: known in the framework the evidence belongs to
+  const benchmarkRaw = field(raw, 'benchmark');
+  let benchmark: string | undefined;
+  let kind: BenchmarkKind | null = null;
+  if (isAbsent(benchmarkRaw)) {
+    errors.push({ path: at('benchmark'), message: 'required (a benchmark code)' });
+  } else if (typeof benchmarkRaw !== 'string' || benchmarkRaw.trim() === '') {
+    errors.push({ path: at('benchmark'), message: 'must be a benchmark code (a non-empty string)' });
+  } else {
+    const code = benchmarkRaw.trim();
+    const known = refs !== null && refs.benchmarks.has(code);
+    if (known) {
+      benchmark = code;
+      kind = refs.benchmarks.get(code) ?? null;
+    } else if (refs !== null && refs.benchmarksComplete) {
+      errors.push({ path: at('benchmark'), message: `unknown benchmark ${quote(code)}` });
+    } else if (!isCode(code)) {
+      errors.push({ path: at('benchmark'), message: `unknown benchmark ${quote(code)}` });
+    } else {
+      benchmark = code; // cannot be checked: the framework itself is invalid or unknown
+    }
+    if (benchmark !== undefined) {
+      const first = seen.get(benchmark);
+      if (first !== undefined) {
+        errors.push({
+          path: at('benchmark'),
+          message: `duplicate finding for benchmark ${quote(benchmark)} (first at ${first}); give one finding per benchmark`,
+        });
+      } else {
+        seen.set(benchmark, path);
+      }
+    }
+  }
+
+  const stanceRaw = field(raw, 'stance');
+  const valueRaw = field(raw, 'value');
+  const hasStance = !isAbsent(stanceRaw);
+  const hasValue = !isAbsent(valueRaw);
+  let stance: number | null | undefined = null;
+  let value: number | null | undefined = null;
+  const name = benchmark === undefined ? '' : quote(benchmark);
+
+  if (kind === 'assessment') {
+    if (hasValue) {
+      errors.push({ path: at('value'), message: `benchmark ${name} is an assessment: give "stance", not "value"` });
+    } else if (!hasStance) {
+      errors.push({
+        path: at('stance'),
+        message: `required: benchmark ${name} is an assessment, so give "stance" (an integer from -2 to 2)`,
+      });
+    }
+    if (hasStance) stance = readNumber(errors, stanceRaw, at('stance'), integerBetween(-2, 2), MSG.stance);
+  } else if (kind === 'indicator') {
+    if (hasStance) {
+      errors.push({ path: at('stance'), message: `benchmark ${name} is an indicator: give "value", not "stance"` });
+    } else if (!hasValue) {
+      errors.push({ path: at('value'), message: `required: benchmark ${name} is an indicator, so give "value" (a number)` });
+    }
+    if (hasValue) value = readNumber(errors, valueRaw, at('value'), isAnyNumber, MSG.number);
+  } else {
+    // kind unknown (benchmark unknown, or its kind invalid): check the shapes only
+    if (hasStance && hasValue) {
+      errors.push({ path, message: 'give either "stance" (assessment) or "value" (indicator), not both' });
+    } else if (!hasStance && !hasValue) {
+      errors.push({ path, message: 'needs "stance" (for an assessment benchmark) or "value" (for an indicator benchmark)' });
+    }
+    if (hasStance) stance = readNumber(errors, stanceRaw, at('stance'), integerBetween(-2, 2), MSG.stance);
+    if (hasValue) value = readNumber(errors, valueRaw, at('value'), isAnyNumber, MSG.number);
+  }
+
+  return { benchmark: benchmark as string, stance: stance ?? null, value: value ?? null };
+}
