@@ -12,6 +12,7 @@ import sessionPlugin from './plugins/session';
 import authPlugin from './plugins/auth';
 import viewsPlugin, { VIEWS_DIR } from './plugins/views';
 import errorsPlugin from './plugins/errors';
+import securityHeadersPlugin from './plugins/security-headers';
 import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
@@ -35,6 +36,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   await app.register(corePlugin, { db: options.db, config, clock: options.clock ?? systemClock });
+  await app.register(securityHeadersPlugin);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(errorsPlugin);
   await app.register(viewsPlugin);

@@ -120,6 +120,16 @@ describe('sign-in, sessions and CSRF', () => {
     await t.db.kysely.updateTable('users').set({ disabled_at: null }).where('id', '=', viewer.user.id).execute();
   });
 
+  it('sends security headers on every response', async () => {
+    for (const url of ['/health', '/login', '/', '/assets/app.css', '/no-such-page']) {
+      const res = await t.app.inject({ url });
+      expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers['content-security-policy']).not.toMatch(/unsafe-inline/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('same-origin');
+    }
+  });
+
   it('never redirects to another site after sign-in', async () => {
     const page = await t.app.inject({ url: '/login?next=//evil.example/x' });
     expect(page.body).toContain('name="next" value="/"');
