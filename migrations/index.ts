@@ -2,6 +2,7 @@
 
 import type { MigrationContext } from './helpers';
 import * as core from './20261125_0001_core';
+import * as evidenceDesk from './20261125_0002_evidence_desk';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -9,4 +10,5 @@ export interface MigrationModule {
 
 export const migrations: Record<string, MigrationModule> = {
   '20261125_0001_core': core,
+  '20261125_0002_evidence_desk': evidenceDesk,
 };

@@ -11,6 +11,7 @@ import { importFile, type ImportSummary } from './framework/import-service';
 import { buildScorecard } from './scorecards/service';
 import { seedDefault } from './seed/index';
 import { createUser } from './users/service';
+import { verifyAuditChain } from './audit/log';
 
 class UsageError extends Error {}
 
@@ -25,7 +26,8 @@ commands:
                                          print the scorecard JSON
   user add --email E --role ROLE [--delegation CODE] [--name N]
                                          create a user; the password is read from stdin
-  report run KIND [--period P] | report list | token create | audit verify | backup FILE
+  audit verify [--expect-head SEQ:HASH]  check the tamper-evident log; prints its head
+  report run KIND [--period P] | report list | token create | backup FILE
                                          not available yet
 
 every command takes --db URL (default DATABASE_URL, else ./data/pactwatch.db)`;
@@ -156,9 +158,32 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.stdout(`${JSON.stringify({ id: user.id, email: user.email, role: user.role, delegation: user.delegation })}\n`);
         return 0;
       }
+      case 'audit': {
+        const [sub, ...auditArgs] = rest;
+        if (sub !== 'verify') throw new UsageError('audit takes the subcommand verify');
+        const { values } = parse(auditArgs, { 'expect-head': { type: 'string' } });
+        const expected = values['expect-head'];
+        if (expected !== undefined && !/^\d+:[0-9a-f]{64}$/.test(expected)) throw new UsageError('--expect-head takes SEQ:HASH as printed by audit verify');
+        const result = await withDb(values.db, (db) => verifyAuditChain(db.kysely));
+        const head = result.head ? `${result.head.seq}:${result.head.hash}` : 'empty';
+        if (!result.ok) {
+          io.stdout(`${JSON.stringify({ ok: false, entries: result.entries, first_bad: result.firstBad, head: result.head })}\n`);
+          io.stderr(`audit verify: BROKEN at entry ${result.firstBad.seq}: ${result.firstBad.reason}\n`);
+          return 1;
+        }
+        if (expected !== undefined && expected !== head) {
+          const [seq] = expected.split(':');
+          const reason = result.head && result.head.seq < Number(seq) ? `entries after ${result.head.seq} were removed` : 'the head differs from the one kept';
+          io.stdout(`${JSON.stringify({ ok: false, entries: result.entries, head: result.head, expected_head: expected })}\n`);
+          io.stderr(`audit verify: head ${head} does not match the expected ${expected}: ${reason}\n`);
+          return 1;
+        }
+        io.stdout(`${JSON.stringify({ ok: true, entries: result.entries, head: result.head })}\n`);
+        io.stderr(`audit verify: intact, ${result.entries} entries; head ${head}\n`);
+        return 0;
+      }
       case 'report':
       case 'token':
-      case 'audit':
       case 'backup':
         io.stderr(`pactwatch ${command}: not available yet\n`);
         return 2;

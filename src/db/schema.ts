@@ -141,6 +141,44 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor_id: number | null;
+  /** e-mail of the actor at the time, or 'system' / 'import' */
+  actor: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  /** canonical JSON of what changed */
+  content: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>;
+  evidence_id: number;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  data: Buffer;
+  uploaded_by: number | null;
+  uploaded_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** SHA-256 of the token: the token itself is shown once and never stored */
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -153,7 +191,13 @@ export interface Database {
   findings: FindingsTable;
   sessions: SessionsTable;
   settings: SettingsTable;
+  audit_log: AuditLogTable;
+  attachments: AttachmentsTable;
+  api_tokens: ApiTokensTable;
 }
+
+export type AuditRow = Selectable<AuditLogTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;
 
 export type FrameworkRow = Selectable<FrameworksTable>;
 export type BenchmarkRow = Selectable<BenchmarksTable>;

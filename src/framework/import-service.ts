@@ -8,7 +8,15 @@ import { nowIso, systemClock, type Clock } from '../time';
 import { METHODOLOGY_VERSION } from '../scoring/index';
 import type { ImportEvidence, ImportFramework } from './import-types';
 import { frameworkCodeOf, validateImport } from './validate-import';
+import { appendAudit, CLI_ACTOR, type Actor } from '../audit/log';
 import { findFrameworkByCode, frameworkRefsOf, loadFrameworkTree } from './repository';
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  clock?: Clock;
+  /** who imports, for the audit log (default: the command line) */
+  actor?: Actor;
+}
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
 
@@ -30,9 +38,10 @@ class DryRunRollback extends Error {}
 export async function importFile(
   db: Kysely<Database>,
   raw: unknown,
-  options: { dryRun?: boolean; clock?: Clock } = {},
+  options: ImportOptions = {},
 ): Promise<ImportResult> {
   const clock = options.clock ?? systemClock;
+  const actor = options.actor ?? CLI_ACTOR;
   const dryRun = options.dryRun ?? false;
   const code = frameworkCodeOf(raw);
   const stored = code ? await findFrameworkByCode(db, code) : undefined;
@@ -45,7 +54,7 @@ export async function importFile(
   try {
     await db.transaction().execute(async (trx) => {
       const now = nowIso(clock);
-      const frameworkChange = file.framework ? await upsertFramework(trx, file.framework, now) : null;
+      const frameworkChange = file.framework ? await upsertFramework(trx, file.framework, now, actor) : null;
       const evidence = { created: 0, updated: 0, unchanged: 0 };
       if (file.evidence.length > 0) {
         const fw = await findFrameworkByCode(trx, file.frameworkCode!);
@@ -53,7 +62,7 @@ export async function importFile(
         const problems: FieldProblem[] = [];
         const refs = await codeIds(trx, fw.id);
         for (const [i, item] of file.evidence.entries()) {
-          const change = await upsertEvidence(trx, fw.id, refs, item, now, `evidence[${i}]`, problems);
+          const change = await upsertEvidence(trx, fw.id, refs, item, now, `evidence[${i}]`, problems, actor);
           if (change) evidence[change] += 1;
         }
         if (problems.length) throw new ImportConflict(problems);
@@ -73,7 +82,7 @@ export async function importFile(
 }
 
 /** Throws AppError(VALIDATION) listing every problem; for callers that want an exception. */
-export async function importFileOrThrow(db: Kysely<Database>, raw: unknown, options: { dryRun?: boolean; clock?: Clock } = {}) {
+export async function importFileOrThrow(db: Kysely<Database>, raw: unknown, options: ImportOptions = {}) {
   const result = await importFile(db, raw, options);
   if (!result.ok) throw new AppError('VALIDATION', `the file has ${result.errors.length} error(s)`, result.errors);
   return result.summary;
@@ -120,7 +129,7 @@ async function storedFrameworkShape(trx: Transaction<Database>, id: number): Pro
   };
 }
 
-async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, now: string): Promise<ChangeKind> {
+async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, now: string, actor: Actor): Promise<ChangeKind> {
   const existing = await findFrameworkByCode(trx, fw.code);
   const fields = {
     name: fw.name,
@@ -231,7 +240,9 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
       .execute();
   }
   if (problems.length) throw new ImportConflict(problems);
-  return existing ? 'updated' : 'created';
+  const change = existing ? 'updated' : 'created';
+  await appendAudit(trx, { actor, action: `framework.${change}`, entityType: 'framework', entityId: fw.code, content: fw, at: now });
+  return change;
 }
 
 async function benchmarkHasFindings(trx: Transaction<Database>, benchmarkId: number): Promise<boolean> {
@@ -297,6 +308,7 @@ async function upsertEvidence(
   now: string,
   path: string,
   problems: FieldProblem[],
+  actor: Actor,
 ): Promise<ChangeKind | null> {
   const existing = await trx
     .selectFrom('evidence')
@@ -352,5 +364,13 @@ async function upsertEvidence(
   for (const code of item.groups) {
     await trx.insertInto('evidence_groups').values({ evidence_id: evidenceId, group_id: ids.groups.get(code)! }).execute();
   }
+  await appendAudit(trx, {
+    actor,
+    action: change === 'created' ? 'evidence.imported' : 'evidence.import_updated',
+    entityType: 'evidence',
+    entityId: evidenceId,
+    content: { ref: item.ref, item },
+    at: now,
+  });
   return change;
 }

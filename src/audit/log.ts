@@ -1,0 +1,119 @@
+// The tamper-evident log: one append-only table whose entries are hash-chained. Each entry's hash covers its
+// sequence number, the previous entry's hash and its canonical content. Appends happen inside the caller's
+// transaction and are serialised (SQLite: the write lock; PostgreSQL: an advisory lock), so the chain never forks.
+
+import crypto from 'node:crypto';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type { AuditRow, Database } from '../db/schema';
+
+export const GENESIS_HASH = '0'.repeat(64);
+// an arbitrary constant naming the audit-append lock among PostgreSQL advisory locks
+const AUDIT_LOCK_KEY = 7_202_611_250;
+
+export interface Actor {
+  id: number | null;
+  /** e-mail at the time, or a system label such as 'cli' or 'system' */
+  label: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: null, label: 'system' };
+export const CLI_ACTOR: Actor = { id: null, label: 'cli' };
+
+export interface AuditInput {
+  actor: Actor;
+  action: string;
+  entityType: string;
+  entityId: string | number | null;
+  content: unknown;
+  at: string;
+}
+
+/** JSON with object keys sorted at every level, so equal content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+type EntryFields = Pick<AuditRow, 'seq' | 'at' | 'actor_id' | 'actor' | 'action' | 'entity_type' | 'entity_id' | 'content'>;
+
+export function entryHash(prevHash: string, entry: EntryFields): string {
+  const body = canonicalJson({
+    seq: Number(entry.seq),
+    at: entry.at,
+    actor_id: entry.actor_id === null ? null : Number(entry.actor_id),
+    actor: entry.actor,
+    action: entry.action,
+    entity_type: entry.entity_type,
+    entity_id: entry.entity_id,
+    content: entry.content,
+  });
+  return crypto.createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
+}
+
+/** Appends one entry in the caller's transaction and returns it. */
+export async function appendAudit(trx: Transaction<Database>, input: AuditInput): Promise<AuditRow> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const fields: EntryFields = {
+    seq: (last ? Number(last.seq) : 0) + 1,
+    at: input.at,
+    actor_id: input.actor.id,
+    actor: input.actor.label,
+    action: input.action,
+    entity_type: input.entityType,
+    entity_id: input.entityId === null ? null : String(input.entityId),
+    content: canonicalJson(input.content),
+  };
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const row: AuditRow = { ...fields, prev_hash: prevHash, hash: entryHash(prevHash, fields) };
+  await trx.insertInto('audit_log').values(row).execute();
+  return row;
+}
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number; head: AuditHead | null }
+  | { ok: false; entries: number; head: AuditHead | null; firstBad: { seq: number; reason: string } };
+
+/** Recomputes the whole chain. Detects modified, deleted (except at the very end: compare the head), reordered and forged rows. */
+export async function verifyAuditChain(db: Kysely<Database>, batchSize = 5000): Promise<AuditVerification> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let entries = 0;
+  let head: AuditHead | null = null;
+  let firstBad: { seq: number; reason: string } | null = null;
+  for (;;) {
+    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(batchSize).execute();
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      entries += 1;
+      head = { seq, hash: row.hash };
+      if (firstBad) continue;
+      if (seq !== expectedSeq) firstBad = { seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next is ${seq})` };
+      else if (row.prev_hash !== prevHash) firstBad = { seq, reason: `entry ${seq} does not follow entry ${seq - 1} (previous hash differs)` };
+      else if (entryHash(prevHash, row) !== row.hash) firstBad = { seq, reason: `entry ${seq} was modified (its hash does not match its content)` };
+      prevHash = row.hash;
+      expectedSeq = seq + 1;
+    }
+    if (rows.length < batchSize) break;
+  }
+  return firstBad ? { ok: false, entries, head, firstBad } : { ok: true, entries, head };
+}
+
+export async function auditHead(db: Kysely<Database>): Promise<AuditHead | null> {
+  const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return last ? { seq: Number(last.seq), hash: last.hash } : null;
+}
+
+export async function auditEntriesFor(db: Kysely<Database>, entityType: string, entityId: string | number): Promise<AuditRow[]> {
+  return db.selectFrom('audit_log').selectAll().where('entity_type', '=', entityType).where('entity_id', '=', String(entityId)).orderBy('seq').execute();
+}
