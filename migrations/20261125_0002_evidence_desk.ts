@@ -58,6 +58,8 @@ export async function up(ctx: MigrationContext): Promise<void> {
     .execute();
   await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
 
+  // the submitter's delegation when the item was created: it decides who may read AMBER items
+  await db.schema.alterTable('evidence').addColumn('owner_delegation', 'text').execute();
   await db.schema.createIndex('evidence_supersedes').on('evidence').column('supersedes_id').execute();
   await db.schema.createIndex('evidence_created_by').on('evidence').column('created_by').execute();
 }

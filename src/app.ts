@@ -16,6 +16,7 @@ import securityHeadersPlugin from './plugins/security-headers';
 import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
+import { evidenceApiRoutes } from './evidence/api-routes';
 
 export interface BuildAppOptions {
   db: Db;
@@ -49,6 +50,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(scorecardRoutes);
+  await app.register(evidenceApiRoutes);
 
   await app.ready();
   return app;

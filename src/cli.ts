@@ -11,7 +11,9 @@ import { importFile, type ImportSummary } from './framework/import-service';
 import { buildScorecard } from './scorecards/service';
 import { seedDefault } from './seed/index';
 import { createUser } from './users/service';
-import { verifyAuditChain } from './audit/log';
+import { verifyAuditChain, CLI_ACTOR } from './audit/log';
+import { createApiToken } from './auth/tokens';
+import { findUserByEmail } from './users/repository';
 
 class UsageError extends Error {}
 
@@ -27,7 +29,8 @@ commands:
   user add --email E --role ROLE [--delegation CODE] [--name N]
                                          create a user; the password is read from stdin
   audit verify [--expect-head SEQ:HASH]  check the tamper-evident log; prints its head
-  report run KIND [--period P] | report list | token create | backup FILE
+  token create --email E [--name N]      print a new API token for that user (shown once)
+  report run KIND [--period P] | report list | backup FILE
                                          not available yet
 
 every command takes --db URL (default DATABASE_URL, else ./data/pactwatch.db)`;
@@ -182,8 +185,22 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.stderr(`audit verify: intact, ${result.entries} entries; head ${head}\n`);
         return 0;
       }
+      case 'token': {
+        const [sub, ...tokenArgs] = rest;
+        if (sub !== 'create') throw new UsageError('token takes the subcommand create');
+        const { values } = parse(tokenArgs, { email: { type: 'string' }, name: { type: 'string' } });
+        if (!values.email) throw new UsageError('token create needs --email');
+        const token = await withDb(values.db, async (db) => {
+          const user = await findUserByEmail(db.kysely, values.email!);
+          if (!user) throw new AppError('NOT_FOUND', `no user with e-mail ${values.email}`);
+          if (user.disabled_at) throw new AppError('CONFLICT', `the account ${user.email} is disabled`);
+          return createApiToken(db.kysely, user, values.name ?? 'created with pactwatch token create', CLI_ACTOR);
+        });
+        io.stdout(`${token.token}\n`);
+        io.stderr(`token ${token.summary.id} created for ${values.email}; it is shown only now\n`);
+        return 0;
+      }
       case 'report':
-      case 'token':
       case 'backup':
         io.stderr(`pactwatch ${command}: not available yet\n`);
         return 2;

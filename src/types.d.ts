@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the signed-in user, or null */
     user: UserRow | null;
+    /** how the user was authenticated: a session cookie, or an API token (which needs no CSRF token) */
+    authMethod: 'session' | 'token' | null;
   }
   interface FastifyContextConfig {
     /** who may use the route; every route must declare it (checked when routes are registered) */

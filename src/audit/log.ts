@@ -16,6 +16,8 @@ export interface Actor {
   label: string;
 }
 
+export const actorLabel = (user: { email: string }) => user.email;
+
 export const SYSTEM_ACTOR: Actor = { id: null, label: 'system' };
 export const CLI_ACTOR: Actor = { id: null, label: 'cli' };
 

@@ -97,6 +97,8 @@ export interface EvidenceTable {
   status: EvidenceStatus;
   origin: EvidenceOrigin;
   created_by: number | null;
+  /** the creator's delegation at creation; decides who may read AMBER items */
+  owner_delegation: string | null;
   created_at: string;
   updated_at: string;
   submitted_at: string | null;

@@ -38,7 +38,7 @@ async function authPlugin(app: FastifyInstance) {
       return reply.redirect(`/login?next=${encodeURIComponent(safeNext(request.url))}`, 303);
     }
     if (!mayAccess(access, request.user?.role)) throw new AppError('FORBIDDEN');
-    if (STATE_CHANGING.has(request.method)) {
+    if (STATE_CHANGING.has(request.method) && request.authMethod !== 'token') {
       if (!csrfTokenValid(request)) throw new AppError('CSRF');
     }
   });

@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { DatabaseSessionStore } from '../auth/session-store';
 import { getOrCreateSetting, randomSecret } from '../settings';
 import { findUserById } from '../users/repository';
+import { userForToken } from '../auth/tokens';
+import { AppError } from '../errors';
 
 export const SESSION_COOKIE = 'pactwatch_session';
 // refresh the stored idle deadline at most this often, so ordinary page views don't all write
@@ -35,9 +37,20 @@ async function sessionPlugin(app: FastifyInstance) {
   });
 
   app.decorateRequest('user', null);
+  app.decorateRequest('authMethod', null);
 
-  // who is signed in: the session's user, if still enabled and within the session's lifetime
+  // who is signed in: an API token's user (API only), else the session's user if still enabled and within
+  // the session's lifetime
   app.addHook('preHandler', async (request) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined && request.url.startsWith('/api/')) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      const user = match ? await userForToken(db.kysely, match[1], clock) : null;
+      if (!user) throw new AppError('UNAUTHENTICATED', 'The API token is not valid, revoked, or its account is disabled');
+      request.user = user;
+      request.authMethod = 'token';
+      return;
+    }
     const session = request.session;
     if (!session || typeof session.userId !== 'number') return;
     const now = clock().getTime();
@@ -53,6 +66,7 @@ async function sessionPlugin(app: FastifyInstance) {
       return;
     }
     request.user = user;
+    request.authMethod = 'session';
     if (now - lastSeenAt >= TOUCH_INTERVAL_MS) session.lastSeenAt = now;
   });
 }

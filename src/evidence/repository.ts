@@ -1,0 +1,249 @@
+// Reading evidence: one item with its findings, tags, attachments, corrections and history; filtered,
+// paginated lists limited to what the viewer may see (with a count of what they may not).
+
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
+import { auditEntriesFor } from '../audit/log';
+import { visibleTo, type Viewer } from './visibility';
+
+export interface FindingView {
+  benchmark: string;
+  benchmarkTitle: string;
+  kind: 'assessment' | 'indicator';
+  unit: string | null;
+  stance: number | null;
+  value: number | null;
+}
+
+export interface AttachmentView {
+  id: number;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  uploaded_at: string;
+  uploaded_by: string | null;
+}
+
+export interface HistoryEntry {
+  seq: number;
+  at: string;
+  actor: string | null;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface EvidenceDetail {
+  row: EvidenceRow;
+  framework: string;
+  findings: FindingView[];
+  groups: string[];
+  attachments: AttachmentView[];
+  createdBy: string | null;
+  correctedBy: { id: number; status: EvidenceStatus }[];
+}
+
+export async function findEvidence(db: Kysely<Database>, id: number): Promise<EvidenceRow | undefined> {
+  return db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow): Promise<EvidenceDetail> {
+  const [framework, findings, groups, attachments, creator, corrections] = await Promise.all([
+    db.selectFrom('frameworks').select('code').where('id', '=', row.framework_id).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('findings')
+      .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+      .select(['benchmarks.code', 'benchmarks.title', 'benchmarks.kind', 'benchmarks.unit', 'findings.stance', 'findings.value'])
+      .where('findings.evidence_id', '=', row.id)
+      .orderBy('findings.position')
+      .execute(),
+    db
+      .selectFrom('evidence_groups')
+      .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+      .select('framework_groups.code')
+      .where('evidence_groups.evidence_id', '=', row.id)
+      .orderBy('framework_groups.position')
+      .execute(),
+    db
+      .selectFrom('attachments')
+      .leftJoin('users', 'users.id', 'attachments.uploaded_by')
+      .select(['attachments.id', 'filename', 'content_type', 'size_bytes', 'sha256', 'uploaded_at', 'users.email as uploader'])
+      .where('evidence_id', '=', row.id)
+      .orderBy('attachments.id')
+      .execute(),
+    row.created_by === null ? Promise.resolve(undefined) : db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst(),
+    db.selectFrom('evidence').select(['id', 'status']).where('supersedes_id', '=', row.id).orderBy('id').execute(),
+  ]);
+  return {
+    row,
+    framework: framework.code,
+    findings: findings.map((f) => ({
+      benchmark: f.code,
+      benchmarkTitle: f.title,
+      kind: f.kind,
+      unit: f.unit,
+      stance: f.stance === null ? null : Number(f.stance),
+      value: f.value === null ? null : Number(f.value),
+    })),
+    groups: groups.map((g) => g.code),
+    attachments: attachments.map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      content_type: a.content_type,
+      size_bytes: Number(a.size_bytes),
+      sha256: a.sha256,
+      uploaded_at: a.uploaded_at,
+      uploaded_by: a.uploader ?? null,
+    })),
+    createdBy: creator?.email ?? (row.origin === 'import' ? 'import' : null),
+    correctedBy: corrections,
+  };
+}
+
+export async function evidenceHistory(db: Kysely<Database>, id: number): Promise<HistoryEntry[]> {
+  const entries = await auditEntriesFor(db, 'evidence', id);
+  return entries.map((e) => ({ seq: Number(e.seq), at: e.at, actor: e.actor, action: e.action.replace(/^evidence\./, ''), details: JSON.parse(e.content) }));
+}
+
+export interface EvidenceFilters {
+  frameworkId?: number;
+  benchmark?: string;
+  pillar?: string;
+  group?: string;
+  status?: EvidenceStatus;
+  tlp?: string;
+  from?: string;
+  to?: string;
+  q?: string;
+  createdBy?: number;
+  /** submitted before this instant (review queue: age) */
+  submittedBefore?: string;
+}
+
+function applyFilters<O>(query: SelectQueryBuilder<Database, 'evidence', O>, f: EvidenceFilters) {
+  let q = query;
+  if (f.frameworkId !== undefined) q = q.where('evidence.framework_id', '=', f.frameworkId);
+  if (f.status) q = q.where('evidence.status', '=', f.status);
+  if (f.tlp) q = q.where('evidence.tlp', '=', f.tlp as EvidenceRow['tlp']);
+  if (f.from) q = q.where('evidence.observed_on', '>=', f.from);
+  if (f.to) q = q.where('evidence.observed_on', '<=', f.to);
+  if (f.createdBy !== undefined) q = q.where('evidence.created_by', '=', f.createdBy);
+  if (f.submittedBefore) q = q.where('evidence.submitted_at', '<=', f.submittedBefore);
+  if (f.benchmark) {
+    const code = f.benchmark;
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('findings')
+          .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+          .select('findings.id')
+          .whereRef('findings.evidence_id', '=', 'evidence.id')
+          .where('benchmarks.code', '=', code),
+      ),
+    );
+  }
+  if (f.pillar) {
+    const code = f.pillar;
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('findings')
+          .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+          .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
+          .select('findings.id')
+          .whereRef('findings.evidence_id', '=', 'evidence.id')
+          .where('pillars.code', '=', code),
+      ),
+    );
+  }
+  if (f.group) {
+    const code = f.group;
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('evidence_groups')
+          .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+          .select('evidence_groups.group_id')
+          .whereRef('evidence_groups.evidence_id', '=', 'evidence.id')
+          .where('framework_groups.code', '=', code),
+      ),
+    );
+  }
+  if (f.q) {
+    // LIKE with escaped wildcards, case-insensitive on both databases
+    const pattern = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(evidence.title) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(coalesce(evidence.summary, '')) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(coalesce(evidence.source, '')) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(coalesce(evidence.ref, '')) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  return q;
+}
+
+export interface EvidencePage {
+  items: EvidenceRow[];
+  total: number;
+  /** items matching the filters that the viewer may not see */
+  restricted: number;
+}
+
+export async function listEvidence(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  filters: EvidenceFilters,
+  page: { offset: number; limit: number },
+): Promise<EvidencePage> {
+  // drafts are private to their author (and admins): not even counted for others
+  const base = applyFilters(db.selectFrom('evidence'), filters).where((eb) =>
+    viewer.role === 'admin' ? sql<boolean>`1 = 1` : eb.or([eb('evidence.status', '!=', 'draft'), eb('evidence.created_by', '=', viewer.id)]),
+  );
+  const [visibleCount, allCount, items] = await Promise.all([
+    base.where(visibleTo(viewer)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    base
+      .where(visibleTo(viewer))
+      .selectAll('evidence')
+      .orderBy('evidence.observed_on', 'desc')
+      .orderBy('evidence.id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+  ]);
+  const total = Number(visibleCount.n);
+  return { items, total, restricted: Number(allCount.n) - total };
+}
+
+/** Findings and tags of many items at once (for lists and exports). */
+export async function findingsAndGroupsOf(db: Kysely<Database>, ids: number[]) {
+  const findings = new Map<number, { benchmark: string; stance: number | null; value: number | null }[]>();
+  const groups = new Map<number, string[]>();
+  if (ids.length === 0) return { findings, groups };
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const [f, g] = await Promise.all([
+      db
+        .selectFrom('findings')
+        .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+        .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
+        .where('findings.evidence_id', 'in', chunk)
+        .orderBy('findings.evidence_id')
+        .orderBy('findings.position')
+        .execute(),
+      db
+        .selectFrom('evidence_groups')
+        .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+        .select(['evidence_groups.evidence_id', 'framework_groups.code'])
+        .where('evidence_groups.evidence_id', 'in', chunk)
+        .orderBy('framework_groups.position')
+        .execute(),
+    ]);
+    for (const row of f) {
+      const list = findings.get(row.evidence_id) ?? [];
+      list.push({ benchmark: row.code, stance: row.stance === null ? null : Number(row.stance), value: row.value === null ? null : Number(row.value) });
+      findings.set(row.evidence_id, list);
+    }
+    for (const row of g) groups.set(row.evidence_id, [...(groups.get(row.evidence_id) ?? []), row.code]);
+  }
+  return { findings, groups };
+}

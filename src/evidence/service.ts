@@ -1,0 +1,273 @@
+// The evidence desk's rules: logging (draft or submitted), four-eyes review, corrections and retractions.
+// Every state change runs in one transaction together with its entry in the tamper-evident log.
+
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
+import { conflict, forbidden, notFound, validationError, type FieldProblem } from '../errors';
+import { appendAudit, type Actor } from '../audit/log';
+import { validateImport } from '../framework/validate-import';
+import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
+import { resolveFramework } from '../scorecards/service';
+import type { ImportEvidence } from '../framework/import-types';
+import { nowIso, todayUtc, systemClock, type Clock } from '../time';
+import { canSeeDraft, canSeeEvidence } from './visibility';
+
+export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
+export const REVIEWERS = ['reviewer', 'admin'] as const;
+
+export type EvidenceInput = Record<string, unknown>;
+
+const PLACEHOLDER_REF = 'desk-item';
+const ACTION_KEYS = new Set(['framework', 'submit']);
+
+export function actorOf(user: Pick<UserRow, 'id' | 'email'>): Actor {
+  return { id: user.id, label: user.email };
+}
+
+/**
+ * Validates one evidence object (the import format without verified_at / retracted_at) against a framework;
+ * paths are relative to the object (e.g. `findings[0].stance`).
+ */
+export async function validateEvidenceInput(
+  db: Kysely<Database>,
+  frameworkId: number,
+  input: EvidenceInput,
+  clock: Clock,
+): Promise<{ ok: true; value: ImportEvidence } | { ok: false; errors: FieldProblem[] }> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, errors: [{ path: '', message: 'must be an object' }] };
+  const errors: FieldProblem[] = [];
+  const item: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (ACTION_KEYS.has(key)) continue;
+    if (key === 'verified_at' || key === 'retracted_at') {
+      errors.push({ path: key, message: 'is set by review, not by the submitter' });
+      continue;
+    }
+    item[key] = value;
+  }
+  const hasRef = item.ref !== undefined && item.ref !== null && item.ref !== '';
+  if (!hasRef) item.ref = PLACEHOLDER_REF;
+  const fw = await db.selectFrom('frameworks').selectAll().where('id', '=', frameworkId).executeTakeFirstOrThrow();
+  const refs = frameworkRefsOf(await loadFrameworkTree(db, fw));
+  const result = validateImport({ framework_code: fw.code, evidence: [item] }, refs);
+  if (!result.ok) {
+    for (const e of result.errors) errors.push({ path: e.path.replace(/^evidence\[0\]\.?/, ''), message: e.message });
+  } else {
+    const value = result.value.evidence[0];
+    if (value.observedOn > todayUtc(clock)) errors.push({ path: 'observed_on', message: 'must not be in the future' });
+    if (!errors.length) return { ok: true, value: { ...value, ref: hasRef ? value.ref : '' } };
+  }
+  return { ok: false, errors };
+}
+
+async function loadForUpdate(trx: Transaction<Database>, id: number): Promise<EvidenceRow> {
+  const row = await trx.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('No such evidence item');
+  return row;
+}
+
+/** Refuses with 404 what the user may not know exists, 403 what they may see but not change. */
+function assertVisible(user: UserRow, item: EvidenceRow): void {
+  if (!canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such evidence item');
+}
+
+function assertRole(user: UserRow, roles: readonly string[], what: string): void {
+  if (!roles.includes(user.role)) throw forbidden(`Only ${roles.join(' or ')} users may ${what}`);
+}
+
+async function writeFindingsAndGroups(trx: Transaction<Database>, frameworkId: number, evidenceId: number, item: ImportEvidence) {
+  await trx.deleteFrom('findings').where('evidence_id', '=', evidenceId).execute();
+  await trx.deleteFrom('evidence_groups').where('evidence_id', '=', evidenceId).execute();
+  const benchmarks = new Map(
+    (await trx.selectFrom('benchmarks').select(['id', 'code']).where('framework_id', '=', frameworkId).execute()).map((b) => [b.code, b.id]),
+  );
+  const groups = new Map(
+    (await trx.selectFrom('framework_groups').select(['id', 'code']).where('framework_id', '=', frameworkId).execute()).map((g) => [g.code, g.id]),
+  );
+  for (const [position, f] of item.findings.entries()) {
+    await trx.insertInto('findings').values({ evidence_id: evidenceId, benchmark_id: benchmarks.get(f.benchmark)!, stance: f.stance, value: f.value, position }).execute();
+  }
+  for (const code of item.groups) await trx.insertInto('evidence_groups').values({ evidence_id: evidenceId, group_id: groups.get(code)! }).execute();
+}
+
+function itemFields(item: ImportEvidence) {
+  return {
+    ref: item.ref || null,
+    title: item.title,
+    summary: item.summary,
+    source: item.source,
+    url: item.url,
+    observed_on: item.observedOn,
+    source_reliability: item.sourceReliability,
+    credibility: item.credibility,
+    tlp: item.tlp,
+    location: item.location,
+  };
+}
+
+/** What the audit log keeps of an item's content: everything the submitter said. */
+function auditContent(item: ImportEvidence) {
+  return { ...itemFields(item), groups: item.groups, findings: item.findings };
+}
+
+export interface CreateOptions {
+  submit: boolean;
+  /** the verified item this one corrects */
+  supersedes?: number;
+}
+
+export async function createEvidence(
+  db: Kysely<Database>,
+  user: UserRow,
+  frameworkCode: string | null | undefined,
+  input: EvidenceInput,
+  options: CreateOptions,
+  clock: Clock = systemClock,
+): Promise<EvidenceRow> {
+  assertRole(user, EVIDENCE_WRITERS, 'log evidence');
+  const fw = await resolveFramework(db, frameworkCode);
+  const checked = await validateEvidenceInput(db, fw.id, input, clock);
+  if (!checked.ok) throw validationError(checked.errors);
+  const item = checked.value;
+  return db.transaction().execute(async (trx) => {
+    if (item.ref) {
+      const clash = await trx.selectFrom('evidence').select('id').where('framework_id', '=', fw.id).where('ref', '=', item.ref).executeTakeFirst();
+      if (clash) throw validationError([{ path: 'ref', message: `"${item.ref}" is already used by another item` }]);
+    }
+    if (options.supersedes !== undefined) {
+      const original = await loadForUpdate(trx, options.supersedes);
+      assertVisible(user, original);
+      if (original.status !== 'verified') throw conflict('Only a verified item can be corrected');
+      if (original.framework_id !== fw.id) throw conflict('A correction belongs to the same framework as the original');
+      const pending = await trx
+        .selectFrom('evidence')
+        .select('id')
+        .where('supersedes_id', '=', original.id)
+        .where('status', 'in', ['draft', 'submitted'])
+        .executeTakeFirst();
+      if (pending) throw conflict(`A correction of this item is already pending (item ${pending.id})`);
+    }
+    const now = nowIso(clock);
+    const status: EvidenceStatus = options.submit ? 'submitted' : 'draft';
+    const row = await trx
+      .insertInto('evidence')
+      .values({
+        framework_id: fw.id,
+        ...itemFields(item),
+        status,
+        origin: 'desk',
+        created_by: user.id,
+        owner_delegation: user.delegation,
+        created_at: now,
+        updated_at: now,
+        submitted_at: options.submit ? now : null,
+        supersedes_id: options.supersedes ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await writeFindingsAndGroups(trx, fw.id, row.id, item);
+    const action = options.supersedes !== undefined ? 'evidence.correction_created' : 'evidence.created';
+    await appendAudit(trx, { actor: actorOf(user), action, entityType: 'evidence', entityId: row.id, content: { status, supersedes: options.supersedes ?? null, item: auditContent(item) }, at: now });
+    if (options.supersedes !== undefined) {
+      await appendAudit(trx, { actor: actorOf(user), action: 'evidence.correction_proposed', entityType: 'evidence', entityId: options.supersedes, content: { correction: row.id }, at: now });
+    }
+    return row;
+  });
+}
+
+/** The author edits a draft; nothing else is ever edited. */
+export async function updateDraft(db: Kysely<Database>, user: UserRow, id: number, input: EvidenceInput, submit: boolean, clock: Clock = systemClock): Promise<EvidenceRow> {
+  const existing = await db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!existing) throw notFound('No such evidence item');
+  assertVisible(user, existing);
+  const checked = await validateEvidenceInput(db, existing.framework_id, input, clock);
+  if (!checked.ok) throw validationError(checked.errors);
+  const item = checked.value;
+  return db.transaction().execute(async (trx) => {
+    const row = await loadForUpdate(trx, id);
+    if (row.created_by !== user.id) throw forbidden('Only the author may edit a draft');
+    if (row.status !== 'draft') throw conflict(`Only drafts can be edited; this item is ${row.status}`);
+    if (item.ref && item.ref !== row.ref) {
+      const clash = await trx.selectFrom('evidence').select('id').where('framework_id', '=', row.framework_id).where('ref', '=', item.ref).executeTakeFirst();
+      if (clash) throw validationError([{ path: 'ref', message: `"${item.ref}" is already used by another item` }]);
+    }
+    const now = nowIso(clock);
+    const status: EvidenceStatus = submit ? 'submitted' : 'draft';
+    const updated = await trx
+      .updateTable('evidence')
+      .set({ ...itemFields(item), status, updated_at: now, submitted_at: submit ? now : null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await writeFindingsAndGroups(trx, row.framework_id, id, item);
+    await appendAudit(trx, { actor: actorOf(user), action: 'evidence.draft_updated', entityType: 'evidence', entityId: id, content: { item: auditContent(item) }, at: now });
+    if (submit) await appendAudit(trx, { actor: actorOf(user), action: 'evidence.submitted', entityType: 'evidence', entityId: id, content: {}, at: now });
+    return updated;
+  });
+}
+
+type ReviewAction = 'submit' | 'verify' | 'reject' | 'retract';
+
+/** Runs one review action: the rules of who, from which status, and what it changes. */
+export async function reviewEvidence(
+  db: Kysely<Database>,
+  user: UserRow,
+  id: number,
+  action: ReviewAction,
+  reason: string | null,
+  clock: Clock = systemClock,
+): Promise<EvidenceRow> {
+  const trimmed = reason?.trim() ?? '';
+  if ((action === 'reject' || action === 'retract') && trimmed.length === 0) throw validationError([{ path: 'reason', message: 'is required' }]);
+  if (trimmed.length > 2000) throw validationError([{ path: 'reason', message: 'must be at most 2000 characters' }]);
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw validationError([{ path: 'reason', message: 'must not contain control characters' }]);
+  return db.transaction().execute(async (trx) => {
+    const row = await loadForUpdate(trx, id);
+    assertVisible(user, row);
+    const now = nowIso(clock);
+    let changes: Partial<EvidenceRow>;
+    switch (action) {
+      case 'submit':
+        if (row.created_by !== user.id) throw forbidden('Only the author may submit their draft');
+        if (row.status !== 'draft') throw conflict(`Only a draft can be submitted; this item is ${row.status}`);
+        changes = { status: 'submitted', submitted_at: now };
+        break;
+      case 'verify':
+      case 'reject':
+        assertRole(user, REVIEWERS, `${action} evidence`);
+        if (row.created_by === user.id) throw forbidden(`Nobody may ${action} their own item: another reviewer must`);
+        if (row.status !== 'submitted') throw conflict(`Only a submitted item can be ${action === 'verify' ? 'verified' : 'rejected'}; this item is ${row.status}`);
+        changes = action === 'verify'
+          ? { status: 'verified', verified_at: now, verified_by: user.id }
+          : { status: 'rejected', rejected_at: now, rejected_by: user.id, reject_reason: trimmed };
+        break;
+      case 'retract':
+        assertRole(user, REVIEWERS, 'retract evidence');
+        if (row.status !== 'verified') throw conflict(`Only a verified item can be retracted; this item is ${row.status}`);
+        changes = { status: 'retracted', retracted_at: now, retracted_by: user.id, retract_reason: trimmed };
+        break;
+    }
+    const updated = await trx.updateTable('evidence').set({ ...changes, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const pastTense = { submit: 'submitted', verify: 'verified', reject: 'rejected', retract: 'retracted' }[action];
+    await appendAudit(trx, { actor: actorOf(user), action: `evidence.${pastTense}`, entityType: 'evidence', entityId: id, content: trimmed ? { reason: trimmed } : {}, at: now });
+
+    if (action === 'verify' && row.supersedes_id !== null) {
+      // a verified correction replaces the original from now on (known-at semantics keep the past reproducible)
+      const original = await loadForUpdate(trx, row.supersedes_id);
+      if (original.status === 'verified') {
+        await trx.updateTable('evidence').set({ status: 'superseded', superseded_at: now, updated_at: now }).where('id', '=', original.id).execute();
+        await appendAudit(trx, { actor: actorOf(user), action: 'evidence.superseded', entityType: 'evidence', entityId: original.id, content: { by: id }, at: now });
+      }
+    }
+    if (action === 'retract') {
+      // a pending correction of a retracted item has nothing left to correct
+      const pending = await trx.selectFrom('evidence').select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
+      if (pending.length) throw conflict(`Item ${pending.map((p) => p.id).join(', ')} is a pending correction of this item: reject it first`);
+    }
+    return updated;
+  });
+}
+
+export function assertCanSee(user: UserRow, item: EvidenceRow): void {
+  assertVisible(user, item);
+}
