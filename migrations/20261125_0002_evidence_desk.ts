@@ -27,6 +27,10 @@ export async function up(ctx: MigrationContext): Promise<void> {
       begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
     await sql`create trigger audit_log_no_delete before delete on audit_log
       begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+    // INSERT OR REPLACE deletes without firing delete triggers (recursive_triggers is off): refuse it up front
+    await sql`create trigger audit_log_no_replace before insert on audit_log
+      when exists (select 1 from audit_log where seq = new.seq or hash = new.hash)
+      begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
   } else {
     await sql`create or replace function pactwatch_audit_append_only() returns trigger language plpgsql as $$
       begin raise exception 'audit_log is append-only'; end $$`.execute(db);

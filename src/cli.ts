@@ -176,7 +176,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         }
         if (expected !== undefined && expected !== head) {
           const [seq] = expected.split(':');
-          const reason = result.head && result.head.seq < Number(seq) ? `entries after ${result.head.seq} were removed` : 'the head differs from the one kept';
+          const reason = !result.head ? 'all entries were removed' : result.head.seq < Number(seq) ? `entries after ${result.head.seq} were removed` : 'the head differs from the one kept';
           io.stdout(`${JSON.stringify({ ok: false, entries: result.entries, head: result.head, expected_head: expected })}\n`);
           io.stderr(`audit verify: head ${head} does not match the expected ${expected}: ${reason}\n`);
           return 1;

@@ -99,7 +99,10 @@ export async function verifyAuditChain(db: Kysely<Database>, batchSize = 5000): 
       const seq = Number(row.seq);
       entries += 1;
       head = { seq, hash: row.hash };
-      if (firstBad) continue;
+      if (firstBad) {
+        expectedSeq = seq + 1;
+        continue;
+      }
       if (seq !== expectedSeq) firstBad = { seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next is ${seq})` };
       else if (row.prev_hash !== prevHash) firstBad = { seq, reason: `entry ${seq} does not follow entry ${seq - 1} (previous hash differs)` };
       else if (entryHash(prevHash, row) !== row.hash) firstBad = { seq, reason: `entry ${seq} was modified (its hash does not match its content)` };

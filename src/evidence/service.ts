@@ -8,7 +8,7 @@ import { appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
 import { resolveFramework } from '../scorecards/service';
-import type { ImportEvidence } from '../framework/import-types';
+import type { FrameworkRefs, ImportEvidence } from '../framework/import-types';
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 
@@ -33,6 +33,7 @@ export async function validateEvidenceInput(
   frameworkId: number,
   input: EvidenceInput,
   clock: Clock,
+  preloaded?: FrameworkRefs,
 ): Promise<{ ok: true; value: ImportEvidence } | { ok: false; errors: FieldProblem[] }> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, errors: [{ path: '', message: 'must be an object' }] };
   const errors: FieldProblem[] = [];
@@ -47,9 +48,8 @@ export async function validateEvidenceInput(
   }
   const hasRef = item.ref !== undefined && item.ref !== null && item.ref !== '';
   if (!hasRef) item.ref = PLACEHOLDER_REF;
-  const fw = await db.selectFrom('frameworks').selectAll().where('id', '=', frameworkId).executeTakeFirstOrThrow();
-  const refs = frameworkRefsOf(await loadFrameworkTree(db, fw));
-  const result = validateImport({ framework_code: fw.code, evidence: [item] }, refs);
+  const refs = preloaded ?? (await frameworkRefsById(db, frameworkId));
+  const result = validateImport({ framework_code: refs.code, evidence: [item] }, refs);
   if (!result.ok) {
     for (const e of result.errors) errors.push({ path: e.path.replace(/^evidence\[0\]\.?/, ''), message: e.message });
   } else {
@@ -58,6 +58,11 @@ export async function validateEvidenceInput(
     if (!errors.length) return { ok: true, value: { ...value, ref: hasRef ? value.ref : '' } };
   }
   return { ok: false, errors };
+}
+
+export async function frameworkRefsById(db: Kysely<Database>, frameworkId: number): Promise<FrameworkRefs> {
+  const fw = await db.selectFrom('frameworks').selectAll().where('id', '=', frameworkId).executeTakeFirstOrThrow();
+  return frameworkRefsOf(await loadFrameworkTree(db, fw));
 }
 
 async function loadForUpdate(trx: Transaction<Database>, id: number): Promise<EvidenceRow> {
@@ -128,51 +133,60 @@ export async function createEvidence(
   const fw = await resolveFramework(db, frameworkCode);
   const checked = await validateEvidenceInput(db, fw.id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
-  const item = checked.value;
-  return db.transaction().execute(async (trx) => {
-    if (item.ref) {
-      const clash = await trx.selectFrom('evidence').select('id').where('framework_id', '=', fw.id).where('ref', '=', item.ref).executeTakeFirst();
-      if (clash) throw validationError([{ path: 'ref', message: `"${item.ref}" is already used by another item` }]);
-    }
-    if (options.supersedes !== undefined) {
-      const original = await loadForUpdate(trx, options.supersedes);
-      assertVisible(user, original);
-      if (original.status !== 'verified') throw conflict('Only a verified item can be corrected');
-      if (original.framework_id !== fw.id) throw conflict('A correction belongs to the same framework as the original');
-      const pending = await trx
-        .selectFrom('evidence')
-        .select('id')
-        .where('supersedes_id', '=', original.id)
-        .where('status', 'in', ['draft', 'submitted'])
-        .executeTakeFirst();
-      if (pending) throw conflict(`A correction of this item is already pending (item ${pending.id})`);
-    }
-    const now = nowIso(clock);
-    const status: EvidenceStatus = options.submit ? 'submitted' : 'draft';
-    const row = await trx
-      .insertInto('evidence')
-      .values({
-        framework_id: fw.id,
-        ...itemFields(item),
-        status,
-        origin: 'desk',
-        created_by: user.id,
-        owner_delegation: user.delegation,
-        created_at: now,
-        updated_at: now,
-        submitted_at: options.submit ? now : null,
-        supersedes_id: options.supersedes ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await writeFindingsAndGroups(trx, fw.id, row.id, item);
-    const action = options.supersedes !== undefined ? 'evidence.correction_created' : 'evidence.created';
-    await appendAudit(trx, { actor: actorOf(user), action, entityType: 'evidence', entityId: row.id, content: { status, supersedes: options.supersedes ?? null, item: auditContent(item) }, at: now });
-    if (options.supersedes !== undefined) {
-      await appendAudit(trx, { actor: actorOf(user), action: 'evidence.correction_proposed', entityType: 'evidence', entityId: options.supersedes, content: { correction: row.id }, at: now });
-    }
-    return row;
-  });
+  return db.transaction().execute((trx) => insertEvidence(trx, user, fw.id, checked.value, options, nowIso(clock)));
+}
+
+/** Inserts one validated item with its findings, tags and log entry, in the caller's transaction. */
+export async function insertEvidence(
+  trx: Transaction<Database>,
+  user: UserRow,
+  frameworkId: number,
+  item: ImportEvidence,
+  options: CreateOptions,
+  now: string,
+  refPath = 'ref',
+): Promise<EvidenceRow> {
+  if (item.ref) {
+    const clash = await trx.selectFrom('evidence').select('id').where('framework_id', '=', frameworkId).where('ref', '=', item.ref).executeTakeFirst();
+    if (clash) throw validationError([{ path: refPath, message: `"${item.ref}" is already used by another item` }]);
+  }
+  if (options.supersedes !== undefined) {
+    const original = await loadForUpdate(trx, options.supersedes);
+    assertVisible(user, original);
+    if (original.status !== 'verified') throw conflict('Only a verified item can be corrected');
+    if (original.framework_id !== frameworkId) throw conflict('A correction belongs to the same framework as the original');
+    const pending = await trx
+      .selectFrom('evidence')
+      .select('id')
+      .where('supersedes_id', '=', original.id)
+      .where('status', 'in', ['draft', 'submitted'])
+      .executeTakeFirst();
+    if (pending) throw conflict(`A correction of this item is already pending (item ${pending.id})`);
+  }
+  const status: EvidenceStatus = options.submit ? 'submitted' : 'draft';
+  const row = await trx
+    .insertInto('evidence')
+    .values({
+      framework_id: frameworkId,
+      ...itemFields(item),
+      status,
+      origin: 'desk',
+      created_by: user.id,
+      owner_delegation: user.delegation,
+      created_at: now,
+      updated_at: now,
+      submitted_at: options.submit ? now : null,
+      supersedes_id: options.supersedes ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await writeFindingsAndGroups(trx, frameworkId, row.id, item);
+  const action = options.supersedes !== undefined ? 'evidence.correction_created' : 'evidence.created';
+  await appendAudit(trx, { actor: actorOf(user), action, entityType: 'evidence', entityId: row.id, content: { status, supersedes: options.supersedes ?? null, item: auditContent(item) }, at: now });
+  if (options.supersedes !== undefined) {
+    await appendAudit(trx, { actor: actorOf(user), action: 'evidence.correction_proposed', entityType: 'evidence', entityId: options.supersedes, content: { correction: row.id }, at: now });
+  }
+  return row;
 }
 
 /** The author edits a draft; nothing else is ever edited. */

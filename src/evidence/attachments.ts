@@ -1,0 +1,104 @@
+// Documents attached to evidence: PDF, images and text only, size-limited, stored with their SHA-256 and
+// served only as downloads.
+
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AttachmentRow, Database, UserRow } from '../db/schema';
+import { appendAudit } from '../audit/log';
+import { AppError, conflict, forbidden, notFound, validationError } from '../errors';
+import { nowIso, systemClock, type Clock } from '../time';
+import { canSeeDraft, canSeeEvidence } from './visibility';
+import { actorOf } from './service';
+
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+interface AllowedType {
+  contentType: string;
+  /** leading bytes the file must start with, if any */
+  magic: Buffer[] | null;
+}
+
+const ALLOWED: Record<string, AllowedType> = {
+  pdf: { contentType: 'application/pdf', magic: [Buffer.from('%PDF-')] },
+  png: { contentType: 'image/png', magic: [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])] },
+  jpg: { contentType: 'image/jpeg', magic: [Buffer.from([0xff, 0xd8, 0xff])] },
+  jpeg: { contentType: 'image/jpeg', magic: [Buffer.from([0xff, 0xd8, 0xff])] },
+  gif: { contentType: 'image/gif', magic: [Buffer.from('GIF87a'), Buffer.from('GIF89a')] },
+  webp: { contentType: 'image/webp', magic: [Buffer.from('RIFF')] },
+  txt: { contentType: 'text/plain', magic: null },
+  csv: { contentType: 'text/csv', magic: null },
+  md: { contentType: 'text/markdown', magic: null },
+};
+
+export const ALLOWED_EXTENSIONS = Object.keys(ALLOWED);
+
+/** A file name safe to show and to put in a Content-Disposition header. */
+export function cleanFilename(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.normalize('NFC').replace(/[\u0000-\u001f\u007f"\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, 200);
+  return cleaned || 'attachment';
+}
+
+export function checkAttachment(filename: string, data: Buffer): { contentType: string; filename: string } {
+  const clean = cleanFilename(filename);
+  const ext = clean.includes('.') ? clean.split('.').pop()!.toLowerCase() : '';
+  const allowed = ALLOWED[ext];
+  if (!allowed) throw validationError([{ path: 'file', message: `must be one of ${ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ')}` }]);
+  if (data.length === 0) throw validationError([{ path: 'file', message: 'is empty' }]);
+  if (data.length > MAX_ATTACHMENT_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `file: must be at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
+  if (allowed.magic && !allowed.magic.some((m) => data.subarray(0, m.length).equals(m))) {
+    throw validationError([{ path: 'file', message: `is not a real .${ext} file (its content does not match)` }]);
+  }
+  if (!allowed.magic && (data.includes(0) || !isUtf8(data))) throw validationError([{ path: 'file', message: 'must be UTF-8 text' }]);
+  return { contentType: allowed.contentType, filename: clean };
+}
+
+function isUtf8(data: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function addAttachment(
+  db: Kysely<Database>,
+  user: UserRow,
+  evidenceId: number,
+  file: { filename: string; data: Buffer },
+  clock: Clock = systemClock,
+): Promise<AttachmentRow> {
+  const checked = checkAttachment(file.filename, file.data);
+  const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
+  return db.transaction().execute(async (trx) => {
+    const item = await trx.selectFrom('evidence').selectAll().where('id', '=', evidenceId).executeTakeFirst();
+    if (!item || !canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such evidence item');
+    if (item.created_by !== user.id) throw forbidden('Only the author may attach documents');
+    if (item.status !== 'draft' && item.status !== 'submitted') throw conflict(`Documents can be attached before verification only; this item is ${item.status}`);
+    const now = nowIso(clock);
+    const row = await trx
+      .insertInto('attachments')
+      .values({ evidence_id: evidenceId, filename: checked.filename, content_type: checked.contentType, size_bytes: file.data.length, sha256, data: file.data, uploaded_by: user.id, uploaded_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, {
+      actor: actorOf(user),
+      action: 'evidence.attachment_added',
+      entityType: 'evidence',
+      entityId: evidenceId,
+      content: { attachment: row.id, filename: checked.filename, content_type: checked.contentType, size_bytes: file.data.length, sha256 },
+      at: now,
+    });
+    return row;
+  });
+}
+
+/** The attachment if its evidence item is visible to the user, else 404. */
+export async function attachmentForDownload(db: Kysely<Database>, user: UserRow, attachmentId: number): Promise<AttachmentRow> {
+  const row = await db.selectFrom('attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst();
+  if (!row) throw notFound('No such attachment');
+  const item = await db.selectFrom('evidence').selectAll().where('id', '=', row.evidence_id).executeTakeFirstOrThrow();
+  if (!canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such attachment');
+  return row;
+}
