@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import { MAX_ATTACHMENT_BYTES } from './evidence/attachments';
 import type { Db } from './db/connect';
 import type { Config } from './config';
 import { systemClock, type Clock } from './time';
@@ -17,6 +19,8 @@ import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
 import { evidenceApiRoutes } from './evidence/api-routes';
+import { evidenceRoutes } from './evidence/routes';
+import { accountRoutes } from './auth/account-routes';
 
 export interface BuildAppOptions {
   db: Db;
@@ -32,13 +36,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.trustProxy,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: MAX_ATTACHMENT_BYTES + 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
 
   await app.register(corePlugin, { db: options.db, config, clock: options.clock ?? systemClock });
   await app.register(securityHeadersPlugin);
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 40, fieldSize: 1024 * 1024, parts: 42 },
+    // keep the file name with the bytes; everything else arrives as plain field values
+    onFile: async (part) => {
+      (part as unknown as { value: unknown }).value = { filename: part.filename, data: await part.toBuffer() };
+    },
+  });
   await app.register(errorsPlugin);
   await app.register(viewsPlugin);
   await app.register(sessionPlugin);
@@ -51,6 +63,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authRoutes);
   await app.register(scorecardRoutes);
   await app.register(evidenceApiRoutes);
+  await app.register(evidenceRoutes);
+  await app.register(accountRoutes);
 
   await app.ready();
   return app;

@@ -18,6 +18,11 @@ async function viewsPlugin(app: FastifyInstance) {
     root: VIEWS_DIR,
     layout: 'layouts/main.hbs',
     viewExt: 'hbs',
+    options: {
+      partials: {
+        'evidence-filters': 'partials/evidence-filters.hbs',
+      },
+    },
   });
 }
 

@@ -2,6 +2,7 @@
 // (escaped by Handlebars) except where it builds markup itself from escaped parts.
 
 import Handlebars from 'handlebars';
+import { renderMarkdown, safeHref } from './markdown';
 
 /** Pages round to whole points (METHODOLOGY.md section 8). */
 export function roundScore(value: unknown): string {
@@ -66,6 +67,26 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('number', (x: unknown, digits: unknown) =>
     typeof x === 'number' && Number.isFinite(x) ? x.toFixed(typeof digits === 'number' ? digits : 1) : '–',
   );
+
+  /** {{markdown text}}: Markdown rendered safely (see views/markdown.ts) */
+  hbs.registerHelper('markdown', (text: unknown) => new Handlebars.SafeString(renderMarkdown(typeof text === 'string' ? text : '')));
+
+  /** {{safeUrl url}}: the URL if it is http(s), else empty (links from users are allowlisted) */
+  hbs.registerHelper('safeUrl', (url: unknown) => (typeof url === 'string' ? safeHref(url) ?? '' : ''));
+
+  /** {{stance s}}: "+2 strong compliance" */
+  hbs.registerHelper('stance', (s: unknown) => {
+    const labels: Record<string, string> = { '2': '+2 strong compliance', '1': '+1 compliance', '0': '0 mixed', '-1': '−1 non-compliance', '-2': '−2 serious non-compliance' };
+    return labels[String(s)] ?? '';
+  });
+
+  /** {{bytes n}}: "1.2 MiB" */
+  hbs.registerHelper('bytes', (n: unknown) => {
+    if (typeof n !== 'number') return '';
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+    return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  });
 
   /** {{#if (eq a b)}} */
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);

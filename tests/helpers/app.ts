@@ -83,3 +83,28 @@ export function manualClock(start: string) {
     },
   };
 }
+
+/** A multipart/form-data body for inject: plain fields and at most one file. */
+export function multipart(fields: Record<string, string>, file?: { field: string; filename: string; content: Buffer | string; type?: string }) {
+  const boundary = `----pactwatch${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\nContent-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`));
+    parts.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content));
+    parts.push(Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** Posts an urlencoded form with the CSRF token of the page at `from`. */
+export async function postForm(app: FastifyInstance, jar: string, from: string, url: string, fields: Record<string, string | string[]>) {
+  const page = await app.inject({ url: from, headers: { cookie: jar } });
+  const body = new URLSearchParams();
+  body.set('_csrf', csrfFrom(page.body));
+  for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
+  return app.inject({ method: 'POST', url, headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
+}
