@@ -3,6 +3,7 @@
 import type { MigrationContext } from './helpers';
 import * as core from './20261125_0001_core';
 import * as evidenceDesk from './20261125_0002_evidence_desk';
+import * as accountsSecurity from './20261125_0003_accounts_security';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -11,4 +12,5 @@ export interface MigrationModule {
 export const migrations: Record<string, MigrationModule> = {
   '20261125_0001_core': core,
   '20261125_0002_evidence_desk': evidenceDesk,
+  '20261125_0003_accounts_security': accountsSecurity,
 };

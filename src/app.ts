@@ -21,6 +21,8 @@ import { scorecardRoutes } from './scorecards/routes';
 import { evidenceApiRoutes } from './evidence/api-routes';
 import { evidenceRoutes } from './evidence/routes';
 import { accountRoutes } from './auth/account-routes';
+import { passwordRoutes } from './auth/password-routes';
+import { adminRoutes } from './users/admin-routes';
 
 export interface BuildAppOptions {
   db: Db;
@@ -65,6 +67,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(evidenceApiRoutes);
   await app.register(evidenceRoutes);
   await app.register(accountRoutes);
+  await app.register(passwordRoutes);
+  await app.register(adminRoutes);
 
   await app.ready();
   return app;

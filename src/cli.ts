@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from './config';
 import { importFile, type ImportSummary } from './framework/import-service';
 import { buildScorecard } from './scorecards/service';
 import { seedDefault } from './seed/index';
-import { createUser } from './users/service';
+import { createUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './users/service';
 import { verifyAuditChain, CLI_ACTOR } from './audit/log';
 import { createApiToken } from './auth/tokens';
 import { findUserByEmail } from './users/repository';
@@ -28,6 +28,13 @@ commands:
                                          print the scorecard JSON
   user add --email E --role ROLE [--delegation CODE] [--name N]
                                          create a user; the password is read from stdin
+  user list                              one JSON line per user
+  user update --email E [--role R] [--delegation CODE] [--name N]
+                                         change a user (a new role or delegation ends their sessions)
+  user disable --email E | user enable --email E
+                                         disable (ending all sessions and API tokens) or re-enable
+  user reset-password --email E [--base-url URL]
+                                         print a one-time link to set a new password (24 h)
   audit verify [--expect-head SEQ:HASH]  check the tamper-evident log; prints its head
   token create --email E [--name N]      print a new API token for that user (shown once)
   report run KIND [--period P] | report list | backup FILE
@@ -146,20 +153,60 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       case 'user': {
         const [sub, ...userArgs] = rest;
-        if (sub !== 'add') throw new UsageError('user takes the subcommand add');
-        const { values } = parse(userArgs, {
-          email: { type: 'string' },
-          role: { type: 'string' },
-          delegation: { type: 'string' },
-          name: { type: 'string' },
-        });
-        if (!values.email || !values.role) throw new UsageError('user add needs --email and --role');
-        const password = (await io.stdin()).replace(/\r?\n$/, '');
-        const user = await withDb(values.db, (db) =>
-          createUser(db.kysely, { email: values.email!, role: values.role!, delegation: values.delegation ?? null, name: values.name ?? null, password }),
-        );
-        io.stdout(`${JSON.stringify({ id: user.id, email: user.email, role: user.role, delegation: user.delegation })}\n`);
-        return 0;
+        if (sub === 'add') {
+          const { values } = parse(userArgs, {
+            email: { type: 'string' },
+            role: { type: 'string' },
+            delegation: { type: 'string' },
+            name: { type: 'string' },
+          });
+          if (!values.email || !values.role) throw new UsageError('user add needs --email and --role');
+          const password = (await io.stdin()).replace(/\r?\n$/, '');
+          const user = await withDb(values.db, (db) =>
+            createUser(db.kysely, { email: values.email!, role: values.role!, delegation: values.delegation ?? null, name: values.name ?? null, password }, undefined, CLI_ACTOR),
+          );
+          io.stdout(`${JSON.stringify({ id: user.id, email: user.email, role: user.role, delegation: user.delegation })}\n`);
+          return 0;
+        }
+        if (sub === 'list') {
+          const { values } = parse(userArgs, {});
+          const users = await withDb(values.db, (db) => listUsers(db.kysely));
+          for (const u of users) {
+            io.stdout(`${JSON.stringify({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at) })}\n`);
+          }
+          return 0;
+        }
+        if (sub === 'update' || sub === 'disable' || sub === 'enable' || sub === 'reset-password') {
+          const { values } = parse(userArgs, {
+            email: { type: 'string' },
+            ...(sub === 'update' ? { role: { type: 'string' }, delegation: { type: 'string' }, name: { type: 'string' } } : {}),
+            ...(sub === 'reset-password' ? { 'base-url': { type: 'string' } } : {}),
+          } as NonNullable<ParseArgsConfig['options']>);
+          const email = values.email as string | undefined;
+          if (!email) throw new UsageError(`user ${sub} needs --email`);
+          const out = await withDb(values.db as string | undefined, async (db) => {
+            const user = await findUserByEmail(db.kysely, email);
+            if (!user) throw new AppError('NOT_FOUND', `no user with e-mail ${email}`);
+            if (sub === 'update') {
+              const updated = await updateUser(db.kysely, CLI_ACTOR, user.id, {
+                role: values.role as string | undefined,
+                name: values.name as string | undefined,
+                ...(values.delegation !== undefined ? { delegation: (values.delegation as string) || null } : {}),
+              });
+              return { id: updated.id, email: updated.email, name: updated.name, role: updated.role, delegation: updated.delegation };
+            }
+            if (sub === 'reset-password') {
+              const issued = await issuePasswordCode(db.kysely, CLI_ACTOR, user.id, 'reset');
+              const base = ((values['base-url'] as string | undefined) ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+              return { email: user.email, url: `${base}/set-password?code=${issued.code}`, expires_at: issued.expiresAt };
+            }
+            const changed = await setUserDisabled(db.kysely, CLI_ACTOR, user.id, sub === 'disable');
+            return { email: changed.email, disabled: Boolean(changed.disabled_at) };
+          });
+          io.stdout(`${JSON.stringify(out)}\n`);
+          return 0;
+        }
+        throw new UsageError('user takes the subcommands add, list, update, disable, enable, reset-password');
       }
       case 'audit': {
         const [sub, ...auditArgs] = rest;

@@ -42,7 +42,17 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
   const db = await openDatabase(config.databaseUrl);
   await migrateToLatest(db);
   await prepareFirstStart(db, config, (line) => process.stdout.write(`${line}\n`));
-  const app = await buildApp({ db, config, logger: { level: config.logLevel } });
+  const app = await buildApp({
+    db,
+    config,
+    logger: {
+      level: config.logLevel,
+      // never log query strings (search text, one-time codes) or headers (cookies, tokens)
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+      },
+    },
+  });
 
   const purge = setInterval(() => {
     purgeExpiredSessions(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging expired sessions failed'));

@@ -6,6 +6,7 @@ import { dummyPasswordHash, verifyPassword } from './password';
 import { findUserByEmail } from '../users/repository';
 import { renderPage } from '../views/render';
 import { safeNext } from '../plugins/auth';
+import { recordSecurityEvent, signInLimit } from '../security/log';
 
 const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
 const LoginBody = Type.Object({
@@ -30,12 +31,25 @@ export async function authRoutes(app: FastifyInstance) {
     { config: { access: 'public' }, schema: { body: LoginBody } },
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
+      const next = safeNext(request.body.next ?? '/');
+      const limited = await signInLimit(app.db.kysely, email, request.ip, app.clock);
+      if (limited) {
+        await recordSecurityEvent(app.db.kysely, { event: 'sign-in.limited', email, ip: request.ip, detail: limited.reason }, app.clock);
+        const minutes = Math.ceil(limited.retryAfterSeconds / 60);
+        reply.status(429).header('retry-after', String(limited.retryAfterSeconds));
+        return renderPage(request, reply, 'auth/login.hbs', {
+          title: 'Sign in',
+          next,
+          email: request.body.email,
+          error: `Too many failed sign-in attempts ${limited.reason === 'account' ? 'for this account' : 'from your network address'}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        });
+      }
       const user = email ? await findUserByEmail(app.db.kysely, email) : undefined;
       // an unknown account costs the same hash check as a wrong password, so timing tells nothing
       const passwordOk = await verifyPassword(request.body.password, user?.password_hash ?? (await dummyPasswordHash()));
-      const next = safeNext(request.body.next ?? '/');
       if (!user || !passwordOk || user.disabled_at) {
-        request.log.info({ event: 'sign-in failed', ip: request.ip }, 'sign-in failed');
+        const detail = !user ? 'unknown account' : user.disabled_at ? 'disabled account' : 'wrong password';
+        await recordSecurityEvent(app.db.kysely, { event: 'sign-in.failed', userId: user?.id ?? null, email, ip: request.ip, detail }, app.clock);
         reply.status(401);
         return renderPage(request, reply, 'auth/login.hbs', {
           title: 'Sign in',
@@ -50,15 +64,15 @@ export async function authRoutes(app: FastifyInstance) {
       request.session.userId = user.id;
       request.session.signedInAt = now;
       request.session.lastSeenAt = now;
-      request.log.info({ event: 'signed in', userId: user.id, ip: request.ip }, 'signed in');
+      await recordSecurityEvent(app.db.kysely, { event: 'sign-in.succeeded', userId: user.id, email, ip: request.ip }, app.clock);
       return reply.redirect(next, 303);
     },
   );
 
   app.post('/logout', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const userId = request.user?.id;
+    const user = request.user!;
     await request.session.destroy();
-    request.log.info({ event: 'signed out', userId }, 'signed out');
+    await recordSecurityEvent(app.db.kysely, { event: 'sign-out', userId: user.id, email: user.email, ip: request.ip }, app.clock);
     return reply.redirect('/login', 303);
   });
 }

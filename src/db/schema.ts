@@ -181,6 +181,33 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the one-time code */
+  token_hash: string;
+  /** 'invite' or 'reset' */
+  purpose: string;
+  created_by: number | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<number>;
+  at: string;
+  /** e.g. 'sign-in.failed', 'sign-in.succeeded', 'sign-out', 'denied', 'csrf.failed', 'sign-in.limited' */
+  event: string;
+  user_id: number | null;
+  /** the account named (lower-cased), also for unknown accounts */
+  email: string | null;
+  ip: string | null;
+  method: string | null;
+  path: string | null;
+  detail: string | null;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -196,6 +223,8 @@ export interface Database {
   audit_log: AuditLogTable;
   attachments: AttachmentsTable;
   api_tokens: ApiTokensTable;
+  password_resets: PasswordResetsTable;
+  security_events: SecurityEventsTable;
 }
 
 export type AuditRow = Selectable<AuditLogTable>;

@@ -1,13 +1,14 @@
 // Need-to-know: who may read an evidence item's text, sources and attachments. CLEAR and GREEN: every
 // signed-in user. AMBER: the submitter's delegation, reviewers and admins. RED: the submitter, the reviewer
-// who handled it, and admins. Scores use all verified evidence regardless; only the content is restricted.
+// who handled it, and admins; while a RED item awaits review, every reviewer may read it (someone must handle
+// it). Scores use all verified evidence regardless; only the content is restricted.
 
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database, EvidenceRow, UserRow } from '../db/schema';
 
 export type Viewer = Pick<UserRow, 'id' | 'role' | 'delegation'>;
 
-type VisibilityFields = Pick<EvidenceRow, 'tlp' | 'created_by' | 'owner_delegation' | 'verified_by' | 'rejected_by' | 'retracted_by'>;
+type VisibilityFields = Pick<EvidenceRow, 'tlp' | 'status' | 'created_by' | 'owner_delegation' | 'verified_by' | 'rejected_by' | 'retracted_by'>;
 
 export function canSeeEvidence(viewer: Viewer, item: VisibilityFields): boolean {
   if (viewer.role === 'admin') return true;
@@ -19,7 +20,7 @@ export function canSeeEvidence(viewer: Viewer, item: VisibilityFields): boolean 
     case 'AMBER':
       return viewer.role === 'reviewer' || (viewer.delegation !== null && viewer.delegation === item.owner_delegation);
     case 'RED':
-      return [item.verified_by, item.rejected_by, item.retracted_by].includes(viewer.id);
+      return (viewer.role === 'reviewer' && item.status === 'submitted') || [item.verified_by, item.rejected_by, item.retracted_by].includes(viewer.id);
     default:
       return false;
   }
@@ -40,7 +41,12 @@ export function visibleTo(viewer: Viewer) {
       amber,
       eb.and([
         eb('evidence.tlp', '=', 'RED'),
-        eb.or([eb('evidence.verified_by', '=', viewer.id), eb('evidence.rejected_by', '=', viewer.id), eb('evidence.retracted_by', '=', viewer.id)]),
+        eb.or([
+          eb('evidence.verified_by', '=', viewer.id),
+          eb('evidence.rejected_by', '=', viewer.id),
+          eb('evidence.retracted_by', '=', viewer.id),
+          ...(viewer.role === 'reviewer' ? [eb('evidence.status', '=', 'submitted')] : []),
+        ]),
       ]),
     ]);
   };

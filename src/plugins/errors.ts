@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, ERROR_CODES, type ErrorCode, type FieldProblem } from '../errors';
 import { isApiRequest } from './auth';
 import { renderPage } from '../views/render';
+import { recordSecurityEvent } from '../security/log';
 
 function toAppError(err: FastifyError | AppError | Error): AppError {
   if (err instanceof AppError) return err;
@@ -54,7 +55,22 @@ async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const appError = toAppError(err);
     if (appError.status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ code: appError.code, url: request.url }, 'request refused');
+    else request.log.info({ code: appError.code, path: request.url.split('?')[0] }, 'request refused');
+    if (appError.code === 'FORBIDDEN' || appError.code === 'CSRF') {
+      await recordSecurityEvent(
+        app.db.kysely,
+        {
+          event: appError.code === 'CSRF' ? 'csrf.failed' : 'denied',
+          userId: request.user?.id ?? null,
+          email: request.user?.email ?? null,
+          ip: request.ip,
+          method: request.method,
+          path: request.url,
+          detail: appError.code === 'FORBIDDEN' ? appError.message : null,
+        },
+        app.clock,
+      ).catch((logErr) => request.log.error({ err: logErr }, 'security log failed'));
+    }
     try {
       return await sendError(request, reply, appError);
     } catch (renderErr) {
@@ -65,4 +81,4 @@ async function errorsPlugin(app: FastifyInstance) {
   app.setNotFoundHandler(async (request, reply) => sendError(request, reply, new AppError('NOT_FOUND')));
 }
 
-export default fp(errorsPlugin, { name: 'pactwatch-errors' });
+export default fp(errorsPlugin, { name: 'pactwatch-errors', dependencies: ['pactwatch-core'] });

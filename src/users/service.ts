@@ -2,10 +2,13 @@
 
 import type { Kysely } from 'kysely';
 import { ROLES, type Database, type Role, type UserRow } from '../db/schema';
-import { hashPassword, passwordProblem } from '../auth/password';
-import { validationError, conflict, type FieldProblem } from '../errors';
+import { hashPassword, randomPassword, verifyPassword } from '../auth/password';
+import { passwordPolicyProblem } from '../auth/password-policy';
+import crypto from 'node:crypto';
+import { validationError, conflict, notFound, type FieldProblem } from '../errors';
 import { nowIso, type Clock, systemClock } from '../time';
 import { findUserByEmail, insertUser } from './repository';
+import { appendAudit, SYSTEM_ACTOR, type Actor } from '../audit/log';
 
 /** Delegations a user may belong to: the four demanding states, or the monitoring secretariat. */
 export const DELEGATIONS = ['PAK', 'CHN', 'RUS', 'IRN', 'SEC'] as const;
@@ -32,12 +35,12 @@ export function userInputProblems(input: NewUserInput): FieldProblem[] {
     problems.push({ path: 'delegation', message: `must be one of ${DELEGATIONS.join(', ')}` });
   }
   if (input.name != null && input.name.length > 200) problems.push({ path: 'name', message: 'must be at most 200 characters' });
-  const pw = passwordProblem(input.password);
+  const pw = passwordPolicyProblem(input.password, { email: input.email, name: input.name });
   if (pw) problems.push({ path: 'password', message: pw });
   return problems;
 }
 
-export async function createUser(db: Kysely<Database>, input: NewUserInput, clock: Clock = systemClock): Promise<UserRow> {
+export async function createUser(db: Kysely<Database>, input: NewUserInput, clock: Clock = systemClock, actor: Actor = SYSTEM_ACTOR): Promise<UserRow> {
   const problems = userInputProblems(input);
   if (problems.length) throw validationError(problems);
   const email = input.email.trim().toLowerCase();
@@ -46,7 +49,7 @@ export async function createUser(db: Kysely<Database>, input: NewUserInput, cloc
   return db.transaction().execute(async (trx) => {
     if (await findUserByEmail(trx, email)) throw conflict(`a user with e-mail ${email} already exists`);
     const now = nowIso(clock);
-    return insertUser(trx, {
+    const user = await insertUser(trx, {
       email,
       name: input.name?.trim() || email.split('@')[0],
       password_hash: passwordHash,
@@ -56,5 +59,200 @@ export async function createUser(db: Kysely<Database>, input: NewUserInput, cloc
       created_at: now,
       updated_at: now,
     });
+    await appendAudit(trx, {
+      actor,
+      action: 'user.created',
+      entityType: 'user',
+      entityId: user.id,
+      content: { email: user.email, name: user.name, role: user.role, delegation: user.delegation },
+      at: now,
+    });
+    return user;
   });
+}
+
+// ---- the account lifecycle (admin pages and `pactwatch user ...`) -------------------------------------------
+
+export interface UserChanges {
+  name?: string | null;
+  role?: string;
+  delegation?: string | null;
+}
+
+const INVITE_HOURS = 72;
+const RESET_HOURS = 24;
+
+async function loadUser(trx: Kysely<Database>, id: number): Promise<UserRow> {
+  const user = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!user) throw notFound('No such user');
+  return user;
+}
+
+async function enabledAdminsOtherThan(trx: Kysely<Database>, id: number): Promise<number> {
+  const row = await trx
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', id)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Ends every session and revokes every API token of a user (disabled, or privileges changed). */
+async function endAccess(trx: Kysely<Database>, userId: number, now: string, tokensToo: boolean): Promise<void> {
+  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  if (tokensToo) await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}
+
+/** Changes name, role or delegation. A change of role or delegation ends the user's sessions (new sign-in, new id). */
+export async function updateUser(db: Kysely<Database>, actor: Actor, id: number, changes: UserChanges, clock: Clock = systemClock): Promise<UserRow> {
+  const problems: FieldProblem[] = [];
+  if (changes.role !== undefined && !(ROLES as readonly string[]).includes(changes.role)) problems.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
+  if (changes.delegation != null && changes.delegation !== '' && !(DELEGATIONS as readonly string[]).includes(changes.delegation)) {
+    problems.push({ path: 'delegation', message: `must be one of ${DELEGATIONS.join(', ')}` });
+  }
+  if (changes.name != null && (changes.name.trim().length === 0 || changes.name.length > 200 || /[\u0000-\u001f\u007f]/.test(changes.name))) {
+    problems.push({ path: 'name', message: 'must be 1 to 200 characters without control characters' });
+  }
+  if (problems.length) throw validationError(problems);
+  return db.transaction().execute(async (trx) => {
+    const before = await loadUser(trx, id);
+    const after = {
+      name: changes.name != null ? changes.name.trim() : before.name,
+      role: (changes.role ?? before.role) as Role,
+      delegation: changes.delegation === undefined ? before.delegation : changes.delegation || null,
+    };
+    if (before.role === 'admin' && after.role !== 'admin' && !before.disabled_at && (await enabledAdminsOtherThan(trx, id)) === 0) {
+      throw conflict('This is the last enabled administrator: make another user admin first');
+    }
+    if (after.name === before.name && after.role === before.role && after.delegation === before.delegation) return before;
+    const now = nowIso(clock);
+    const updated = await trx.updateTable('users').set({ ...after, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const privilegeChanged = after.role !== before.role || after.delegation !== before.delegation;
+    if (privilegeChanged) await endAccess(trx, id, now, false);
+    await appendAudit(trx, {
+      actor,
+      action: 'user.updated',
+      entityType: 'user',
+      entityId: id,
+      content: { before: { name: before.name, role: before.role, delegation: before.delegation }, after, sessions_ended: privilegeChanged },
+      at: now,
+    });
+    return updated;
+  });
+}
+
+/** Disables (ending all sessions and tokens at once) or re-enables an account. */
+export async function setUserDisabled(db: Kysely<Database>, actor: Actor, id: number, disabled: boolean, clock: Clock = systemClock): Promise<UserRow> {
+  return db.transaction().execute(async (trx) => {
+    const user = await loadUser(trx, id);
+    if (disabled && actor.id === id) throw conflict('You cannot disable your own account');
+    if (disabled && user.role === 'admin' && !user.disabled_at && (await enabledAdminsOtherThan(trx, id)) === 0) {
+      throw conflict('This is the last enabled administrator');
+    }
+    if (Boolean(user.disabled_at) === disabled) return user;
+    const now = nowIso(clock);
+    const updated = await trx.updateTable('users').set({ disabled_at: disabled ? now : null, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    if (disabled) await endAccess(trx, id, now, true);
+    await appendAudit(trx, { actor, action: disabled ? 'user.disabled' : 'user.enabled', entityType: 'user', entityId: id, content: { email: user.email }, at: now });
+    return updated;
+  });
+}
+
+/** A one-time code to set a password (invitation or reset), valid for a limited time; earlier codes stop working. */
+export async function issuePasswordCode(
+  db: Kysely<Database>,
+  actor: Actor,
+  userId: number,
+  purpose: 'invite' | 'reset',
+  clock: Clock = systemClock,
+): Promise<{ code: string; expiresAt: string }> {
+  const code = crypto.randomBytes(24).toString('base64url');
+  return db.transaction().execute(async (trx) => {
+    const user = await loadUser(trx, userId);
+    if (user.disabled_at) throw conflict('The account is disabled: enable it first');
+    const now = nowIso(clock);
+    const expiresAt = new Date(clock().getTime() + (purpose === 'invite' ? INVITE_HOURS : RESET_HOURS) * 3_600_000).toISOString();
+    await trx.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    await trx
+      .insertInto('password_resets')
+      .values({ user_id: userId, token_hash: hashCode(code), purpose, created_by: actor.id, created_at: now, expires_at: expiresAt, used_at: null })
+      .execute();
+    await appendAudit(trx, { actor, action: 'user.password_code_issued', entityType: 'user', entityId: userId, content: { purpose, expires_at: expiresAt }, at: now });
+    return { code, expiresAt };
+  });
+}
+
+const hashCode = (code: string) => crypto.createHash('sha256').update(code).digest('hex');
+
+/** Creates an account without a usable password and returns a one-time code to set one. */
+export async function inviteUser(
+  db: Kysely<Database>,
+  actor: Actor,
+  input: Omit<NewUserInput, 'password'>,
+  clock: Clock = systemClock,
+): Promise<{ user: UserRow; code: string; expiresAt: string }> {
+  // a random password nobody knows, replaced when the invitation is used
+  const user = await createUser(db, { ...input, password: `${randomPassword()}-${randomPassword()}` }, clock, actor);
+  const { code, expiresAt } = await issuePasswordCode(db, actor, user.id, 'invite', clock);
+  return { user, code, expiresAt };
+}
+
+/** Looks up a one-time code; null when unknown, used or expired. */
+export async function findPasswordCode(db: Kysely<Database>, code: string, clock: Clock = systemClock) {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(code)) return null;
+  const row = await db
+    .selectFrom('password_resets')
+    .innerJoin('users', 'users.id', 'password_resets.user_id')
+    .select(['password_resets.id', 'password_resets.user_id', 'password_resets.expires_at', 'password_resets.used_at', 'password_resets.purpose', 'users.email', 'users.name', 'users.disabled_at'])
+    .where('token_hash', '=', hashCode(code))
+    .executeTakeFirst();
+  if (!row || row.used_at || row.disabled_at || Date.parse(row.expires_at) <= clock().getTime()) return null;
+  return row;
+}
+
+/** Sets a password with a one-time code; ends the user's other sessions. */
+export async function setPasswordWithCode(db: Kysely<Database>, code: string, password: string, clock: Clock = systemClock): Promise<UserRow> {
+  const found = await findPasswordCode(db, code, clock);
+  if (!found) throw validationError([{ path: 'code', message: 'this link is not valid: it was used, has expired, or was replaced by a newer one' }]);
+  const problem = passwordPolicyProblem(password, { email: found.email, name: found.name });
+  if (problem) throw validationError([{ path: 'password', message: problem }]);
+  const hash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const now = nowIso(clock);
+    const claimed = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', found.id).where('used_at', 'is', null).executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) throw validationError([{ path: 'code', message: 'this link was already used' }]);
+    const user = await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', found.user_id).returningAll().executeTakeFirstOrThrow();
+    await endAccess(trx, user.id, now, false);
+    await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_set', entityType: 'user', entityId: user.id, content: { via: found.purpose }, at: now });
+    return user;
+  });
+}
+
+/** A signed-in user changes their own password; their other sessions end. */
+export async function changeOwnPassword(
+  db: Kysely<Database>,
+  user: UserRow,
+  current: string,
+  next: string,
+  clock: Clock = systemClock,
+): Promise<void> {
+  const problems: FieldProblem[] = [];
+  if (!(await verifyPassword(current, user.password_hash))) problems.push({ path: 'current_password', message: 'is not your current password' });
+  const problem = passwordPolicyProblem(next, { email: user.email, name: user.name });
+  if (problem) problems.push({ path: 'new_password', message: problem });
+  else if (next === current) problems.push({ path: 'new_password', message: 'must differ from the current password' });
+  if (problems.length) throw validationError(problems);
+  const hash = await hashPassword(next);
+  await db.transaction().execute(async (trx) => {
+    const now = nowIso(clock);
+    await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', user.id).execute();
+    await endAccess(trx, user.id, now, false);
+    await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_changed', entityType: 'user', entityId: user.id, content: {}, at: now });
+  });
+}
+
+export async function listUsers(db: Kysely<Database>): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().orderBy('email').execute();
 }

@@ -1,0 +1,71 @@
+// Passwords: a signed-in user changes their own; anyone with a valid one-time link sets one (invitation, reset).
+
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../errors';
+import { renderPage } from '../views/render';
+import { changeOwnPassword, findPasswordCode, setPasswordWithCode } from '../users/service';
+
+const CodeQuery = Type.Object({ code: Type.Optional(Type.String({ maxLength: 200 })) });
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+export async function passwordRoutes(app: FastifyInstance) {
+  const db = app.db.kysely;
+
+  app.get('/account/password', { config: { access: 'signed-in' } }, async (request, reply) =>
+    renderPage(request, reply, 'account/password.hbs', { title: 'Change password' }),
+  );
+
+  app.post<{ Body: Record<string, unknown> }>('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const body = request.body ?? {};
+    const next = str(body.new_password);
+    if (next !== str(body.confirm_password)) {
+      reply.status(400);
+      return renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors: [{ path: 'confirm_password', message: 'does not match the new password' }] });
+    }
+    try {
+      await changeOwnPassword(db, request.user!, str(body.current_password), next, app.clock);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
+      reply.status(400);
+      return renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors: err.fields });
+    }
+    // every session of the user ended; this one continues under a new id
+    const userId = request.user!.id;
+    const signedInAt = request.session.signedInAt;
+    await request.session.regenerate();
+    request.session.userId = userId;
+    request.session.signedInAt = signedInAt ?? app.clock().getTime();
+    request.session.lastSeenAt = app.clock().getTime();
+    request.session.flash = 'Password changed. You were signed out everywhere else.';
+    return reply.redirect('/', 303);
+  });
+
+  app.get<{ Querystring: { code?: string } }>('/set-password', { config: { access: 'public' }, schema: { querystring: CodeQuery } }, async (request, reply) => {
+    const code = request.query.code ?? '';
+    const found = code ? await findPasswordCode(db, code, app.clock) : null;
+    reply.header('referrer-policy', 'no-referrer');
+    if (!found) reply.status(400);
+    return renderPage(request, reply, 'account/set-password.hbs', { title: 'Set your password', code, email: found?.email ?? null, invalid: !found });
+  });
+
+  app.post<{ Body: Record<string, unknown> }>('/set-password', { config: { access: 'public' } }, async (request, reply) => {
+    const body = request.body ?? {};
+    const code = str(body.code);
+    const password = str(body.password);
+    const found = await findPasswordCode(db, code, app.clock);
+    const render = (errors: { path: string; message: string }[]) => {
+      reply.status(400);
+      return renderPage(request, reply, 'account/set-password.hbs', { title: 'Set your password', code, email: found?.email ?? null, invalid: !found, errors });
+    };
+    if (password !== str(body.confirm_password)) return render([{ path: 'confirm_password', message: 'does not match the password' }]);
+    try {
+      await setPasswordWithCode(db, code, password, app.clock);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
+      return render(err.fields ?? []);
+    }
+    request.session.flash = 'Your password is set. Sign in with it now.';
+    return reply.redirect('/login', 303);
+  });
+}

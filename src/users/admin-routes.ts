@@ -1,0 +1,113 @@
+// Administration of accounts (admins only): invite, edit role and delegation, disable and re-enable, issue a
+// one-time password link; and the security log. Every change goes to the tamper-evident log.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, notFound } from '../errors';
+import { renderPage } from '../views/render';
+import { IdParams } from '../evidence/schemas';
+import { actorLabel } from '../audit/log';
+import { findUserById } from './repository';
+import { DELEGATIONS, inviteUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './service';
+import { ROLES, type UserRow } from '../db/schema';
+import { recentSecurityEvents } from '../security/log';
+
+const ADMIN = ['admin'] as const;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+function setPasswordUrl(request: FastifyRequest, code: string): string {
+  return `${request.protocol}://${request.host}/set-password?code=${encodeURIComponent(code)}`;
+}
+
+function choices(user: Partial<UserRow>) {
+  return {
+    roles: ROLES.map((r) => ({ code: r, selected: user.role === r })),
+    delegations: DELEGATIONS.map((d) => ({ code: d, selected: user.delegation === d })),
+  };
+}
+
+export async function adminRoutes(app: FastifyInstance) {
+  const db = app.db.kysely;
+  const actorOf = (request: FastifyRequest) => ({ id: request.user!.id, label: actorLabel(request.user!) });
+
+  async function renderList(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
+    const users = await listUsers(db);
+    return renderPage(request, reply, 'admin/users.hbs', {
+      title: 'Users',
+      users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
+      invite: { email: '', name: '', ...choices({ role: 'viewer' }) },
+      ...extra,
+    });
+  }
+
+  app.get('/admin/users', { config: { access: ADMIN } }, async (request, reply) => renderList(request, reply));
+
+  app.post<{ Body: Record<string, unknown> }>('/admin/users', { config: { access: ADMIN } }, async (request, reply) => {
+    const body = request.body ?? {};
+    try {
+      const invited = await inviteUser(db, actorOf(request), { email: str(body.email), name: str(body.name) || null, role: str(body.role), delegation: str(body.delegation) || null }, app.clock);
+      return renderList(request, reply, { issued: { email: invited.user.email, url: setPasswordUrl(request, invited.code), expiresAt: invited.expiresAt, purpose: 'invitation' } });
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && err.code !== 'CONFLICT')) throw err;
+      reply.status(err.status);
+      const users = await listUsers(db);
+      return renderPage(request, reply, 'admin/users.hbs', {
+        title: 'Users',
+        users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
+        invite: { email: str(body.email), name: str(body.name), ...choices({ role: str(body.role) as UserRow['role'], delegation: str(body.delegation) || null }) },
+        inviteErrors: err.fields?.length ? err.fields : [{ path: 'email', message: err.message }],
+      });
+    }
+  });
+
+  async function renderUser(request: FastifyRequest, reply: FastifyReply, user: UserRow, extra: Record<string, unknown> = {}) {
+    return renderPage(request, reply, 'admin/user.hbs', {
+      title: `User ${user.email}`,
+      target: { id: user.id, email: user.email, name: user.name, role: user.role, delegation: user.delegation, disabled: Boolean(user.disabled_at), disabled_at: user.disabled_at, self: user.id === request.user!.id },
+      ...choices(user),
+      ...extra,
+    });
+  }
+
+  async function target(id: string): Promise<UserRow> {
+    const user = await findUserById(db, Number(id));
+    if (!user) throw notFound('No such user');
+    return user;
+  }
+
+  app.get<{ Params: IdParams }>('/admin/users/:id', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) =>
+    renderUser(request, reply, await target(request.params.id)),
+  );
+
+  app.post<{ Params: IdParams; Body: Record<string, unknown> }>('/admin/users/:id', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
+    const user = await target(request.params.id);
+    const body = request.body ?? {};
+    try {
+      await updateUser(db, actorOf(request), user.id, { name: str(body.name), role: str(body.role), delegation: str(body.delegation) || null }, app.clock);
+      request.session.flash = `Saved ${user.email}. A change of role or delegation signs them out everywhere.`;
+      return reply.redirect(`/admin/users/${user.id}`, 303);
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && err.code !== 'CONFLICT')) throw err;
+      reply.status(err.status);
+      return renderUser(request, reply, user, { errors: err.fields?.length ? err.fields : [{ path: 'role', message: err.message }] });
+    }
+  });
+
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    app.post<{ Params: IdParams }>(`/admin/users/:id/${action}`, { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
+      const user = await target(request.params.id);
+      await setUserDisabled(db, actorOf(request), user.id, disabled, app.clock);
+      request.session.flash = disabled ? `Disabled ${user.email}: their sessions and API tokens ended.` : `Re-enabled ${user.email}.`;
+      return reply.redirect(`/admin/users/${user.id}`, 303);
+    });
+  }
+
+  app.post<{ Params: IdParams }>('/admin/users/:id/reset-password', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
+    const user = await target(request.params.id);
+    const issued = await issuePasswordCode(db, actorOf(request), user.id, 'reset', app.clock);
+    return renderUser(request, reply, user, { issued: { url: setPasswordUrl(request, issued.code), expiresAt: issued.expiresAt } });
+  });
+
+  app.get('/admin/security-log', { config: { access: ADMIN } }, async (request, reply) =>
+    renderPage(request, reply, 'admin/security-log.hbs', { title: 'Security log', events: await recentSecurityEvents(db, 300) }),
+  );
+}
