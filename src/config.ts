@@ -19,6 +19,8 @@ export interface Config {
   adminEmail: string;
   /** load the default framework and demo evidence when `serve` starts on an empty database */
   demoOnFirstStart: boolean;
+  /** the address users reach pactwatch at (for links handed out, e.g. password links); null: from the request */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +76,19 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const host = (env.HOST ?? '127.0.0.1').trim();
   if (host === '') throw new ConfigError('HOST: must not be empty');
 
+  const publicRaw = (env.PUBLIC_URL ?? '').trim();
+  let publicUrl: string | null = null;
+  if (publicRaw) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(publicRaw);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) throw new ConfigError(`PUBLIC_URL: must be an http(s) URL (got "${publicRaw}")`);
+    publicUrl = parsed.origin + parsed.pathname.replace(/\/$/, '');
+  }
+
   return Object.freeze({
     databaseUrl,
     port: intVar(env, 'PORT', 3000, 0, 65535),
@@ -86,6 +101,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy,
     adminEmail,
     demoOnFirstStart: boolVar(env, 'DEMO_ON_FIRST_START', true),
+    publicUrl,
     ...overrides,
   });
 }

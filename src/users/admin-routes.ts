@@ -15,7 +15,8 @@ const ADMIN = ['admin'] as const;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 function setPasswordUrl(request: FastifyRequest, code: string): string {
-  return `${request.protocol}://${request.host}/set-password?code=${encodeURIComponent(code)}`;
+  const base = request.server.config.publicUrl ?? `${request.protocol}://${request.host}`;
+  return `${base}/set-password?code=${encodeURIComponent(code)}`;
 }
 
 function choices(user: Partial<UserRow>) {

@@ -19,6 +19,7 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'everyone!' }, /^TRUST_PROXY:/],
     [{ ADMIN_EMAIL: 'not an address' }, /^ADMIN_EMAIL:/],
     [{ DEMO_ON_FIRST_START: 'perhaps' }, /^DEMO_ON_FIRST_START:/],
+    [{ PUBLIC_URL: 'javascript:alert(1)' }, /^PUBLIC_URL:/],
   ])('names the variable of a bad value %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
