@@ -13,11 +13,12 @@ import { seedDefault } from './seed/index';
 import { AppError } from './errors';
 import { purgeExpiredSessions } from './auth/session-store';
 import { systemClock } from './time';
+import { SYSTEM_ACTOR } from './audit/log';
 
 /** On an empty database: the admin account (password printed once) and, if configured, the demo. */
 export async function prepareFirstStart(db: Db, config: Config, print: (line: string) => void): Promise<void> {
   if ((await listFrameworks(db.kysely)).length === 0 && config.demoOnFirstStart) {
-    const summary = await seedDefault(db.kysely, { demo: true });
+    const summary = await seedDefault(db.kysely, { demo: true, actor: SYSTEM_ACTOR });
     print(`Loaded the default framework ${summary.framework.framework?.code ?? ''} with ${summary.demo?.evidence.created ?? 0} illustrative demo evidence items.`);
   }
   if ((await countUsers(db.kysely)) === 0) {

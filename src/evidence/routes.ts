@@ -378,6 +378,13 @@ function describeHistory(action: string, details: Record<string, unknown>): stri
       return `replaced by verified correction #${String(details.by)}`;
     case 'attachment_added':
       return `${String(details.filename)} (${String(details.size_bytes)} bytes, SHA-256 ${String(details.sha256)})`;
+    case 'imported':
+    case 'import_updated': {
+      const item = (details.item ?? {}) as { verifiedAt?: string | null; retractedAt?: string | null };
+      return [item.verifiedAt ? `verified ${item.verifiedAt.slice(0, 16).replace('T', ' ')} UTC (by import)` : 'awaiting review', item.retractedAt ? `retracted ${item.retractedAt.slice(0, 16).replace('T', ' ')} UTC` : '']
+        .filter(Boolean)
+        .join('; ');
+    }
     case 'correction_created':
       return `corrects #${String(details.supersedes)}`;
     default:

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { importFileOrThrow, type ImportSummary } from '../framework/import-service';
 import type { Clock } from '../time';
+import type { Actor } from '../audit/log';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 export const DEFAULT_FRAMEWORK_FILE = here('./quad-2025.framework.json');
@@ -19,11 +20,11 @@ export interface SeedSummary {
 }
 
 /** Loads (or refreshes) the default framework; with `demo`, adds the demo evidence. Idempotent. */
-export async function seedDefault(db: Kysely<Database>, options: { demo: boolean; clock?: Clock }): Promise<SeedSummary> {
+export async function seedDefault(db: Kysely<Database>, options: { demo: boolean; clock?: Clock; actor?: Actor }): Promise<SeedSummary> {
   // read both files before writing, so a broken file fails before anything is written
   const framework = readJson(DEFAULT_FRAMEWORK_FILE);
   const evidence = options.demo ? readJson(DEMO_EVIDENCE_FILE) : null;
-  const frameworkSummary = await importFileOrThrow(db, framework, { clock: options.clock });
-  const demoSummary = evidence ? await importFileOrThrow(db, evidence, { clock: options.clock }) : null;
+  const frameworkSummary = await importFileOrThrow(db, framework, { clock: options.clock, actor: options.actor });
+  const demoSummary = evidence ? await importFileOrThrow(db, evidence, { clock: options.clock, actor: options.actor }) : null;
   return { framework: frameworkSummary, demo: demoSummary };
 }
