@@ -33,8 +33,8 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       if (framework !== undefined && typeof framework !== 'string') throw validationError([{ path: 'framework', message: 'must be a framework code' }]);
       if (body.submit !== undefined && typeof body.submit !== 'boolean') throw validationError([{ path: 'submit', message: 'must be true or false' }]);
       const row = await createEvidence(db, request.user!, framework, body, { submit: body.submit === true }, app.clock);
-      const detail = await loadEvidenceDetail(db, row);
-      return reply.status(201).header('location', `/api/v1/evidence/${row.id}`).send(evidenceJson(detail, await evidenceHistory(db, row.id)));
+      const detail = await loadEvidenceDetail(db, row, request.user!);
+      return reply.status(201).header('location', `/api/v1/evidence/${row.id}`).send(evidenceJson(detail, await evidenceHistory(db, row.id, request.user!)));
     },
   );
 
@@ -45,7 +45,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       const filters = await filtersFromQuery(db, request.query, app.clock);
       const window = pageWindow(request.query, 50);
       const page = await listEvidence(db, request.user!, filters, window);
-      const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row)));
+      const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row, request.user!)));
       reply.header('cache-control', 'no-store');
       return {
         items: details.map((d) => evidenceJson(d, null)),
@@ -65,7 +65,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       if (!row) throw notFound('No such evidence item');
       assertCanSee(request.user!, row);
       reply.header('cache-control', 'no-store');
-      return evidenceJson(await loadEvidenceDetail(db, row), await evidenceHistory(db, row.id));
+      return evidenceJson(await loadEvidenceDetail(db, row, request.user!), await evidenceHistory(db, row.id, request.user!));
     },
   );
 
@@ -80,7 +80,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       if (body.submit !== undefined && typeof body.submit !== 'boolean') throw validationError([{ path: 'submit', message: 'must be true or false' }]);
       const fw = await db.selectFrom('frameworks').select('code').where('id', '=', original.framework_id).executeTakeFirstOrThrow();
       const row = await createEvidence(db, request.user!, fw.code, body, { submit: body.submit === true, supersedes: original.id }, app.clock);
-      return reply.status(201).header('location', `/api/v1/evidence/${row.id}`).send(evidenceJson(await loadEvidenceDetail(db, row), await evidenceHistory(db, row.id)));
+      return reply.status(201).header('location', `/api/v1/evidence/${row.id}`).send(evidenceJson(await loadEvidenceDetail(db, row, request.user!), await evidenceHistory(db, row.id, request.user!)));
     },
   );
 
@@ -97,7 +97,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       async (request) => {
         const id = Number(request.params.id);
         const row = await reviewEvidence(db, request.user!, id, action, reasonFrom(request.body), app.clock);
-        return evidenceJson(await loadEvidenceDetail(db, row), await evidenceHistory(db, id));
+        return evidenceJson(await loadEvidenceDetail(db, row, request.user!), await evidenceHistory(db, id, request.user!));
       },
     );
   }

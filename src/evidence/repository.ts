@@ -4,7 +4,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
 import { auditEntriesFor } from '../audit/log';
-import { visibleTo, type Viewer } from './visibility';
+import { canSeeDraft, canSeeEvidence, visibleTo, type Viewer } from './visibility';
 
 export interface FindingView {
   benchmark: string;
@@ -47,7 +47,7 @@ export async function findEvidence(db: Kysely<Database>, id: number): Promise<Ev
   return db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow): Promise<EvidenceDetail> {
+export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow, viewer: Viewer): Promise<EvidenceDetail> {
   const [framework, findings, groups, attachments, creator, corrections] = await Promise.all([
     db.selectFrom('frameworks').select('code').where('id', '=', row.framework_id).executeTakeFirstOrThrow(),
     db
@@ -72,7 +72,7 @@ export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow)
       .orderBy('attachments.id')
       .execute(),
     row.created_by === null ? Promise.resolve(undefined) : db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst(),
-    db.selectFrom('evidence').select(['id', 'status']).where('supersedes_id', '=', row.id).orderBy('id').execute(),
+    db.selectFrom('evidence').selectAll().where('supersedes_id', '=', row.id).orderBy('id').execute(),
   ]);
   return {
     row,
@@ -96,13 +96,22 @@ export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow)
       uploaded_by: a.uploader ?? null,
     })),
     createdBy: creator?.email ?? (row.origin === 'import' ? 'import' : null),
-    correctedBy: corrections,
+    // corrections the viewer may not see are not even named
+    correctedBy: corrections.filter((c) => canSeeDraft(viewer, c) && canSeeEvidence(viewer, c)).map((c) => ({ id: c.id, status: c.status })),
   };
 }
 
-export async function evidenceHistory(db: Kysely<Database>, id: number): Promise<HistoryEntry[]> {
+export async function evidenceHistory(db: Kysely<Database>, id: number, viewer: Viewer): Promise<HistoryEntry[]> {
   const entries = await auditEntriesFor(db, 'evidence', id);
-  return entries.map((e) => ({ seq: Number(e.seq), at: e.at, actor: e.actor, action: e.action.replace(/^evidence\./, ''), details: JSON.parse(e.content) }));
+  const history = entries.map((e) => ({ seq: Number(e.seq), at: e.at, actor: e.actor, action: e.action.replace(/^evidence\./, ''), details: JSON.parse(e.content) as Record<string, unknown> }));
+  // a proposed correction the viewer may not see is mentioned without its number
+  const linked = history.map((h) => h.details.correction).filter((c): c is number => typeof c === 'number');
+  if (linked.length) {
+    const rows = await db.selectFrom('evidence').selectAll().where('id', 'in', linked).execute();
+    const hidden = new Set(rows.filter((r) => !(canSeeDraft(viewer, r) && canSeeEvidence(viewer, r))).map((r) => r.id));
+    for (const h of history) if (typeof h.details.correction === 'number' && hidden.has(h.details.correction)) h.details = { correction: 'restricted' };
+  }
+  return history;
 }
 
 export interface EvidenceFilters {

@@ -64,7 +64,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
       filters.frameworkId = tree.id;
       const window = pageWindow(request.query);
       const page = await listEvidence(db, request.user!, filters, window);
-      const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row)));
+      const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row, request.user!)));
       const q = { ...request.query, page: undefined } as Record<string, string | undefined>;
       const pages = Math.max(1, Math.ceil(page.total / window.limit));
       return renderPage(request, reply, 'evidence/list.hbs', {
@@ -90,7 +90,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
     const filters = await filtersFromQuery(db, request.query, app.clock);
     filters.frameworkId = tree.id;
     const page = await listEvidence(db, request.user!, filters, { offset: 0, limit: MAX_EXPORT });
-    const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row)));
+    const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row, request.user!)));
     return { tree, page, items: details.map((d) => evidenceJson(d, null)) };
   }
 
@@ -166,14 +166,14 @@ export async function evidenceRoutes(app: FastifyInstance) {
     const row = await findEvidence(db, Number(request.params.id));
     if (!row) throw notFound('No such evidence item');
     assertCanSee(request.user!, row);
-    return loadEvidenceDetail(db, row);
+    return loadEvidenceDetail(db, row, request.user!);
   }
 
   app.get<{ Params: IdParams }>('/evidence/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
     const detail = await visibleDetail(request);
     const user = request.user!;
     const r = detail.row;
-    const history = await evidenceHistory(db, r.id);
+    const history = await evidenceHistory(db, r.id, request.user!);
     const tree = await loadFrameworkTree(db, (await db.selectFrom('frameworks').selectAll().where('id', '=', r.framework_id).executeTakeFirstOrThrow()));
     const benchmarks = new Map(tree.pillars.flatMap((p) => p.benchmarks).map((b) => [b.code, b]));
     const isAuthor = r.created_by === user.id;
@@ -289,7 +289,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
       filters.frameworkId = tree.id;
       const window = pageWindow(request.query);
       const page = await listEvidence(db, request.user!, filters, window);
-      const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row)));
+      const details = await Promise.all(page.items.map((row) => loadEvidenceDetail(db, row, request.user!)));
       const now = app.clock().getTime();
       const pages = Math.max(1, Math.ceil(page.total / window.limit));
       const q = { ...request.query, page: undefined } as Record<string, string | undefined>;

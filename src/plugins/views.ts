@@ -21,6 +21,8 @@ async function viewsPlugin(app: FastifyInstance) {
     options: {
       partials: {
         'evidence-filters': 'partials/evidence-filters.hbs',
+        'view-controls': 'partials/view-controls.hbs',
+        'benchmark-table': 'partials/benchmark-table.hbs',
       },
     },
   });

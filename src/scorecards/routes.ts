@@ -1,10 +1,15 @@
-// The dashboard (the scorecard page) and GET /api/v1/scorecard.
+// Scorecard pages (dashboard, perspectives side by side, benchmark, pillar, group, methodology) and
+// GET /api/v1/scorecard. Every page takes as_of, known_at and perspective (time travel).
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { buildScorecard } from './service';
+import { buildScorecard, resolveFramework, resolveQuery } from './service';
 import { renderPage } from '../views/render';
-import { dashboardView } from './view-model';
+import { notFound } from '../errors';
+import { loadFrameworkTree, loadScoringEvidence, toScoringFramework, JOINT } from '../framework/repository';
+import { METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
+import { benchmarkChart, benchmarkFindings, dashboardModel, perspectiveChoices, perspectiveName, perspectivesModel, timeTravel, viewLink, type PageQuery } from './pages';
+import { listEvidence, loadEvidenceDetail } from '../evidence/repository';
 
 const ScorecardQuery = Type.Object({
   framework: Type.Optional(Type.String({ maxLength: 64 })),
@@ -13,14 +18,44 @@ const ScorecardQuery = Type.Object({
   perspective: Type.Optional(Type.String({ maxLength: 64 })),
 });
 type ScorecardQuery = Static<typeof ScorecardQuery>;
+const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
+type CodeParams = Static<typeof CodeParams>;
 
 export async function scorecardRoutes(app: FastifyInstance) {
+  const db = app.db.kysely;
+
+  /** Framework, evidence and the resolved dates for any scorecard page. */
+  async function context(q: ScorecardQuery) {
+    const fw = await resolveFramework(db, q.framework);
+    const tree = await loadFrameworkTree(db, fw);
+    const resolved = resolveQuery({ asOf: q.as_of, knownAt: q.known_at, perspective: q.perspective }, tree, app.clock);
+    const evidence = await loadScoringEvidence(db, fw.id);
+    return { tree, resolved, evidence };
+  }
+
+  function common(request: FastifyRequest, path: string, q: PageQuery, ctx: Awaited<ReturnType<typeof context>>) {
+    return {
+      framework: { code: ctx.tree.code, name: ctx.tree.name, subject: ctx.tree.subject },
+      perspective: ctx.resolved.perspective,
+      perspectiveName: perspectiveName(ctx.tree, ctx.resolved.perspective),
+      perspectives: perspectiveChoices(path, ctx.tree, q, ctx.resolved.perspective),
+      time: timeTravel(path, q, ctx.resolved, app.clock),
+      formAction: path,
+      nav: {
+        dashboard: viewLink('/', q),
+        perspectives: viewLink('/perspectives', q),
+        methodology: viewLink('/methodology', q),
+      },
+      apiHref: viewLink('/api/v1/scorecard', { ...q, framework: ctx.tree.code, as_of: ctx.resolved.asOf, perspective: ctx.resolved.perspective }),
+    };
+  }
+
   app.get<{ Querystring: ScorecardQuery }>(
     '/api/v1/scorecard',
     { config: { access: 'signed-in' }, schema: { querystring: ScorecardQuery } },
     async (request, reply) => {
       const { scorecard } = await buildScorecard(
-        app.db.kysely,
+        db,
         { framework: request.query.framework, asOf: request.query.as_of, knownAt: request.query.known_at, perspective: request.query.perspective },
         app.clock,
       );
@@ -29,16 +64,128 @@ export async function scorecardRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: ScorecardQuery }>(
-    '/',
-    { config: { access: 'signed-in' }, schema: { querystring: ScorecardQuery } },
+  app.get<{ Querystring: ScorecardQuery }>('/', { config: { access: 'signed-in' }, schema: { querystring: ScorecardQuery } }, async (request, reply) => {
+    const q = request.query;
+    const ctx = await context(q);
+    const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock);
+    return renderPage(request, reply, 'scorecards/dashboard.hbs', {
+      title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
+      ...common(request, '/', q, ctx),
+      ...model,
+    });
+  });
+
+  app.get<{ Querystring: ScorecardQuery }>('/perspectives', { config: { access: 'signed-in' }, schema: { querystring: ScorecardQuery } }, async (request, reply) => {
+    const q = request.query;
+    const ctx = await context({ ...q, perspective: undefined });
+    const model = perspectivesModel(ctx.tree, ctx.evidence, ctx.resolved, q);
+    return renderPage(request, reply, 'scorecards/perspectives.hbs', {
+      title: 'Perspectives side by side',
+      ...common(request, '/perspectives', q, ctx),
+      ...model,
+    });
+  });
+
+  app.get<{ Params: CodeParams; Querystring: ScorecardQuery }>(
+    '/benchmarks/:code',
+    { config: { access: 'signed-in' }, schema: { params: CodeParams, querystring: ScorecardQuery } },
     async (request, reply) => {
-      const ctx = await buildScorecard(
-        app.db.kysely,
-        { framework: request.query.framework, asOf: request.query.as_of, knownAt: request.query.known_at, perspective: request.query.perspective },
-        app.clock,
-      );
-      return renderPage(request, reply, 'scorecards/dashboard.hbs', dashboardView(ctx, request.query, app.clock));
+      const q = request.query;
+      const ctx = await context(q);
+      const pillar = ctx.tree.pillars.find((p) => p.benchmarks.some((b) => b.code === request.params.code));
+      if (!pillar) throw notFound('No such benchmark');
+      const benchmark = pillar.benchmarks.find((b) => b.code === request.params.code)!;
+      const framework = toScoringFramework(ctx.tree);
+      const findings = await benchmarkFindings(db, request.user!, framework, ctx.evidence, ctx.resolved, benchmark.code);
+      const score = findings.index.scorecard(ctx.resolved.asOf).pillars.find((p) => p.code === pillar.code)!.benchmarks.find((b) => b.code === benchmark.code)!;
+      const chart = benchmarkChart(findings.index, ctx.resolved.asOf, benchmark.code, benchmark.title);
+      const path = `/benchmarks/${encodeURIComponent(benchmark.code)}`;
+      return renderPage(request, reply, 'scorecards/benchmark.hbs', {
+        title: `${benchmark.code} ${benchmark.title}`,
+        ...common(request, path, q, ctx),
+        benchmark,
+        pillar: { code: pillar.code, name: pillar.name, href: viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q) },
+        score,
+        chart,
+        findings,
+        evidenceHref: `/evidence?benchmark=${encodeURIComponent(benchmark.code)}`,
+      });
     },
   );
+
+  app.get<{ Params: CodeParams; Querystring: ScorecardQuery }>(
+    '/pillars/:code',
+    { config: { access: 'signed-in' }, schema: { params: CodeParams, querystring: ScorecardQuery } },
+    async (request, reply) => {
+      const q = request.query;
+      const ctx = await context(q);
+      const pillar = ctx.tree.pillars.find((p) => p.code === request.params.code);
+      if (!pillar) throw notFound('No such pillar');
+      const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock);
+      const pillarModel = model.pillars.find((p) => p.code === pillar.code)!;
+      const recent = await listEvidence(db, request.user!, { frameworkId: ctx.tree.id, pillar: pillar.code, status: 'verified' }, { offset: 0, limit: 10 });
+      return renderPage(request, reply, 'scorecards/pillar.hbs', {
+        title: pillar.name,
+        ...common(request, `/pillars/${encodeURIComponent(pillar.code)}`, q, ctx),
+        pillar: { ...pillarModel, description: pillar.description },
+        evidence: (await Promise.all(recent.items.map((r) => loadEvidenceDetail(db, r, request.user!)))).map((d) => ({ id: d.row.id, title: d.row.title, observed_on: d.row.observed_on })),
+        evidenceTotal: recent.total,
+        evidenceRestricted: recent.restricted,
+        evidenceHref: `/evidence?pillar=${encodeURIComponent(pillar.code)}&status=verified`,
+      });
+    },
+  );
+
+  app.get<{ Params: CodeParams; Querystring: ScorecardQuery }>(
+    '/groups/:code',
+    { config: { access: 'signed-in' }, schema: { params: CodeParams, querystring: ScorecardQuery } },
+    async (request, reply) => {
+      const q = request.query;
+      const ctx = await context(q);
+      const group = ctx.tree.groups.find((g) => g.code === request.params.code);
+      if (!group) throw notFound('No such group');
+      // the group's view: the same method over the evidence tagged with this group only
+      const tagged = ctx.evidence.filter((e) => e.groups.includes(group.code));
+      const model = dashboardModel(ctx.tree, tagged, ctx.resolved, q, app.clock);
+      const recent = await listEvidence(db, request.user!, { frameworkId: ctx.tree.id, group: group.code, status: 'verified' }, { offset: 0, limit: 10 });
+      return renderPage(request, reply, 'scorecards/group.hbs', {
+        title: `${group.code}: ${group.name}`,
+        ...common(request, `/groups/${encodeURIComponent(group.code)}`, q, ctx),
+        group,
+        ...model,
+        taggedCount: tagged.length,
+        evidence: (await Promise.all(recent.items.map((r) => loadEvidenceDetail(db, r, request.user!)))).map((d) => ({ id: d.row.id, title: d.row.title, observed_on: d.row.observed_on })),
+        evidenceTotal: recent.total,
+        evidenceRestricted: recent.restricted,
+        evidenceHref: `/evidence?group=${encodeURIComponent(group.code)}&status=verified`,
+      });
+    },
+  );
+
+  app.get<{ Querystring: ScorecardQuery }>('/methodology', { config: { access: 'signed-in' }, schema: { querystring: ScorecardQuery } }, async (request, reply) => {
+    const q = request.query;
+    const ctx = await context(q);
+    const pillarCodes = ctx.tree.pillars.map((p) => p.code);
+    return renderPage(request, reply, 'scorecards/methodology.hbs', {
+      title: 'How the scores are computed',
+      ...common(request, '/methodology', q, ctx),
+      version: METHODOLOGY_VERSION,
+      constants: SCORING_CONSTANTS,
+      priorStrength: ctx.tree.priorStrength,
+      assessedThreshold: ctx.tree.assessedThreshold,
+      reliability: Object.entries(RELIABILITY_FACTORS).map(([grade, factor]) => ({ grade, factor })),
+      credibility: Object.entries(CREDIBILITY_FACTORS).map(([grade, factor]) => ({ grade, factor })),
+      pillars: ctx.tree.pillars.map((p) => ({ code: p.code, name: p.name, benchmarks: p.benchmarks })),
+      perspectives: [
+        { code: JOINT, name: perspectiveName(ctx.tree, JOINT), pillarWeights: pillarCodes.map((c) => ({ code: c, weight: 1 })), groupWeights: ctx.tree.groups.map((g) => ({ code: g.code, weight: 1 })) },
+        ...ctx.tree.perspectives.map((p) => ({
+          code: p.code,
+          name: p.name,
+          pillarWeights: pillarCodes.map((c) => ({ code: c, weight: p.pillarWeights[c] ?? 1 })),
+          groupWeights: ctx.tree.groups.map((g) => ({ code: g.code, weight: p.groupWeights[g.code] ?? 1 })),
+        })),
+      ],
+      groups: ctx.tree.groups,
+    });
+  });
 }

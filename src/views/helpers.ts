@@ -88,6 +88,9 @@ export function registerHelpers(hbs: typeof Handlebars): void {
     return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   });
 
+  /** {{times a b}}: a product, for showing v in [0, 1] as 0–100 */
+  hbs.registerHelper('times', (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' ? a * b : null));
+
   /** {{#if (eq a b)}} */
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 

@@ -4,7 +4,7 @@ import { addUser, signIn, startTestApp, type TestApp } from '../helpers/app';
 /** Rows of the dashboard's benchmark tables: code -> [score, low, high]. */
 function benchmarkRows(html: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
-  const re = /<th scope="row"><span class="code">([^<]+)<\/span>[^<]*<\/th>\s*<td class="num">([^<]+)<\/td>\s*<td class="num">([^<]+)<\/td>/g;
+  const re = /<th scope="row"><span class="code">([^<]+)<\/span>(?:(?!<\/th>).)*<\/th>\s*<td class="num">([^<]+)<\/td>\s*<td class="num">([^<]+)<\/td>/gs;
   for (const m of html.matchAll(re)) rows.set(m[1], [m[2], ...m[3].split('–')]);
   return rows;
 }

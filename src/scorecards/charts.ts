@@ -1,0 +1,100 @@
+// Charts as inline SVG rendered on the server (no script, no library in the browser): sparklines for the
+// dashboard and a score-over-time chart with its 80% interval and evidence markers. Every text is escaped.
+
+import Handlebars from 'handlebars';
+
+const esc = (s: string) => Handlebars.escapeExpression(s);
+const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
+
+export interface SeriesPoint {
+  date: string;
+  score: number | null;
+  low?: number | null;
+  high?: number | null;
+}
+
+let chartCounter = 0;
+const nextId = (prefix: string) => `${prefix}-${(chartCounter = (chartCounter + 1) % 1_000_000)}`;
+
+/** A small line of scores 0–100 over time, with a title and description for assistive technology. */
+export function sparklineSvg(points: SeriesPoint[], label: string, width = 120, height = 28): string {
+  const id = nextId('spark');
+  const usable = points.map((p, i) => ({ ...p, i })).filter((p) => p.score !== null);
+  const first = usable[0];
+  const last = usable[usable.length - 1];
+  const description = first && last
+    ? `From ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}.`
+    : 'No scores in this period.';
+  const x = (i: number) => (points.length <= 1 ? width / 2 : (i / (points.length - 1)) * (width - 4) + 2);
+  const y = (s: number) => height - 2 - (s / 100) * (height - 4);
+  const path = usable.map((p, k) => `${k === 0 ? 'M' : 'L'}${fmt(x(p.i))},${fmt(y(p.score!))}`).join(' ');
+  return [
+    `<svg class="sparkline" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" aria-labelledby="${id}-t ${id}-d">`,
+    `<title id="${id}-t">${esc(label)}: last 12 months</title>`,
+    `<desc id="${id}-d">${esc(description)}</desc>`,
+    `<line x1="0" y1="${fmt(y(50))}" x2="${width}" y2="${fmt(y(50))}" class="mid"/>`,
+    path ? `<path d="${path}" class="line"/>` : '',
+    last ? `<circle cx="${fmt(x(last.i))}" cy="${fmt(y(last.score!))}" r="2.5" class="dot"/>` : '',
+    '</svg>',
+  ].join('');
+}
+
+export interface Marker {
+  date: string;
+  /** v in [0, 1], drawn at 100 v */
+  value: number;
+  label: string;
+}
+
+/** Score over time with the 80% interval as a band, band thresholds, and verified evidence as markers. */
+export function scoreChartSvg(points: SeriesPoint[], markers: Marker[], label: string, width = 720, height = 260): string {
+  const id = nextId('chart');
+  const left = 36;
+  const right = 10;
+  const top = 10;
+  const bottom = 28;
+  const innerW = width - left - right;
+  const innerH = height - top - bottom;
+  const start = Date.parse(points[0]?.date ?? '2000-01-01');
+  const end = Date.parse(points[points.length - 1]?.date ?? '2000-01-02');
+  const span = Math.max(1, end - start);
+  const x = (date: string) => left + ((Date.parse(date) - start) / span) * innerW;
+  const y = (s: number) => top + innerH - (s / 100) * innerH;
+  const scored = points.filter((p) => p.score !== null);
+  const line = scored.map((p, k) => `${k === 0 ? 'M' : 'L'}${fmt(x(p.date))},${fmt(y(p.score!))}`).join(' ');
+  const banded = points.filter((p) => p.low != null && p.high != null);
+  const band = banded.length
+    ? `M${banded.map((p) => `${fmt(x(p.date))},${fmt(y(p.high!))}`).join(' L')} L${[...banded].reverse().map((p) => `${fmt(x(p.date))},${fmt(y(p.low!))}`).join(' L')} Z`
+    : '';
+  const grid = [0, 40, 60, 80, 100]
+    .map((s) => `<line x1="${left}" x2="${width - right}" y1="${fmt(y(s))}" y2="${fmt(y(s))}" class="grid"/><text x="${left - 6}" y="${fmt(y(s) + 4)}" class="axis" text-anchor="end">${s}</text>`)
+    .join('');
+  const ticks = points
+    .filter((p) => p.date.endsWith('-01') || p === points[0] || p === points[points.length - 1])
+    .filter((_, i, arr) => arr.length <= 14 || i % 2 === 0)
+    .map((p, i, arr) => {
+      const anchor = i === 0 ? 'start' : i === arr.length - 1 ? 'end' : 'middle';
+      return `<text x="${fmt(x(p.date))}" y="${height - 8}" class="axis" text-anchor="${anchor}">${esc(p.date.slice(0, 7))}</text>`;
+    })
+    .join('');
+  const marks = markers
+    .filter((m) => Date.parse(m.date) >= start && Date.parse(m.date) <= end)
+    .map((m) => `<circle cx="${fmt(x(m.date))}" cy="${fmt(y(100 * m.value))}" r="3.5" class="marker"><title>${esc(m.label)}</title></circle>`)
+    .join('');
+  const last = scored[scored.length - 1];
+  const first = scored[0];
+  const description = first && last
+    ? `Score from ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}; shaded: 80% interval; dots: ${markers.length} verified findings (their value 0–100).`
+    : 'No scores in this period.';
+  return [
+    `<svg class="score-chart" role="img" viewBox="0 0 ${width} ${height}" preserveAspectRatio="xMidYMid meet" aria-labelledby="${id}-t ${id}-d">`,
+    `<title id="${id}-t">${esc(label)}</title>`,
+    `<desc id="${id}-d">${esc(description)}</desc>`,
+    grid,
+    band ? `<path d="${band}" class="band-area"/>` : '',
+    line ? `<path d="${line}" class="line"/>` : '',
+    marks,
+    ticks,
+    '</svg>',
+  ].join('');
+}

@@ -1,0 +1,263 @@
+// View models of the scorecard pages: dashboard, perspectives side by side, benchmark, pillar and group pages.
+// All numbers come from the same engine calls as the JSON API; templates only round them.
+
+import type { Kysely } from 'kysely';
+import type { Database, EvidenceRow } from '../db/schema';
+import { createScoringIndex, addDays, SCORING_CONSTANTS } from '../scoring/index';
+import type { BenchmarkScore, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
+import { JOINT, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { canSeeDraft, canSeeEvidence, type Viewer } from '../evidence/visibility';
+import type { ResolvedScorecardQuery } from './service';
+import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
+import { todayUtc, type Clock } from '../time';
+
+export interface PageQuery {
+  framework?: string;
+  as_of?: string;
+  known_at?: string;
+  perspective?: string;
+}
+
+/** Builds a URL to `path` keeping the time-travel and perspective parameters (overrides win; '' removes). */
+export function viewLink(path: string, q: PageQuery, override: Partial<PageQuery> = {}): string {
+  const params = new URLSearchParams();
+  const merged = { ...q, ...override };
+  for (const key of ['framework', 'as_of', 'known_at', 'perspective'] as const) {
+    const v = merged[key];
+    if (v && !(key === 'perspective' && v === JOINT)) params.set(key, v);
+  }
+  const s = params.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** Monthly as-of dates: the as-of date and the same day of each of the previous `months` months (clamped). */
+export function monthlyDates(asOf: string, months = 12): string[] {
+  const [y, m, d] = asOf.split('-').map(Number);
+  const out: string[] = [];
+  for (let k = months; k >= 1; k -= 1) {
+    const first = new Date(Date.UTC(y, m - 1 - k, 1));
+    const lastDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+    out.push(new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d, lastDay))).toISOString().slice(0, 10));
+  }
+  out.push(asOf);
+  return out;
+}
+
+export function weeklyDates(asOf: string, weeks = 52): string[] {
+  return Array.from({ length: weeks + 1 }, (_, i) => addDays(asOf, -7 * (weeks - i)));
+}
+
+export interface TimeTravel {
+  asOf: string;
+  knownAt: string;
+  knownNow: boolean;
+  isToday: boolean;
+  /** the same view as known now / as known at the as-of date */
+  asKnownNowHref: string | null;
+  asKnownThenHref: string | null;
+  form: { as_of: string; known_at: string; perspective: string; framework: string };
+}
+
+export function timeTravel(path: string, q: PageQuery, resolved: ResolvedScorecardQuery, clock: Clock): TimeTravel {
+  const knownNow = !q.known_at;
+  return {
+    asOf: resolved.asOf,
+    knownAt: resolved.knownAt,
+    knownNow,
+    isToday: resolved.asOf === todayUtc(clock),
+    asKnownNowHref: knownNow ? null : viewLink(path, q, { known_at: '' }),
+    asKnownThenHref: knownNow && resolved.asOf < todayUtc(clock) ? viewLink(path, q, { known_at: resolved.asOf, as_of: resolved.asOf }) : null,
+    form: { as_of: q.as_of ?? '', known_at: q.known_at ?? '', perspective: resolved.perspective, framework: q.framework ?? '' },
+  };
+}
+
+export function perspectiveChoices(path: string, tree: FrameworkTree, q: PageQuery, current: string) {
+  return [{ code: JOINT, name: 'Joint (all four states)' }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))].map((p) => ({
+    ...p,
+    href: viewLink(path, q, { perspective: p.code }),
+    current: p.code === current,
+  }));
+}
+
+export function perspectiveName(tree: FrameworkTree, code: string): string {
+  return code === JOINT ? 'Joint (all four states)' : tree.perspectives.find((p) => p.code === code)?.name ?? code;
+}
+
+/** Scorecards at the as-of date, monthly over the last 12 months, and at a reference date, from one index. */
+export function scoreViews(framework: ScoringFramework, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, referenceDate: string) {
+  const index = createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: resolved.perspective });
+  const months = monthlyDates(resolved.asOf);
+  const series = months.map((d) => index.scorecard(d));
+  const current = series[series.length - 1];
+  const reference = index.scorecard(referenceDate);
+  return { index, months, series, current, reference };
+}
+
+const benchmarkAt = (card: Scorecard, code: string) => card.pillars.flatMap((p) => p.benchmarks).find((b) => b.code === code)!;
+
+function seriesOf(months: string[], series: Scorecard[], pick: (card: Scorecard) => { score: number | null; low?: number; high?: number }): SeriesPoint[] {
+  return series.map((card, i) => ({ date: months[i], ...pick(card) }));
+}
+
+export interface Change {
+  code: string;
+  title: string;
+  href: string;
+  from: number;
+  to: number;
+  delta: number;
+  bandFrom: string | null;
+  bandTo: string | null;
+  bandChanged: boolean;
+}
+
+/** Benchmarks whose score moved by a whole point or more, or whose band changed, biggest first. */
+export function changesBetween(tree: FrameworkTree, before: Scorecard, after: Scorecard, q: PageQuery): Change[] {
+  const changes: Change[] = [];
+  for (const pillar of tree.pillars) {
+    for (const b of pillar.benchmarks) {
+      const x = benchmarkAt(before, b.code);
+      const y = benchmarkAt(after, b.code);
+      const delta = y.score - x.score;
+      const bandChanged = x.band !== y.band;
+      if (Math.abs(delta) >= 1 || bandChanged) {
+        changes.push({ code: b.code, title: b.title, href: viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q), from: x.score, to: y.score, delta, bandFrom: x.band, bandTo: y.band, bandChanged });
+      }
+    }
+  }
+  return changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8);
+}
+
+export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, reference?: { date: string; label: string }) {
+  const framework = toScoringFramework(tree);
+  const refDate = reference?.date ?? addDays(resolved.asOf, -30);
+  const { months, series, current, reference: before } = scoreViews(framework, evidence, resolved, refDate);
+  const pillars = current.pillars.map((ps) => {
+    const pillar = tree.pillars.find((p) => p.code === ps.code)!;
+    return {
+      ...ps,
+      name: pillar.name,
+      href: viewLink(`/pillars/${encodeURIComponent(ps.code)}`, q),
+      sparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.pillars.find((p) => p.code === ps.code)!.score })), pillar.name),
+      benchmarks: ps.benchmarks.map((bs) => {
+        const b = pillar.benchmarks.find((x) => x.code === bs.code)!;
+        return {
+          ...bs,
+          title: b.title,
+          href: viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q),
+          sparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: benchmarkAt(c, bs.code).score })), `${b.code} ${b.title}`),
+        };
+      }),
+    };
+  });
+  return {
+    scorecard: current,
+    pillars,
+    overallSparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.overall.score })), 'Overall index'),
+    changes: changesBetween(tree, before, current, q),
+    changesSince: reference?.label ?? `${refDate} (30 days earlier; no report yet)`,
+    overallBefore: before.overall.score,
+  };
+}
+
+export function perspectivesModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery) {
+  const framework = toScoringFramework(tree);
+  const codes = [JOINT, ...tree.perspectives.map((p) => p.code)];
+  const cards = codes.map((code) => createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: code }).scorecard(resolved.asOf));
+  const spreadOf = (values: (number | null)[]) => {
+    const nums = values.filter((v): v is number => v !== null);
+    return nums.length < 2 ? null : Math.max(...nums) - Math.min(...nums);
+  };
+  const cell = (score: number | null, band: string | null) => ({ score, band });
+  const rows: { kind: 'overall' | 'pillar' | 'benchmark'; code: string; label: string; href: string | null; cells: { score: number | null; band: string | null }[]; spread: number | null; divergent: boolean }[] = [];
+  const push = (kind: 'overall' | 'pillar' | 'benchmark', code: string, label: string, href: string | null, cells: { score: number | null; band: string | null }[]) => {
+    const spread = spreadOf(cells.map((c) => c.score));
+    rows.push({ kind, code, label, href, cells, spread, divergent: spread !== null && spread >= DIVERGENCE_POINTS });
+  };
+  push('overall', 'OVERALL', 'Overall index', null, cards.map((c) => cell(c.overall.score, c.overall.band)));
+  for (const pillar of tree.pillars) {
+    push('pillar', pillar.code, pillar.name, viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q), cards.map((c) => { const p = c.pillars.find((x) => x.code === pillar.code)!; return cell(p.score, p.band); }));
+    for (const b of pillar.benchmarks) {
+      push('benchmark', b.code, `${b.code} ${b.title}`, viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q), cards.map((c) => { const s = benchmarkAt(c, b.code); return cell(s.score, s.band); }));
+    }
+  }
+  return {
+    columns: codes.map((code) => ({ code, name: perspectiveName(tree, code) })),
+    rows,
+    cards,
+    divergenceThreshold: DIVERGENCE_POINTS,
+  };
+}
+
+/** Perspectives "diverge" on a row when their scores are this many points apart or more. */
+export const DIVERGENCE_POINTS = 5;
+
+export interface FindingRow {
+  evidenceId: number;
+  visible: boolean;
+  title: string | null;
+  observedOn: string;
+  value: number;
+  weight: number;
+  share: number;
+  grading: string;
+  tlp: string;
+}
+
+/** The findings that count now for one benchmark, visible ones in full, with weights and shares of W. */
+export async function benchmarkFindings(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  framework: ScoringFramework,
+  evidence: ScoringEvidence[],
+  resolved: ResolvedScorecardQuery,
+  code: string,
+) {
+  const index = createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: resolved.perspective });
+  const counted = index.countedFindings(resolved.asOf, code);
+  const ids = [...new Set(counted.map((c) => Number(c.evidenceId)))];
+  const rows = ids.length ? await db.selectFrom('evidence').selectAll().where('id', 'in', ids).execute() : [];
+  const byId = new Map<number, EvidenceRow>(rows.map((r) => [r.id, r]));
+  const total = counted.reduce((s, c) => s + c.weight, 0);
+  const findings: FindingRow[] = counted.map((c) => {
+    const row = byId.get(Number(c.evidenceId))!;
+    const visible = canSeeDraft(viewer, row) && canSeeEvidence(viewer, row);
+    return {
+      evidenceId: row.id,
+      visible,
+      title: visible ? row.title : null,
+      observedOn: row.observed_on,
+      value: c.value,
+      weight: c.weight,
+      share: total > 0 ? c.weight / total : 0,
+      grading: `${row.source_reliability}${row.credibility}`,
+      tlp: row.tlp,
+    };
+  });
+  const restricted = findings.filter((f) => !f.visible);
+  return {
+    index,
+    visible: findings.filter((f) => f.visible).sort((a, b) => b.weight - a.weight),
+    restrictedCount: restricted.length,
+    restrictedWeight: restricted.reduce((s, f) => s + f.weight, 0),
+    restrictedShare: total > 0 ? restricted.reduce((s, f) => s + f.weight, 0) / total : 0,
+    totalWeight: total,
+  };
+}
+
+export function benchmarkChart(index: ReturnType<typeof createScoringIndex>, asOf: string, code: string, title: string) {
+  const weeks = weeklyDates(asOf);
+  const points: SeriesPoint[] = weeks.map((d) => {
+    const b: BenchmarkScore = benchmarkAt(index.scorecard(d), code);
+    return { date: d, score: b.score, low: b.low, high: b.high };
+  });
+  const markers = index.countedFindings(asOf, code).map((f) => ({ date: '', value: f.value, label: '', id: f.evidenceId, age: f.ageDays }));
+  const dated = markers.map((m) => ({ date: addDays(asOf, -m.age), value: m.value, label: `Finding of item #${String(m.id)}: value ${Math.round(m.value * 100)}` }));
+  const monthly = monthlyDates(asOf).map((d) => {
+    const b = benchmarkAt(index.scorecard(d), code);
+    return { date: d, score: b.score, low: b.low, high: b.high, status: b.status, findings: b.findings, evidence_weight: b.evidence_weight };
+  });
+  return { svg: scoreChartSvg(points, dated, `${code} ${title}: score over the 12 months to ${asOf}`), monthly };
+}
+
+export const CONSTANTS_FOR_PAGES = SCORING_CONSTANTS;
