@@ -13,6 +13,7 @@ import { listEvidence, loadEvidenceDetail } from '../evidence/repository';
 
 const ScorecardQuery = Type.Object({
   framework: Type.Optional(Type.String({ maxLength: 64 })),
+  group: Type.Optional(Type.String({ maxLength: 64 })),
   as_of: Type.Optional(Type.String({ maxLength: 40 })),
   known_at: Type.Optional(Type.String({ maxLength: 40 })),
   perspective: Type.Optional(Type.String({ maxLength: 64 })),
@@ -56,7 +57,7 @@ export async function scorecardRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { scorecard } = await buildScorecard(
         db,
-        { framework: request.query.framework, asOf: request.query.as_of, knownAt: request.query.known_at, perspective: request.query.perspective },
+        { framework: request.query.framework, group: request.query.group, asOf: request.query.as_of, knownAt: request.query.known_at, perspective: request.query.perspective },
         app.clock,
       );
       reply.header('cache-control', 'no-store');

@@ -11,6 +11,8 @@ import { JOINT, listFrameworks, findFrameworkByCode, loadFrameworkTree, loadScor
 
 export interface ScorecardRequest {
   framework?: string | null;
+  /** only evidence tagged with this group (the group pages' view) */
+  group?: string | null;
   asOf?: string | null;
   knownAt?: string | null;
   perspective?: string | null;
@@ -72,7 +74,11 @@ export async function buildScorecard(db: Kysely<Database>, req: ScorecardRequest
   const fw = await resolveFramework(db, req.framework);
   const tree = await loadFrameworkTree(db, fw);
   const query = resolveQuery(req, tree, clock);
-  const evidence = await loadScoringEvidence(db, fw.id);
+  let evidence = await loadScoringEvidence(db, fw.id);
+  if (req.group) {
+    if (!tree.groups.some((g) => g.code === req.group)) throw validationError([{ path: 'group', message: `must be one of ${tree.groups.map((g) => g.code).join(', ')}` }]);
+    evidence = evidence.filter((e) => e.groups.includes(req.group!));
+  }
   const scorecard = scoreFramework(toScoringFramework(tree), evidence, query);
   return { tree, evidence, query, scorecard };
 }
