@@ -85,7 +85,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
   );
 
   const actions = [
-    ['submit', 'signed-in'],
+    ['submit', EVIDENCE_WRITERS],
     ['verify', REVIEWERS],
     ['reject', REVIEWERS],
     ['retract', REVIEWERS],

@@ -242,6 +242,7 @@ export async function reviewEvidence(
     let changes: Partial<EvidenceRow>;
     switch (action) {
       case 'submit':
+        assertRole(user, EVIDENCE_WRITERS, 'submit evidence');
         if (row.created_by !== user.id) throw forbidden('Only the author may submit their draft');
         if (row.status !== 'draft') throw conflict(`Only a draft can be submitted; this item is ${row.status}`);
         changes = { status: 'submitted', submitted_at: now };
