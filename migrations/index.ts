@@ -4,6 +4,7 @@ import type { MigrationContext } from './helpers';
 import * as core from './20261125_0001_core';
 import * as evidenceDesk from './20261125_0002_evidence_desk';
 import * as accountsSecurity from './20261125_0003_accounts_security';
+import * as reports from './20261125_0004_reports';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -13,4 +14,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261125_0001_core': core,
   '20261125_0002_evidence_desk': evidenceDesk,
   '20261125_0003_accounts_security': accountsSecurity,
+  '20261125_0004_reports': reports,
 };

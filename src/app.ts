@@ -23,6 +23,7 @@ import { evidenceRoutes } from './evidence/routes';
 import { accountRoutes } from './auth/account-routes';
 import { passwordRoutes } from './auth/password-routes';
 import { adminRoutes } from './users/admin-routes';
+import { reportRoutes } from './reports/routes';
 
 export interface BuildAppOptions {
   db: Db;
@@ -69,6 +70,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(accountRoutes);
   await app.register(passwordRoutes);
   await app.register(adminRoutes);
+  await app.register(reportRoutes);
 
   await app.ready();
   return app;

@@ -14,6 +14,11 @@ import { createUser, issuePasswordCode, listUsers, setUserDisabled, updateUser }
 import { verifyAuditChain, CLI_ACTOR } from './audit/log';
 import { createApiToken } from './auth/tokens';
 import { findUserByEmail } from './users/repository';
+import { listReports, produceReport } from './reports/service';
+import { lastCompletePeriod, parsePeriod, periodFormatHint, REPORT_KINDS, type Period } from './reports/periods';
+import { ReportScheduler } from './jobs/report-scheduler';
+import { resolveFramework } from './scorecards/service';
+import type { ReportKind } from './db/schema';
 
 class UsageError extends Error {}
 
@@ -37,8 +42,11 @@ commands:
                                          print a one-time link to set a new password (24 h)
   audit verify [--expect-head SEQ:HASH]  check the tamper-evident log; prints its head
   token create --email E [--name N]      print a new API token for that user (shown once)
-  report run KIND [--period P] | report list | backup FILE
-                                         not available yet
+  report run KIND [--period P | --catch-up] [--framework CODE]
+                                         produce the report of a period now (default: the last complete one);
+                                         KIND weekly, monthly or quarterly; P 2026-W14, 2026-04, 2026-Q2
+  report list                            one line per stored report
+  backup FILE                            not available yet
 
 every command takes --db URL (default DATABASE_URL, else ./data/pactwatch.db)`;
 
@@ -84,6 +92,19 @@ function describeImport(s: ImportSummary): string {
   const fw = s.framework ? `framework ${s.framework.code} ${s.framework.change}; ` : '';
   const e = s.evidence;
   return `${s.dryRun ? 'dry run, nothing written: ' : ''}${fw}evidence ${e.created} created, ${e.updated} updated, ${e.unchanged} unchanged`;
+}
+
+/** Progress of a long run: a self-updating line on a terminal, plain lines in logs. */
+function progressReporter(io: Io, total: number) {
+  const tty = io === defaultIo && process.stderr.isTTY;
+  return {
+    step(i: number, label: string) {
+      if (tty) io.stderr(`\r\x1b[K[${i + 1}/${total}] ${label} …`);
+    },
+    done(i: number, label: string) {
+      io.stderr(tty ? `\r\x1b[K[${i + 1}/${total}] ${label}${i + 1 === total ? '\n' : ''}` : `[${i + 1}/${total}] ${label}\n`);
+    },
+  };
 }
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -247,7 +268,48 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.stderr(`token ${token.summary.id} created for ${values.email}; it is shown only now\n`);
         return 0;
       }
-      case 'report':
+      case 'report': {
+        const [sub, ...reportArgs] = rest;
+        if (sub === 'list') {
+          const { values } = parse(reportArgs, {});
+          const reports = await withDb(values.db, (db) => listReports(db.kysely));
+          for (const r of reports) io.stdout(`${r.id}\t${r.framework}\t${r.kind}\t${r.period}\t${r.period_start}..${r.period_end}\tgenerated ${r.generated_at}\tsha256 ${r.sha256}\n`);
+          if (reports.length === 0) io.stderr('no reports yet\n');
+          return 0;
+        }
+        if (sub !== 'run') throw new UsageError('report takes the subcommands run and list');
+        const { values, positionals } = parse(reportArgs, { period: { type: 'string' }, framework: { type: 'string' }, 'catch-up': { type: 'boolean' } }, 1);
+        const kind = positionals[0] as ReportKind | undefined;
+        if (!kind || !REPORT_KINDS.includes(kind)) throw new UsageError('report run needs KIND: weekly, monthly or quarterly');
+        let period: Period | null = null;
+        if (values.period) {
+          period = parsePeriod(kind, values.period);
+          if (!period) throw new UsageError(`--period for ${kind} reports looks like ${periodFormatHint(kind)}`);
+        }
+        const results = await withDb(values.db, async (db) => {
+          const fw = await resolveFramework(db.kysely, values.framework);
+          const today = new Date().toISOString().slice(0, 10);
+          let periods: Period[];
+          if (period) periods = [period];
+          else if (values['catch-up']) {
+            const scheduler = new ReportScheduler({ db: db.kysely, config: loadConfig(process.env), log: { info: () => undefined, error: () => undefined } });
+            periods = await scheduler.duePeriods(fw.id, kind);
+          } else periods = [lastCompletePeriod(kind, today)];
+          if (period && period.end >= today) throw new AppError('CONFLICT', `period ${period.code} is not complete yet (it ends ${period.end})`);
+          const progress = progressReporter(io, periods.length);
+          const out = [];
+          for (const [i, p] of periods.entries()) {
+            progress.step(i, `${kind} ${p.code}`);
+            const r = await produceReport(db.kysely, { frameworkCode: fw.code, period: p, trigger: 'cli' });
+            progress.done(i, `${kind} ${p.code}: ${r.outcome}`);
+            out.push({ id: r.report.id, kind, period: p.code, outcome: r.outcome, generated_at: r.report.generated_at, sha256: r.report.sha256 });
+          }
+          return out;
+        });
+        for (const r of results) io.stdout(`${JSON.stringify(r)}\n`);
+        if (results.length === 0) io.stderr('nothing to produce\n');
+        return 0;
+      }
       case 'backup':
         io.stderr(`pactwatch ${command}: not available yet\n`);
         return 2;

@@ -2,6 +2,7 @@
 // with a message naming the variable.
 
 import { parseDatabaseUrl, DatabaseUrlError } from './db/connect';
+import type { ReportKind } from './db/schema';
 
 export interface Config {
   databaseUrl: string;
@@ -21,6 +22,14 @@ export interface Config {
   demoOnFirstStart: boolean;
   /** the address users reach pactwatch at (for links handed out, e.g. password links); null: from the request */
   publicUrl: string | null;
+  /** report kinds the scheduler produces */
+  reportKinds: ReportKind[];
+  /** time of day the scheduled reports run, HH:MM */
+  reportTime: string;
+  /** IANA time zone of the schedule (and of "today" when deciding which period is complete) */
+  reportTimeZone: string;
+  /** at most this many missed periods per kind are produced at start */
+  reportCatchUpMax: number;
 }
 
 export class ConfigError extends Error {}
@@ -89,8 +98,26 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicUrl = parsed.origin + parsed.pathname.replace(/\/$/, '');
   }
 
+  const kindsRaw = (env.REPORTS ?? 'monthly,quarterly').trim().toLowerCase();
+  const reportKinds = kindsRaw === '' || kindsRaw === 'none' ? [] : kindsRaw.split(/[\s,]+/).filter(Boolean);
+  for (const k of reportKinds) {
+    if (!['weekly', 'monthly', 'quarterly'].includes(k)) throw new ConfigError(`REPORTS: must be a list of weekly, monthly, quarterly, or none (got "${env.REPORTS}")`);
+  }
+  const reportTime = (env.REPORTS_AT ?? '06:00').trim();
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(reportTime)) throw new ConfigError(`REPORTS_AT: must be a time HH:MM (got "${env.REPORTS_AT}")`);
+  const reportTimeZone = (env.REPORTS_TZ ?? 'UTC').trim();
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: reportTimeZone });
+  } catch {
+    throw new ConfigError(`REPORTS_TZ: not an IANA time zone (got "${env.REPORTS_TZ}")`);
+  }
+
   return Object.freeze({
     databaseUrl,
+    reportKinds: [...new Set(reportKinds)] as ReportKind[],
+    reportTime,
+    reportTimeZone,
+    reportCatchUpMax: intVar(env, 'REPORTS_CATCHUP_MAX', 24, 0, 520),
     port: intVar(env, 'PORT', 3000, 0, 65535),
     host,
     logLevel: logLevel as Config['logLevel'],

@@ -14,6 +14,7 @@ import { AppError } from './errors';
 import { purgeExpiredSessions } from './auth/session-store';
 import { systemClock } from './time';
 import { SYSTEM_ACTOR } from './audit/log';
+import { ReportScheduler } from './jobs/report-scheduler';
 
 /** On an empty database: the admin account (password printed once) and, if configured, the demo. */
 export async function prepareFirstStart(db: Db, config: Config, print: (line: string) => void): Promise<void> {
@@ -60,6 +61,8 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
   }, 15 * 60_000);
   purge.unref();
 
+  const scheduler = new ReportScheduler({ db: db.kysely, config, log: app.log });
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -67,6 +70,8 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
     app.log.info({ signal }, 'shutting down');
     clearInterval(purge);
     try {
+      // a report in progress finishes (or its transaction rolls back) before the database closes
+      await scheduler.stop();
       await app.close();
       await db.close();
       process.exit(0);
@@ -79,5 +84,6 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
+  scheduler.start().catch((err) => app.log.error({ err }, 'report catch-up failed'));
   return app;
 }

@@ -11,6 +11,8 @@ declare module 'fastify' {
     db: Db;
     config: Readonly<Config>;
     clock: Clock;
+    /** renders a template into the self-contained print layout (for PDFs) */
+    printView(template: string, data: object): Promise<string>;
   }
   interface FastifyRequest {
     /** the signed-in user, or null */

@@ -208,6 +208,45 @@ export interface SecurityEventsTable {
   detail: string | null;
 }
 
+export type ReportKind = 'weekly' | 'monthly' | 'quarterly';
+
+export interface ReportsTable {
+  id: Generated<number>;
+  framework_id: number;
+  kind: ReportKind;
+  period: string;
+  period_start: string;
+  period_end: string;
+  /** the instant the report was made: also its known-at */
+  generated_at: string;
+  methodology: string;
+  audit_head_seq: number | null;
+  audit_head_hash: string | null;
+  /** canonical JSON of the frozen report */
+  content: string;
+  /** SHA-256 of content */
+  sha256: string;
+}
+
+export interface ReportRunsTable {
+  id: Generated<number>;
+  framework_id: number | null;
+  kind: string;
+  period: string;
+  /** 'schedule', 'catch-up', 'retry' or 'cli' */
+  trigger: string;
+  attempt: number;
+  /** which process ran it (host and pid) */
+  instance: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  /** 'running', 'produced', 'exists' (another run made it), 'failed' */
+  outcome: string;
+  report_id: number | null;
+  error: string | null;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -225,7 +264,11 @@ export interface Database {
   api_tokens: ApiTokensTable;
   password_resets: PasswordResetsTable;
   security_events: SecurityEventsTable;
+  reports: ReportsTable;
+  report_runs: ReportRunsTable;
 }
+
+export type ReportRow = Selectable<ReportsTable>;
 
 export type AuditRow = Selectable<AuditLogTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;

@@ -10,21 +10,33 @@ import { registerHelpers } from '../views/helpers';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
+const PARTIALS = {
+  'evidence-filters': 'partials/evidence-filters.hbs',
+  'view-controls': 'partials/view-controls.hbs',
+  'benchmark-table': 'partials/benchmark-table.hbs',
+  'report-activity': 'partials/report-activity.hbs',
+};
+
 async function viewsPlugin(app: FastifyInstance) {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
+  // a second renderer for self-contained pages (PDF printing): same templates, a layout with the CSS inlined
+  const printHbs = Handlebars.create();
+  registerHelpers(printHbs);
+  await app.register(fastifyView, {
+    engine: { handlebars: printHbs },
+    root: VIEWS_DIR,
+    layout: 'layouts/print.hbs',
+    viewExt: 'hbs',
+    propertyName: 'printView',
+    options: { partials: PARTIALS },
+  });
   await app.register(fastifyView, {
     engine: { handlebars: hbs },
     root: VIEWS_DIR,
     layout: 'layouts/main.hbs',
     viewExt: 'hbs',
-    options: {
-      partials: {
-        'evidence-filters': 'partials/evidence-filters.hbs',
-        'view-controls': 'partials/view-controls.hbs',
-        'benchmark-table': 'partials/benchmark-table.hbs',
-      },
-    },
+    options: { partials: PARTIALS },
   });
 }
 

@@ -1,0 +1,151 @@
+// The report builder: plain data in, the frozen report content out. No I/O. Everything in it is fixed by
+// (framework, evidence, period, generation time), so regenerating with the same known-at gives the same report.
+
+import { createScoringIndex, METHODOLOGY_VERSION } from '../scoring/index';
+import type { Scorecard, ScoringEvidence } from '../scoring/types';
+import { JOINT, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import type { Period } from './periods';
+
+/** What a report keeps of an evidence item: enough to decide later who may read its title. */
+export interface ItemSnapshot {
+  id: number;
+  title: string;
+  tlp: 'CLEAR' | 'GREEN' | 'AMBER' | 'RED';
+  created_by: number | null;
+  owner_delegation: string | null;
+  /** reviewers who had handled it by the generation time */
+  handled_by: number[];
+  pillars: string[];
+  groups: string[];
+}
+
+export interface ActivityBlock {
+  count: number;
+  by_pillar: Record<string, number>;
+  by_group: Record<string, number>;
+  items: ItemSnapshot[];
+}
+
+export interface ReportContent {
+  report: {
+    framework: string;
+    framework_name: string;
+    kind: string;
+    period: string;
+    period_start: string;
+    period_end: string;
+    as_of: string;
+    known_at: string;
+    methodology: string;
+  };
+  information_cutoff: string;
+  audit_head: { seq: number; hash: string } | null;
+  perspectives: { code: string; name: string }[];
+  scorecards: Record<string, Scorecard>;
+  changes: {
+    previous_period: string | null;
+    overall: { perspective: string; from: number | null; to: number | null; delta: number | null; band_from: string | null; band_to: string | null }[];
+    band_changes: { perspective: string; level: 'overall' | 'pillar' | 'benchmark'; code: string; from: string | null; to: string | null }[];
+    biggest_movers: { code: string; title: string; from: number; to: number; delta: number }[];
+  };
+  evidence: { verified: ActivityBlock; corrected: ActivityBlock; retracted: ActivityBlock };
+}
+
+export interface ReportInput {
+  tree: FrameworkTree;
+  evidence: ScoringEvidence[];
+  period: Period;
+  generatedAt: string;
+  previous: { period: string; content: ReportContent } | null;
+  activity: { verified: ItemSnapshot[]; corrected: ItemSnapshot[]; retracted: ItemSnapshot[] };
+  auditHead: { seq: number; hash: string } | null;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function longDate(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `${d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/** The information cut-off in words, as monitoring reports state it. */
+export function cutoffSentence(periodEnd: string, generatedAt: string): string {
+  const time = generatedAt.slice(11, 16);
+  return `This report describes the situation as of ${longDate(periodEnd)}. It is based on evidence verified by ${longDate(generatedAt.slice(0, 10))} at ${time} UTC; evidence verified, corrected or retracted after that time is not reflected.`;
+}
+
+function block(items: ItemSnapshot[]): ActivityBlock {
+  const byPillar: Record<string, number> = {};
+  const byGroup: Record<string, number> = {};
+  for (const item of items) {
+    for (const p of item.pillars) byPillar[p] = (byPillar[p] ?? 0) + 1;
+    for (const g of item.groups) byGroup[g] = (byGroup[g] ?? 0) + 1;
+  }
+  return { count: items.length, by_pillar: byPillar, by_group: byGroup, items: [...items].sort((a, b) => a.id - b.id) };
+}
+
+export function buildReport(input: ReportInput): ReportContent {
+  const { tree, period, generatedAt } = input;
+  const framework = toScoringFramework(tree);
+  const perspectives = [{ code: JOINT, name: 'Joint (all four states)' }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))];
+  const scorecards: Record<string, Scorecard> = {};
+  for (const p of perspectives) {
+    scorecards[p.code] = createScoringIndex(framework, input.evidence, { knownAt: generatedAt, perspective: p.code }).scorecard(period.end);
+  }
+
+  const changes: ReportContent['changes'] = { previous_period: input.previous?.period ?? null, overall: [], band_changes: [], biggest_movers: [] };
+  const prev = input.previous?.content.scorecards;
+  if (prev) {
+    for (const p of perspectives) {
+      const before = prev[p.code];
+      const after = scorecards[p.code];
+      if (!before) continue;
+      const delta = before.overall.score !== null && after.overall.score !== null ? after.overall.score - before.overall.score : null;
+      changes.overall.push({ perspective: p.code, from: before.overall.score, to: after.overall.score, delta, band_from: before.overall.band, band_to: after.overall.band });
+      if (before.overall.band !== after.overall.band) changes.band_changes.push({ perspective: p.code, level: 'overall', code: 'OVERALL', from: before.overall.band, to: after.overall.band });
+      for (const pillar of after.pillars) {
+        const bp = before.pillars.find((x) => x.code === pillar.code);
+        if (bp && bp.band !== pillar.band) changes.band_changes.push({ perspective: p.code, level: 'pillar', code: pillar.code, from: bp.band, to: pillar.band });
+        for (const b of pillar.benchmarks) {
+          const bb = bp?.benchmarks.find((x) => x.code === b.code);
+          if (bb && bb.band !== b.band) changes.band_changes.push({ perspective: p.code, level: 'benchmark', code: b.code, from: bb.band, to: b.band });
+        }
+      }
+    }
+    const titles = new Map(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b.title] as const)));
+    const beforeJoint = prev[JOINT]?.pillars.flatMap((p) => p.benchmarks) ?? [];
+    changes.biggest_movers = scorecards[JOINT].pillars
+      .flatMap((p) => p.benchmarks)
+      .map((b) => {
+        const from = beforeJoint.find((x) => x.code === b.code)?.score;
+        return from === undefined ? null : { code: b.code, title: titles.get(b.code) ?? b.code, from, to: b.score, delta: b.score - from };
+      })
+      .filter((m): m is NonNullable<typeof m> => m !== null && Math.abs(m.delta) > 0)
+      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.code.localeCompare(b.code))
+      .slice(0, 5);
+  }
+
+  return {
+    report: {
+      framework: tree.code,
+      framework_name: tree.name,
+      kind: period.kind,
+      period: period.code,
+      period_start: period.start,
+      period_end: period.end,
+      as_of: period.end,
+      known_at: generatedAt,
+      methodology: METHODOLOGY_VERSION,
+    },
+    information_cutoff: cutoffSentence(period.end, generatedAt),
+    audit_head: input.auditHead,
+    perspectives,
+    scorecards,
+    changes,
+    evidence: {
+      verified: block(input.activity.verified),
+      corrected: block(input.activity.corrected),
+      retracted: block(input.activity.retracted),
+    },
+  };
+}

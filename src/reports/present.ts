@@ -1,0 +1,65 @@
+// What a reader sees of a frozen report: titles only of items they may see (the rest as counts), and the
+// report as CSV. The stored content and its SHA-256 never change.
+
+import type { Viewer } from '../evidence/visibility';
+import type { ActivityBlock, ItemSnapshot, ReportContent } from './build';
+
+/** The need-to-know rule applied to an item as the report froze it. */
+export function maySeeSnapshot(viewer: Viewer, item: ItemSnapshot): boolean {
+  if (viewer.role === 'admin') return true;
+  if (item.created_by !== null && item.created_by === viewer.id) return true;
+  if (item.tlp === 'CLEAR' || item.tlp === 'GREEN') return true;
+  if (item.tlp === 'AMBER') return viewer.role === 'reviewer' || (viewer.delegation !== null && viewer.delegation === item.owner_delegation);
+  return item.handled_by.includes(viewer.id);
+}
+
+export interface ReaderBlock {
+  count: number;
+  by_pillar: Record<string, number>;
+  by_group: Record<string, number>;
+  items: { id: number; title: string }[];
+  restricted: number;
+}
+
+function readerBlock(viewer: Viewer, block: ActivityBlock): ReaderBlock {
+  const visible = block.items.filter((i) => maySeeSnapshot(viewer, i));
+  return { count: block.count, by_pillar: block.by_pillar, by_group: block.by_group, items: visible.map((i) => ({ id: i.id, title: i.title })), restricted: block.count - visible.length };
+}
+
+/** The report as the viewer may read it: identical to the stored content except item lists. */
+export function readerView(viewer: Viewer, content: ReportContent) {
+  const { evidence, ...rest } = content;
+  return {
+    ...rest,
+    evidence: {
+      verified: readerBlock(viewer, evidence.verified),
+      corrected: readerBlock(viewer, evidence.corrected),
+      retracted: readerBlock(viewer, evidence.retracted),
+    },
+  };
+}
+
+const csv = (v: unknown) => {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** One row per perspective and scored element, with unrounded numbers. */
+export function reportCsv(content: ReportContent): string {
+  const header = ['framework', 'kind', 'period', 'as_of', 'known_at', 'perspective', 'level', 'code', 'score', 'low', 'high', 'status', 'band', 'confidence', 'coverage', 'evidence_weight', 'findings', 'trend_delta', 'trend_direction'];
+  const lines = [header.join(',')];
+  const r = content.report;
+  for (const p of content.perspectives) {
+    const card = content.scorecards[p.code];
+    const base = [r.framework, r.kind, r.period, r.as_of, r.known_at, p.code];
+    lines.push([...base, 'overall', 'OVERALL', card.overall.score, '', '', card.overall.status, card.overall.band, '', card.overall.coverage, '', '', card.overall.trend.delta, card.overall.trend.direction].map(csv).join(','));
+    for (const pillar of card.pillars) {
+      lines.push([...base, 'pillar', pillar.code, pillar.score, '', '', pillar.status, pillar.band, '', pillar.coverage, '', '', pillar.trend.delta, pillar.trend.direction].map(csv).join(','));
+      for (const b of pillar.benchmarks) {
+        lines.push([...base, 'benchmark', b.code, b.score, b.low, b.high, b.status, b.band, b.confidence, '', b.evidence_weight, b.findings, b.trend.delta, b.trend.direction].map(csv).join(','));
+      }
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,199 @@
+// Producing reports exactly once per (framework, kind, period): the work runs in one transaction that first
+// takes a lock (SQLite: the write lock; PostgreSQL: a transaction-level advisory lock for that period), then
+// checks whether the report exists, builds it with known-at = its generation time, and stores it with the
+// SHA-256 of its canonical content. Every attempt is recorded in report_runs.
+
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, ReportKind, ReportRow } from '../db/schema';
+import { canonicalJson } from '../audit/log';
+import { resolveFramework } from '../scorecards/service';
+import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
+import { systemClock, type Clock } from '../time';
+import { buildReport, type ItemSnapshot, type ReportContent } from './build';
+import type { Period } from './periods';
+
+export const INSTANCE = `${os.hostname()}:${process.pid}`;
+
+export type ProduceOutcome = 'produced' | 'exists';
+
+export interface ProduceResult {
+  outcome: ProduceOutcome;
+  report: ReportRow;
+}
+
+const endOfDay = (date: string) => `${date}T23:59:59.999Z`;
+const startOfDay = (date: string) => `${date}T00:00:00.000Z`;
+
+/** A stable 63-bit key for the advisory lock of one (framework, kind, period). */
+function lockKey(frameworkId: number, kind: string, period: string): bigint {
+  const digest = crypto.createHash('sha256').update(`report:${frameworkId}:${kind}:${period}`).digest();
+  return digest.readBigInt64BE(0) & 0x7fffffffffffffffn;
+}
+
+async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number[], generatedAt: string): Promise<ItemSnapshot[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx.selectFrom('evidence').selectAll().where('id', 'in', ids).orderBy('id').execute();
+  const pillars = await trx
+    .selectFrom('findings')
+    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+    .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
+    .select(['findings.evidence_id', 'pillars.code'])
+    .where('findings.evidence_id', 'in', ids)
+    .execute();
+  const groups = await trx
+    .selectFrom('evidence_groups')
+    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+    .select(['evidence_groups.evidence_id', 'framework_groups.code'])
+    .where('evidence_groups.evidence_id', 'in', ids)
+    .execute();
+  return rows
+    .filter((r) => r.framework_id === frameworkId)
+    .map((r) => ({
+      id: r.id,
+      title: r.title,
+      tlp: r.tlp,
+      created_by: r.created_by,
+      owner_delegation: r.owner_delegation,
+      // only the handling known at generation time, so the report can be rebuilt identically later
+      handled_by: [
+        r.verified_at && r.verified_at <= generatedAt ? r.verified_by : null,
+        r.rejected_at && r.rejected_at <= generatedAt ? r.rejected_by : null,
+        r.retracted_at && r.retracted_at <= generatedAt ? r.retracted_by : null,
+      ].filter((x): x is number => x !== null),
+      pillars: [...new Set(pillars.filter((p) => p.evidence_id === r.id).map((p) => p.code))].sort(),
+      groups: [...new Set(groups.filter((g) => g.evidence_id === r.id).map((g) => g.code))].sort(),
+    }));
+}
+
+/** Builds the content of a report for a period as known at `generatedAt` (reads only). */
+export async function buildReportContent(db: Kysely<Database>, frameworkId: number, period: Period, generatedAt: string): Promise<ReportContent> {
+  const fw = await db.selectFrom('frameworks').selectAll().where('id', '=', frameworkId).executeTakeFirstOrThrow();
+  const tree = await loadFrameworkTree(db, fw);
+  const evidence = await loadScoringEvidence(db, frameworkId);
+  const from = startOfDay(period.start);
+  const to = endOfDay(period.end) < generatedAt ? endOfDay(period.end) : generatedAt;
+  const inPeriod = (column: 'verified_at' | 'retracted_at') =>
+    db.selectFrom('evidence').select(['id', 'supersedes_id']).where('framework_id', '=', frameworkId).where(column, '>=', from).where(column, '<=', to).execute();
+  const verifiedRows = await inPeriod('verified_at');
+  const retractedRows = await inPeriod('retracted_at');
+  const previous = await db
+    .selectFrom('reports')
+    .select(['period', 'content'])
+    .where('framework_id', '=', frameworkId)
+    .where('kind', '=', period.kind)
+    .where('period_end', '<', period.start)
+    .where('generated_at', '<=', generatedAt)
+    .orderBy('period_end', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const auditHead = await db.selectFrom('audit_log').select(['seq', 'hash']).where('at', '<=', generatedAt).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return buildReport({
+    tree,
+    evidence,
+    period,
+    generatedAt,
+    previous: previous ? { period: previous.period, content: JSON.parse(previous.content) as ReportContent } : null,
+    activity: {
+      verified: await snapshots(db, frameworkId, verifiedRows.filter((r) => r.supersedes_id === null).map((r) => r.id), generatedAt),
+      corrected: await snapshots(db, frameworkId, verifiedRows.filter((r) => r.supersedes_id !== null).map((r) => r.id), generatedAt),
+      retracted: await snapshots(db, frameworkId, retractedRows.map((r) => r.id), generatedAt),
+    },
+    auditHead: auditHead ? { seq: Number(auditHead.seq), hash: auditHead.hash } : null,
+  });
+}
+
+export function contentHash(content: ReportContent): { text: string; sha256: string } {
+  const text = canonicalJson(content);
+  return { text, sha256: crypto.createHash('sha256').update(text).digest('hex') };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}
+
+/** Produces the report of one period unless it exists; exactly once whatever runs at the same time. */
+export async function produceReport(
+  db: Kysely<Database>,
+  args: { frameworkCode?: string | null; period: Period; trigger: string; attempt?: number; clock?: Clock; beforeCommit?: () => Promise<void> },
+): Promise<ProduceResult> {
+  const clock = args.clock ?? systemClock;
+  const fw = await resolveFramework(db, args.frameworkCode);
+  const started = clock();
+  const run = await db
+    .insertInto('report_runs')
+    .values({ framework_id: fw.id, kind: args.period.kind, period: args.period.code, trigger: args.trigger, attempt: args.attempt ?? 1, instance: INSTANCE, started_at: started.toISOString(), finished_at: null, duration_ms: null, outcome: 'running', report_id: null, error: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const finish = async (outcome: string, reportId: number | null, error: string | null) => {
+    const end = clock();
+    await db
+      .updateTable('report_runs')
+      .set({ finished_at: end.toISOString(), duration_ms: Math.max(0, end.getTime() - started.getTime()), outcome, report_id: reportId, error })
+      .where('id', '=', run.id)
+      .execute();
+  };
+  try {
+    const result = await db.transaction().execute(async (trx: Transaction<Database>) => {
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`select pg_advisory_xact_lock(${lockKey(fw.id, args.period.kind, args.period.code).toString()}::bigint)`.execute(trx);
+      }
+      const existing = await trx
+        .selectFrom('reports')
+        .selectAll()
+        .where('framework_id', '=', fw.id)
+        .where('kind', '=', args.period.kind)
+        .where('period', '=', args.period.code)
+        .executeTakeFirst();
+      if (existing) return { outcome: 'exists' as const, report: existing };
+      const generatedAt = clock().toISOString();
+      const content = await buildReportContent(trx, fw.id, args.period, generatedAt);
+      const { text, sha256 } = contentHash(content);
+      const report = await trx
+        .insertInto('reports')
+        .values({
+          framework_id: fw.id,
+          kind: args.period.kind,
+          period: args.period.code,
+          period_start: args.period.start,
+          period_end: args.period.end,
+          generated_at: generatedAt,
+          methodology: content.report.methodology,
+          audit_head_seq: content.audit_head?.seq ?? null,
+          audit_head_hash: content.audit_head?.hash ?? null,
+          content: text,
+          sha256,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (args.beforeCommit) await args.beforeCommit();
+      return { outcome: 'produced' as const, report };
+    });
+    await finish(result.outcome, result.report.id, null);
+    return result;
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const report = await db.selectFrom('reports').selectAll().where('framework_id', '=', fw.id).where('kind', '=', args.period.kind).where('period', '=', args.period.code).executeTakeFirstOrThrow();
+      await finish('exists', report.id, null);
+      return { outcome: 'exists', report };
+    }
+    await finish('failed', null, (err as Error).message?.slice(0, 1000) ?? String(err)).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function listReports(db: Kysely<Database>, kind?: ReportKind) {
+  let q = db.selectFrom('reports').innerJoin('frameworks', 'frameworks.id', 'reports.framework_id').select(['reports.id', 'frameworks.code as framework', 'reports.kind', 'reports.period', 'reports.period_start', 'reports.period_end', 'reports.generated_at', 'reports.methodology', 'reports.sha256', 'reports.audit_head_seq']);
+  if (kind) q = q.where('reports.kind', '=', kind);
+  return q.orderBy('reports.period_end', 'desc').orderBy('reports.kind').execute();
+}
+
+export async function latestReportOfKind(db: Kysely<Database>, frameworkId: number, kind: ReportKind) {
+  return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', kind).orderBy('period_end', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function recentRuns(db: Kysely<Database>, limit = 100) {
+  return db.selectFrom('report_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+}
