@@ -14,6 +14,8 @@ import { openTestDb, closeTestDb } from '../helpers/db';
 import { addUser } from '../helpers/app';
 import { seedDefault } from '../../src/seed/index';
 import type { Db } from '../../src/db/connect';
+import { produceReport } from '../../src/reports/service';
+import { parsePeriod } from '../../src/reports/periods';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve('screenshots');
@@ -34,6 +36,8 @@ export async function startHarness(): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-e2e-'));
   const db = await openTestDb(path.join(dir, 'e2e.db'));
   await seedDefault(db.kysely, { demo: true });
+  await produceReport(db.kysely, { period: parsePeriod('monthly', '2026-09')!, trigger: 'test' });
+  await produceReport(db.kysely, { period: parsePeriod('monthly', '2026-10')!, trigger: 'test' });
   const app = await buildApp({ db, config: loadConfig({}, { sessionSecret: 'e2e-secret-that-is-long-enough-0123456789' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -91,6 +91,19 @@ describe('numbers on pages equal the scorecard API (rounded to whole points)', (
   });
 });
 
+describe('reports', () => {
+  it('opens the latest monthly report, which equals the API as known at its generation time', async () => {
+    await page.goto(`${h.baseUrl}/reports`);
+    await page.click('text=Latest monthly report: 2026-10');
+    expect(await page.textContent('h1')).toMatch(/monthly report 2026-10/);
+    const row = await h.db.kysely.selectFrom('reports').selectAll().where('period', '=', '2026-10').executeTakeFirstOrThrow();
+    const card = await api(`as_of=2026-10-31&known_at=${encodeURIComponent(row.generated_at)}&perspective=PAK`);
+    const pak = await page.$$eval('table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent?.trim())).find((r) => r[0] === 'Pakistan'));
+    expect(pak![1]).toBe(round(card.overall.score));
+    expect(pak!.slice(3)).toEqual(card.pillars.map((p: { score: number | null }) => round(p.score)));
+  });
+});
+
 describe('time travel, JavaScript off, phones and print', () => {
   it('says which dates a page shows and links to the same view as known now', async () => {
     await page.goto(`${h.baseUrl}/benchmarks/INTEL-1?as_of=2026-03-31&known_at=2026-04-02`);

@@ -4,6 +4,8 @@
 // says. Refusals must change nothing; GET (and HEAD) must never change anything, for anyone.
 
 import crypto from 'node:crypto';
+import { produceReport } from '../../src/reports/service';
+import { parsePeriod } from '../../src/reports/periods';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +167,10 @@ const userRow = (id: number) => db().selectFrom('users').selectAll().where('id',
 const idIn = (location: unknown) => Number(/\/evidence\/(\d+)$/.exec(String(location))?.[1]);
 
 const get = (url: string) => async () => ({ url });
+let reportPromise: Promise<number> | null = null;
+/** One frozen report, made on first use. */
+const aReport = () =>
+  (reportPromise ??= produceReport(db(), { period: parsePeriod('monthly', '2026-10')!, trigger: 'test' }).then((r) => r.report.id));
 const expectLocation = (expected: string | RegExp) => async (_c: Cell, res: LightMyRequestResponse) => {
   if (typeof expected === 'string') expect(res.headers.location).toBe(expected);
   else expect(String(res.headers.location)).toMatch(expected);
@@ -417,6 +423,14 @@ const ROUTES: RouteSpec[] = [
     effect: async (_c, res) => expect(res.body).toMatch(/\/set-password\?code(=|&#x3D;)[A-Za-z0-9_-]{20,}/),
   },
   { method: 'GET', path: '/admin/security-log', access: ADMIN, build: get('/admin/security-log') },
+  // ---- reports
+  { method: 'GET', path: '/reports', access: 'signed-in', build: get('/reports') },
+  { method: 'GET', path: '/reports/:id', access: 'signed-in', build: async () => ({ url: `/reports/${await aReport()}` }) },
+  { method: 'GET', path: '/reports/:id.json', access: 'signed-in', build: async () => ({ url: `/reports/${await aReport()}.json` }) },
+  { method: 'GET', path: '/reports/:id.csv', access: 'signed-in', build: async () => ({ url: `/reports/${await aReport()}.csv` }) },
+  // 503 where the machine has no Chromium
+  { method: 'GET', path: '/reports/:id.pdf', access: 'signed-in', build: async () => ({ url: `/reports/${await aReport()}.pdf` }), ok: () => [200, 503] },
+  { method: 'GET', path: '/admin/report-runs', access: ADMIN, build: get('/admin/report-runs') },
 ];
 
 /** GET routes are also reachable with HEAD (fastify exposes HEAD routes); both are checked. */
