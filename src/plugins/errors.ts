@@ -20,6 +20,10 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
     }));
     return new AppError('VALIDATION', fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
   }
+  // a malformed multipart body is the client's mistake, not ours
+  if (fe.statusCode === undefined && /multipart|boundary|Malformed part header|Unexpected end of form/i.test(fe.message ?? '')) {
+    return new AppError('BAD_REQUEST', 'The multipart form data is malformed');
+  }
   const status = fe.statusCode ?? 500;
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE');
   if (status === 415 || status === 400) return new AppError('BAD_REQUEST', status === 415 ? 'Unsupported content type' : 'The request is malformed');
