@@ -128,10 +128,19 @@ export function changesBetween(tree: FrameworkTree, before: Scorecard, after: Sc
   return changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8);
 }
 
-export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, reference?: { date: string; label: string }) {
+/** A frozen report to compare with: its scorecard for the perspective, and how to name it. */
+export interface ReportReference {
+  label: string;
+  href: string;
+  scorecard: Scorecard;
+}
+
+export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null) {
   const framework = toScoringFramework(tree);
-  const refDate = reference?.date ?? addDays(resolved.asOf, -30);
-  const { months, series, current, reference: before } = scoreViews(framework, evidence, resolved, refDate);
+  const refDate = addDays(resolved.asOf, -30);
+  const views = scoreViews(framework, evidence, resolved, refDate);
+  const { months, series, current } = views;
+  const before = report?.scorecard ?? views.reference;
   const pillars = current.pillars.map((ps) => {
     const pillar = tree.pillars.find((p) => p.code === ps.code)!;
     return {
@@ -155,7 +164,8 @@ export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[],
     pillars,
     overallSparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.overall.score })), 'Overall index'),
     changes: changesBetween(tree, before, current, q),
-    changesSince: reference?.label ?? `${refDate} (30 days earlier; no report yet)`,
+    changesSince: report?.label ?? `${refDate} (30 days earlier; no report yet)`,
+    changesHref: report?.href ?? null,
     overallBefore: before.overall.score,
   };
 }

@@ -8,7 +8,8 @@ import { renderPage } from '../views/render';
 import { notFound } from '../errors';
 import { loadFrameworkTree, loadScoringEvidence, toScoringFramework, JOINT } from '../framework/repository';
 import { METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
-import { benchmarkChart, benchmarkFindings, dashboardModel, perspectiveChoices, perspectiveName, perspectivesModel, timeTravel, viewLink, type PageQuery } from './pages';
+import type { ReportContent } from '../reports/build';
+import { type ReportReference, benchmarkChart, benchmarkFindings, dashboardModel, perspectiveChoices, perspectiveName, perspectivesModel, timeTravel, viewLink, type PageQuery } from './pages';
 import { listEvidence, loadEvidenceDetail } from '../evidence/repository';
 
 const ScorecardQuery = Type.Object({
@@ -32,6 +33,24 @@ export async function scorecardRoutes(app: FastifyInstance) {
     const resolved = resolveQuery({ asOf: q.as_of, knownAt: q.known_at, perspective: q.perspective }, tree, app.clock);
     const evidence = await loadScoringEvidence(db, fw.id);
     return { tree, resolved, evidence };
+  }
+
+  /** The latest report whose period ended before the as-of date (monthly preferred), for "what changed". */
+  async function lastReportBefore(frameworkId: number, asOf: string, perspective: string): Promise<ReportReference | null> {
+    const row = await db
+      .selectFrom('reports')
+      .select(['id', 'kind', 'period', 'content'])
+      .where('framework_id', '=', frameworkId)
+      .where('period_end', '<', asOf)
+      .orderBy('period_end', 'desc')
+      .orderBy((eb) => eb.case().when('kind', '=', 'monthly').then(0).when('kind', '=', 'quarterly').then(1).else(2).end())
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return null;
+    const content = JSON.parse(row.content) as ReportContent;
+    const scorecard = content.scorecards[perspective];
+    if (!scorecard) return null;
+    return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard };
   }
 
   function common(request: FastifyRequest, path: string, q: PageQuery, ctx: Awaited<ReturnType<typeof context>>) {
@@ -68,7 +87,7 @@ export async function scorecardRoutes(app: FastifyInstance) {
   app.get<{ Querystring: ScorecardQuery }>('/', { config: { access: 'signed-in' }, schema: { querystring: ScorecardQuery } }, async (request, reply) => {
     const q = request.query;
     const ctx = await context(q);
-    const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock);
+    const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock, await lastReportBefore(ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective));
     return renderPage(request, reply, 'scorecards/dashboard.hbs', {
       title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
       ...common(request, '/', q, ctx),

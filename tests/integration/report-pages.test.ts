@@ -75,6 +75,14 @@ describe('report pages and downloads', () => {
     expect(pdf.rawPayload.length).toBeGreaterThan(5000);
   });
 
+  it('tells on the dashboard what changed since the last report', async () => {
+    const dash = await t.app.inject({ url: '/?as_of=2026-11-20', headers: { cookie: jars.viewerChn } });
+    expect(dash.body).toContain('What changed since the monthly report 2026-10 (as of 2026-10-31)');
+    expect(dash.body).toContain(`href="/reports/${reportId}"`);
+    const before = await t.app.inject({ url: '/?as_of=2026-10-15', headers: { cookie: jars.viewerChn } });
+    expect(before.body).toContain('30 days earlier; no report yet');
+  });
+
   it('shows scheduler runs to admins only', async () => {
     expect((await t.app.inject({ url: '/admin/report-runs', headers: { cookie: jars.viewerChn } })).statusCode).toBe(403);
     const runs = await t.app.inject({ url: '/admin/report-runs', headers: { cookie: jars.admin } });

@@ -130,6 +130,27 @@ describe('sign-in, sessions and CSRF', () => {
     }
   });
 
+  it('marks cookies Secure and sends HSTS over HTTPS behind a trusted proxy, and not for a forged header', async () => {
+    const behindProxy = await startTestApp({ config: { trustProxy: '127.0.0.1' } });
+    try {
+      const u = await addUser(behindProxy.db, 'viewer');
+      const page = await behindProxy.app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
+      expect(page.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      const res = await behindProxy.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { 'x-forwarded-proto': 'https', cookie: cookieJar('', page), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ email: u.email, password: u.password, _csrf: csrfFrom(page.body) }).toString(),
+      });
+      expect(res.cookies.find((c) => c.name === 'pactwatch_session')?.secure).toBe(true);
+    } finally {
+      await behindProxy.close();
+    }
+    // no trusted proxy: a client claiming https gets neither
+    const forged = await t.app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
+    expect(forged.headers['strict-transport-security']).toBeUndefined();
+  });
+
   it('never redirects to another site after sign-in', async () => {
     const page = await t.app.inject({ url: '/login?next=//evil.example/x' });
     expect(page.body).toContain('name="next" value="/"');
