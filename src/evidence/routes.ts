@@ -147,18 +147,31 @@ export async function evidenceRoutes(app: FastifyInstance) {
     return renderForm(request, reply, { tree, values: { tlp: 'AMBER', observed_on: app.clock().toISOString().slice(0, 10) }, mode: 'new' });
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
-    const tree = await frameworkTree();
+  /** Saves a posted evidence form; on bad fields re-renders it with the messages and everything typed. */
+  async function saveForm(
+    request: FastifyRequest<{ Body: Record<string, unknown> }>,
+    reply: FastifyReply,
+    form: { tree: FrameworkTree; mode: 'new' | 'edit' | 'correct'; item?: EvidenceDetail },
+    save: (input: Record<string, unknown>, submit: boolean) => Promise<{ id: number; flash: string }>,
+  ) {
     const { input, rowOfFinding } = formToInput(request.body ?? {});
     try {
-      const row = await createEvidence(db, request.user!, tree.code, input, { submit: str(request.body?.action) === 'submit' }, app.clock);
-      request.session.flash = row.status === 'draft' ? 'Draft saved. Only you can see it until you submit it.' : 'Submitted for review by another reviewer.';
-      return reply.redirect(`/evidence/${row.id}`, 303);
+      const saved = await save(input, str(request.body?.action) === 'submit');
+      request.session.flash = saved.flash;
+      return reply.redirect(`/evidence/${saved.id}`, 303);
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
       const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-      return renderForm(request, reply, { tree, values: request.body as FormValues, errors: byField, summary, mode: 'new' });
+      return renderForm(request, reply, { ...form, values: request.body as FormValues, errors: byField, summary });
     }
+  }
+
+  app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
+    const tree = await frameworkTree();
+    return saveForm(request, reply, { tree, mode: 'new' }, async (input, submit) => {
+      const row = await createEvidence(db, request.user!, tree.code, input, { submit }, app.clock);
+      return { id: row.id, flash: row.status === 'draft' ? 'Draft saved. Only you can see it until you submit it.' : 'Submitted for review by another reviewer.' };
+    });
   });
 
   // ---- one item -----------------------------------------------------------------------------------------
@@ -212,16 +225,10 @@ export async function evidenceRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
-      const { input, rowOfFinding } = formToInput(request.body ?? {});
-      try {
-        const row = await updateDraft(db, request.user!, detail.row.id, input, str(request.body?.action) === 'submit', app.clock);
-        request.session.flash = row.status === 'draft' ? 'Draft saved.' : 'Submitted for review by another reviewer.';
-        return reply.redirect(`/evidence/${row.id}`, 303);
-      } catch (err) {
-        if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
-        const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-        return renderForm(request, reply, { tree, values: request.body as FormValues, errors: byField, summary, mode: 'edit', item: detail });
-      }
+      return saveForm(request, reply, { tree, mode: 'edit', item: detail }, async (input, submit) => {
+        const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock);
+        return { id: row.id, flash: row.status === 'draft' ? 'Draft saved.' : 'Submitted for review by another reviewer.' };
+      });
     },
   );
 
@@ -240,16 +247,10 @@ export async function evidenceRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
-      const { input, rowOfFinding } = formToInput(request.body ?? {});
-      try {
-        const row = await createEvidence(db, request.user!, tree.code, input, { submit: str(request.body?.action) === 'submit', supersedes: detail.row.id }, app.clock);
-        request.session.flash = `Correction #${row.id} created. It replaces #${detail.row.id} once another reviewer verifies it.`;
-        return reply.redirect(`/evidence/${row.id}`, 303);
-      } catch (err) {
-        if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
-        const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-        return renderForm(request, reply, { tree, values: request.body as FormValues, errors: byField, summary, mode: 'correct', item: detail });
-      }
+      return saveForm(request, reply, { tree, mode: 'correct', item: detail }, async (input, submit) => {
+        const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id }, app.clock);
+        return { id: row.id, flash: `Correction #${row.id} created. It replaces #${detail.row.id} once another reviewer verifies it.` };
+      });
     },
   );
 

@@ -8,7 +8,7 @@ import { appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
 import { resolveFramework } from '../scorecards/service';
-import type { FrameworkRefs, ImportEvidence } from '../framework/import-types';
+import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from '../framework/import-types';
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 
@@ -95,20 +95,7 @@ async function writeFindingsAndGroups(trx: Transaction<Database>, frameworkId: n
   for (const code of item.groups) await trx.insertInto('evidence_groups').values({ evidence_id: evidenceId, group_id: groups.get(code)! }).execute();
 }
 
-function itemFields(item: ImportEvidence) {
-  return {
-    ref: item.ref || null,
-    title: item.title,
-    summary: item.summary,
-    source: item.source,
-    url: item.url,
-    observed_on: item.observedOn,
-    source_reliability: item.sourceReliability,
-    credibility: item.credibility,
-    tlp: item.tlp,
-    location: item.location,
-  };
-}
+const itemFields = evidenceContentColumns;
 
 /** What the audit log keeps of an item's content: everything the submitter said. */
 function auditContent(item: ImportEvidence) {

@@ -6,7 +6,7 @@ import type { Database, EvidenceStatus } from '../db/schema';
 import { AppError, type FieldProblem } from '../errors';
 import { nowIso, systemClock, type Clock } from '../time';
 import { METHODOLOGY_VERSION } from '../scoring/index';
-import type { ImportEvidence, ImportFramework } from './import-types';
+import { evidenceContentColumns, type ImportEvidence, type ImportFramework } from './import-types';
 import { frameworkCodeOf, validateImport } from './validate-import';
 import { appendAudit, CLI_ACTOR, type Actor } from '../audit/log';
 import { findFrameworkByCode, frameworkRefsOf, loadFrameworkTree } from './repository';
@@ -316,16 +316,9 @@ async function upsertEvidence(
     .where('framework_id', '=', frameworkId)
     .where('ref', '=', item.ref)
     .executeTakeFirst();
+  const { ref: _ref, ...content } = evidenceContentColumns(item);
   const values = {
-    title: item.title,
-    summary: item.summary,
-    source: item.source,
-    url: item.url,
-    observed_on: item.observedOn,
-    source_reliability: item.sourceReliability,
-    credibility: item.credibility,
-    tlp: item.tlp,
-    location: item.location,
+    ...content,
     status: importedStatus(item),
     verified_at: item.verifiedAt,
     retracted_at: item.retractedAt,

@@ -100,3 +100,19 @@ export interface FieldError {
 export type ImportValidation =
   | { ok: true; value: ImportFile }
   | { ok: false; errors: FieldError[] };
+
+/** The evidence table's content columns for a validated item (everything the submitter said but findings and tags). */
+export function evidenceContentColumns(item: ImportEvidence) {
+  return {
+    ref: item.ref || null,
+    title: item.title,
+    summary: item.summary,
+    source: item.source,
+    url: item.url,
+    observed_on: item.observedOn,
+    source_reliability: item.sourceReliability,
+    credibility: item.credibility,
+    tlp: item.tlp,
+    location: item.location,
+  };
+}
