@@ -10,6 +10,9 @@ import { registerHelpers } from '../views/helpers';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
+// templates are compiled once and cached, except while developing (NODE_ENV=development reloads them)
+const PRODUCTION = process.env.NODE_ENV !== 'development';
+
 const PARTIALS = {
   'evidence-filters': 'partials/evidence-filters.hbs',
   'view-controls': 'partials/view-controls.hbs',
@@ -29,12 +32,14 @@ async function viewsPlugin(app: FastifyInstance) {
     layout: 'layouts/print.hbs',
     viewExt: 'hbs',
     propertyName: 'printView',
+    production: PRODUCTION,
     options: { partials: PARTIALS },
   });
   await app.register(fastifyView, {
     engine: { handlebars: hbs },
     root: VIEWS_DIR,
     layout: 'layouts/main.hbs',
+    production: PRODUCTION,
     viewExt: 'hbs',
     options: { partials: PARTIALS },
   });

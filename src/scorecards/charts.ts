@@ -1,6 +1,7 @@
 // Charts as inline SVG rendered on the server (no script, no library in the browser): sparklines for the
 // dashboard and a score-over-time chart with its 80% interval and evidence markers. Every text is escaped.
 
+import crypto from 'node:crypto';
 import Handlebars from 'handlebars';
 
 const esc = (s: string) => Handlebars.escapeExpression(s);
@@ -13,12 +14,12 @@ export interface SeriesPoint {
   high?: number | null;
 }
 
-let chartCounter = 0;
-const nextId = (prefix: string) => `${prefix}-${(chartCounter = (chartCounter + 1) % 1_000_000)}`;
+/** An id derived from the chart's label, so the same page renders the same bytes (labels are unique on a page). */
+const idFor = (prefix: string, label: string) => `${prefix}-${crypto.createHash('sha1').update(label).digest('hex').slice(0, 10)}`;
 
 /** A small line of scores 0–100 over time, with a title and description for assistive technology. */
 export function sparklineSvg(points: SeriesPoint[], label: string, width = 120, height = 28): string {
-  const id = nextId('spark');
+  const id = idFor('spark', label);
   const usable = points.map((p, i) => ({ ...p, i })).filter((p) => p.score !== null);
   const first = usable[0];
   const last = usable[usable.length - 1];
@@ -48,7 +49,7 @@ export interface Marker {
 
 /** Score over time with the 80% interval as a band, band thresholds, and verified evidence as markers. */
 export function scoreChartSvg(points: SeriesPoint[], markers: Marker[], label: string, width = 720, height = 260): string {
-  const id = nextId('chart');
+  const id = idFor('chart', label);
   const left = 36;
   const right = 10;
   const top = 10;
