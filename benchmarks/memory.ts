@@ -79,7 +79,7 @@ export async function runMemory(): Promise<BenchResult> {
             ? '(small: JIT code and caches settling look the same at this scale, so no sign of a real leak; sessions live in SQLite, not the heap).'
             : '(worth a look: something retains memory per request).'),
         `RSS grows while heapUsed stays flat: that is memory the allocator and V8 keep after peaks (heapTotal, malloc arenas, the SQLite page cache), not live objects; ` +
-          `it varies a lot between runs. As shipped, each dashboard request also re-reads and recompiles the Handlebars templates (see the pages benchmark), which churns through short-lived code and strings.`,
+          `it varies a lot between runs.`,
         `Method note: a loop of awaited app.inject() calls that never yields to the event loop makes memory look like a leak (in a probe: ~17 KiB heap per API request and ~60 KiB per dashboard request with cached templates, i.e. whenever a request does no real I/O): the per-request setImmediate callbacks ` +
           `(each holding its request, reply and payload) queue up until the loop ends. The benchmarks let the event loop turn between requests, as a real server does.`,
       ],
