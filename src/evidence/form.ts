@@ -135,7 +135,8 @@ export function detailToForm(detail: EvidenceDetail): FormValues {
 export function formView(tree: FrameworkTree, values: FormValues, errors: Record<string, string> = {}) {
   const v = (k: string) => str(values[k]);
   const groups = list(values.groups);
-  const location = v('location');
+  // after a post, "__other" means the free text in location_other; a stored item has the text in location
+  const location = v('location') === '__other' ? v('location_other') : v('location');
   const knownLocation = location === '' || (LOCATIONS as readonly string[]).includes(location);
   const benchmarks = tree.pillars.flatMap((p) => p.benchmarks.map((b) => ({ ...b, pillar: p.name })));
   return {
@@ -149,7 +150,7 @@ export function formView(tree: FrameworkTree, values: FormValues, errors: Record
     tlp: TLP_CHOICES.map(([code, label]) => ({ code, label, checked: (v('tlp') || 'AMBER') === code })),
     groups: tree.groups.map((g) => ({ code: g.code, name: g.name, checked: groups.includes(g.code) })),
     locations: LOCATIONS.map((name) => ({ name, selected: location === name })),
-    locationOther: !knownLocation,
+    locationOther: !knownLocation || v('location') === '__other',
     findingRows: Array.from({ length: FINDING_ROWS }, (_, i) => ({
       index: i,
       number: i + 1,

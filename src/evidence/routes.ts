@@ -162,7 +162,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
       const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-      return renderForm(request, reply, { ...form, values: request.body as FormValues, errors: byField, summary });
+      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary });
     }
   }
 

@@ -20,8 +20,15 @@ export function mayAccess(access: Access, role: Role | undefined): boolean {
   return access === 'signed-in' || access.includes(role);
 }
 
+/** A same-site path to go to after sign-in; anything that could leave the site ("//host", "/\\host", schemes) is "/". */
 function safeNext(url: string): string {
-  return url.startsWith('/') && !url.startsWith('//') ? url : '/';
+  if (!/^\/(?![\/\\])/.test(url) || /[\\\u0000-\u001f\u007f]/.test(url)) return '/';
+  try {
+    const parsed = new URL(url, 'http://pactwatch.invalid');
+    return parsed.origin === 'http://pactwatch.invalid' ? `${parsed.pathname}${parsed.search}${parsed.hash}` : '/';
+  } catch {
+    return '/';
+  }
 }
 
 async function authPlugin(app: FastifyInstance) {

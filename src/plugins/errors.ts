@@ -29,6 +29,8 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
   if (status === 415 || status === 400) return new AppError('BAD_REQUEST', status === 415 ? 'Unsupported content type' : 'The request is malformed');
   if (status === 404) return new AppError('NOT_FOUND');
   if (status === 429) return new AppError('RATE_LIMITED');
+  // any other refusal by a parser or plugin (e.g. 406 for a multipart part that is not valid JSON) is the request's fault
+  if (status >= 400 && status < 500) return new AppError('BAD_REQUEST');
   return new AppError('INTERNAL');
 }
 

@@ -17,5 +17,28 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
   const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.session ? csrfToken(request) : '', flash });
-  return reply.send(html);
+  return reply.send(showDirectionControls(html as string));
+}
+
+const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Unicode direction overrides from users are shown as "[U+202E]" in page text instead of being obeyed (they
+ * could make "fdp.exe" read as "exe.pdf"). Tags and their attributes, and textarea contents, are left as they
+ * are, so forms give back exactly what was typed.
+ */
+export function showDirectionControls(html: string): string {
+  if (!/[\u202a-\u202e\u2066-\u2069]/.test(html)) return html;
+  let inTextarea = false;
+  return html
+    .split(/(<[^>]*>)/)
+    .map((part) => {
+      if (part.startsWith('<')) {
+        if (/^<textarea\b/i.test(part)) inTextarea = true;
+        else if (/^<\/textarea\b/i.test(part)) inTextarea = false;
+        return part;
+      }
+      return inTextarea ? part : part.replace(DIRECTION_CONTROLS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase()}]`);
+    })
+    .join('');
 }
