@@ -1,4 +1,5 @@
 // Password hashing with scrypt (N=2^17, r=8, p=1): parameters are stored with each hash so they can be raised later.
+// Passwords are hashed exactly as typed (UTF-8, no trimming or Unicode normalisation).
 
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
@@ -22,7 +23,7 @@ export const PASSWORD_MAX_LENGTH = 1024;
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const key = await scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N: 2 ** LOG_N, r: R, p: P, maxmem: MAX_MEM });
+  const key = await scrypt(password, salt, KEY_LENGTH, { N: 2 ** LOG_N, r: R, p: P, maxmem: MAX_MEM });
   return ['scrypt', LOG_N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
@@ -33,7 +34,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const salt = Buffer.from(parts[4], 'base64');
   const expected = Buffer.from(parts[5], 'base64');
   if (!(logN >= 10 && logN <= 20 && r >= 1 && r <= 32 && p >= 1 && p <= 16) || expected.length === 0) return false;
-  const key = await scrypt(password.normalize('NFC'), salt, expected.length, { N: 2 ** logN, r, p, maxmem: MAX_MEM });
+  const key = await scrypt(password, salt, expected.length, { N: 2 ** logN, r, p, maxmem: MAX_MEM });
   return crypto.timingSafeEqual(key, expected);
 }
 

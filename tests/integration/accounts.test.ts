@@ -186,3 +186,14 @@ describe('sign-in attempt limits', () => {
     expect(ips.map((r) => r.ip)).toEqual(expect.arrayContaining(['203.0.113.50', '203.0.113.51']));
   });
 });
+
+describe('passwords are used exactly as typed', () => {
+  it('tells apart a composed and a decomposed accent, and keeps surrounding spaces', async () => {
+    const { hashPassword, verifyPassword } = await import('../../src/auth/password');
+    const composed = ' caf\u00e9 terrace under moonlight ';
+    const hash = await hashPassword(composed);
+    expect(await verifyPassword(composed, hash)).toBe(true);
+    expect(await verifyPassword(' cafe\u0301 terrace under moonlight ', hash)).toBe(false);
+    expect(await verifyPassword(composed.trim(), hash)).toBe(false);
+  });
+});
