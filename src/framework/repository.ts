@@ -3,19 +3,11 @@
 import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
-import type { FrameworkRefs } from './import-types';
+import type { FrameworkRefs, ImportBenchmark, ImportGroup, ImportPerspective } from './import-types';
 
-export interface BenchmarkNode {
+/** A stored benchmark: what the import file said, plus its row id. */
+export interface BenchmarkNode extends ImportBenchmark {
   id: number;
-  code: string;
-  title: string;
-  description: string | null;
-  kind: BenchmarkKind;
-  weight: number;
-  halfLifeDays: number;
-  baseline: number | null;
-  target: number | null;
-  unit: string | null;
 }
 
 export interface PillarNode {
@@ -26,20 +18,11 @@ export interface PillarNode {
   benchmarks: BenchmarkNode[];
 }
 
-export interface GroupNode {
+export interface GroupNode extends ImportGroup {
   id: number;
-  code: string;
-  name: string;
-  description: string | null;
 }
 
-export interface PerspectiveNode {
-  code: string;
-  name: string;
-  description: string | null;
-  pillarWeights: Record<string, number>;
-  groupWeights: Record<string, number>;
-}
+export type PerspectiveNode = ImportPerspective;
 
 export interface FrameworkTree {
   id: number;
