@@ -33,7 +33,7 @@ export async function reportRoutes(app: FastifyInstance) {
   function pageData(report: ReportRow, content: ReportContent, view: ReturnType<typeof readerView>, isAdmin: boolean) {
     const joint = content.scorecards.JOINT;
     return {
-      title: `${content.report.framework_name}: ${report.kind} report ${report.period}`,
+      title: `${content.report.framework_name}: ${report.kind[0].toUpperCase()}${report.kind.slice(1)} report ${report.period}`,
       report: { ...report, content: undefined },
       r: content.report,
       cutoff: content.information_cutoff,

@@ -91,6 +91,9 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   /** {{times a b}}: a product, for showing v in [0, 1] as 0–100 */
   hbs.registerHelper('times', (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' ? a * b : null));
 
+  /** {{capitalize s}}: "monthly" -> "Monthly" */
+  hbs.registerHelper('capitalize', (s: unknown) => (typeof s === 'string' && s ? s[0].toUpperCase() + s.slice(1) : ''));
+
   /** {{#if (eq a b)}} */
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 

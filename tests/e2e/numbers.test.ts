@@ -95,7 +95,7 @@ describe('reports', () => {
   it('opens the latest monthly report, which equals the API as known at its generation time', async () => {
     await page.goto(`${h.baseUrl}/reports`);
     await page.click('text=Latest monthly report: 2026-10');
-    expect(await page.textContent('h1')).toMatch(/monthly report 2026-10/);
+    expect(await page.textContent('h1')).toMatch(/Monthly report 2026-10/);
     const row = await h.db.kysely.selectFrom('reports').selectAll().where('period', '=', '2026-10').executeTakeFirstOrThrow();
     const card = await api(`as_of=2026-10-31&known_at=${encodeURIComponent(row.generated_at)}&perspective=PAK`);
     const pak = await page.$$eval('table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent?.trim())).find((r) => r[0] === 'Pakistan'));

@@ -37,7 +37,7 @@ const PAGES: { name: string; role: 'anonymous' | 'viewer' | 'evaluator' | 'revie
   { name: 'security-log', role: 'admin', url: () => '/admin/security-log', heading: /Security log/ },
   { name: 'not-found', role: 'viewer', url: () => '/no-such-page', heading: /Page not found/ },
   { name: 'reports', role: 'viewer', url: () => '/reports', heading: /Reports/ },
-  { name: 'report', role: 'viewer', url: () => '/reports/2', heading: /monthly report 2026-10/ },
+  { name: 'report', role: 'viewer', url: () => '/reports/2', heading: /Monthly report 2026-10/ },
   { name: 'report-runs', role: 'admin', url: () => '/admin/report-runs', heading: /Report runs/ },
 ];
 
