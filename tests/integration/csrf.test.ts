@@ -5,11 +5,11 @@
 // request with the right token then succeeds. API calls with a Bearer token need no CSRF token.
 
 import crypto from 'node:crypto';
+import { changedTables, sendRequest, snapshotTables } from '../helpers/requests';
 import Tokens from '@fastify/csrf';
 import type { LightMyRequestResponse } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieJar, csrfFrom, multipart, signIn, startTestApp, type TestApp } from '../helpers/app';
+import { cookieJar, csrfFrom, signIn, startTestApp, type TestApp } from '../helpers/app';
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { createApiToken } from '../../src/auth/tokens';
 import { issuePasswordCode } from '../../src/users/service';
@@ -24,7 +24,7 @@ const db = () => t.db.kysely;
 const PASSWORD = 'csrf test password, long enough';
 const CHEAP_HASH = (() => {
   const salt = crypto.randomBytes(16);
-  const key = crypto.scryptSync(PASSWORD.normalize('NFC'), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
+  const key = crypto.scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
   return ['scrypt', 10, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
 })();
 const NEW_PASSWORD = 'Quartz-lantern 7 gallops over wet cobbles';
@@ -195,46 +195,7 @@ const POSTS: PostRoute[] = [
 
 // ---------------------------------------------------------------- requests, snapshots, the security log
 
-async function send(req: Req, jar: string, token: string | null, extraHeaders: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = { ...(jar ? { cookie: jar } : {}), ...extraHeaders };
-  if (req.body === 'json') {
-    if (token !== null) headers['x-csrf-token'] = token;
-    if (req.json === undefined) return t.app.inject({ method: 'POST', url: req.url, headers });
-    return t.app.inject({ method: 'POST', url: req.url, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(req.json) });
-  }
-  if (req.body === 'multipart') {
-    const fields = Object.fromEntries(Object.entries(req.form ?? {}).map(([k, v]) => [k, String(v)]));
-    const mp = multipart(token !== null ? { _csrf: token, ...fields } : fields, req.file);
-    return t.app.inject({ method: 'POST', url: req.url, headers: { ...headers, ...mp.headers }, payload: mp.payload });
-  }
-  const body = new URLSearchParams();
-  if (token !== null) body.set('_csrf', token);
-  for (const [k, v] of Object.entries(req.form ?? {})) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
-  return t.app.inject({ method: 'POST', url: req.url, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
-}
 
-/** Every table a request could change, except sessions and security_events. */
-const WATCHED = [
-  ['users', 'id'],
-  ['evidence', 'id'],
-  ['findings', 'id'],
-  ['evidence_groups', 'evidence_id, group_id'],
-  ['attachments', 'id'],
-  ['api_tokens', 'id'],
-  ['audit_log', 'seq'],
-  ['password_resets', 'id'],
-  ['settings', 'key'],
-] as const;
-
-async function snapshot(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [table, order] of WATCHED) {
-    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by ${sql.raw(order)}`.execute(db());
-    out[table] = crypto.createHash('sha256').update(JSON.stringify(rows)).digest('hex') + ` (${rows.length} rows)`;
-  }
-  return out;
-}
-const changedTables = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).filter((k) => a[k] !== b[k]);
 
 const lastEventId = async () => (await db().selectFrom('security_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0;
 const eventsAfter = (id: number) => db().selectFrom('security_events').selectAll().where('id', '>', id).orderBy('id').execute();
@@ -302,23 +263,23 @@ describe('CSRF on every state-changing route', () => {
       expect((await t.app.inject({ method: 'POST', url: '/account/tokens', headers: { cookie: other.jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(other.csrf)}&name=probe` })).statusCode).toBe(200);
 
       for (const [what, token] of attempts) {
-        const before = await snapshot();
+        const before = await snapshotTables(db());
         const since = await lastEventId();
-        const res = await send(req, own.jar, token);
+        const res = await sendRequest(t.app, req, own.jar, token);
         expect(res.statusCode, `${what}: ${res.body.slice(0, 200)}`).toBe(403);
         if (req.url.startsWith('/api/')) expect(res.json().error.code, what).toBe('CSRF');
         else expect(res.body, what).toContain('security token');
-        expect(changedTables(before, await snapshot()), `${what} changed something`).toEqual([]);
+        expect(changedTables(before, await snapshotTables(db())), `${what} changed something`).toEqual([]);
         const events = await eventsAfter(since);
         expect(events.map((e) => e.event), what).toContain('csrf.failed');
         const logged = events.find((e) => e.event === 'csrf.failed')!;
         expect(logged, what).toMatchObject({ user_id: user?.id ?? null, method: 'POST', path: req.url.split('?')[0] });
       }
       // and the session still works: the refusals did not end it
-      const before = await snapshot();
-      const res = await send(req, own.jar, own.csrf);
+      const before = await snapshotTables(db());
+      const res = await sendRequest(t.app, req, own.jar, own.csrf);
       expect(res.statusCode, res.body.slice(0, 300)).toBe(route.ok);
-      const changed = changedTables(before, await snapshot());
+      const changed = changedTables(before, await snapshotTables(db()));
       if (route.changes) expect(changed.length, 'the accepted request changed nothing').toBeGreaterThan(0);
       else expect(changed).toEqual([]);
       if (route.effect) await route.effect(res, own.jar);
@@ -332,23 +293,23 @@ describe('CSRF tokens and API tokens', () => {
     const reviewer = await makeUser('reviewer', 'SEC');
     const bearer = (u: UserRow) => createApiToken(db(), u, 'csrf test', CLI_ACTOR).then((r) => `Bearer ${r.token}`);
     const evalAuth = await bearer(evaluator);
-    const created = await send({ url: '/api/v1/evidence', body: 'json', json: ITEM({ submit: true }) }, '', null, { authorization: evalAuth });
+    const created = await sendRequest(t.app, { url: '/api/v1/evidence', body: 'json', json: ITEM({ submit: true }) }, '', null, { authorization: evalAuth });
     expect(created.statusCode).toBe(201);
     const id = created.json().id as number;
-    const verified = await send({ url: `/api/v1/evidence/${id}/verify`, body: 'json' }, '', null, { authorization: await bearer(reviewer) });
+    const verified = await sendRequest(t.app, { url: `/api/v1/evidence/${id}/verify`, body: 'json' }, '', null, { authorization: await bearer(reviewer) });
     expect(verified.statusCode).toBe(200);
     expect(verified.json().status).toBe('verified');
     // a session cookie (without a CSRF token) next to the Bearer token: the token decides, no CSRF needed
     const session = await sessionOf(evaluator);
-    const withCookie = await send({ url: '/api/v1/evidence', body: 'json', json: ITEM() }, session.jar, null, { authorization: evalAuth });
+    const withCookie = await sendRequest(t.app, { url: '/api/v1/evidence', body: 'json', json: ITEM() }, session.jar, null, { authorization: evalAuth });
     expect(withCookie.statusCode).toBe(201);
     // the same call on the session alone needs the token
     const sinceRefusal = await lastEventId();
-    expect((await send({ url: '/api/v1/evidence', body: 'json', json: ITEM() }, session.jar, null)).statusCode).toBe(403);
+    expect((await sendRequest(t.app, { url: '/api/v1/evidence', body: 'json', json: ITEM() }, session.jar, null)).statusCode).toBe(403);
     expect((await eventsAfter(sinceRefusal)).map((e) => e.event)).toContain('csrf.failed');
-    expect((await send({ url: '/api/v1/evidence', body: 'json', json: ITEM() }, session.jar, session.csrf)).statusCode).toBe(201);
+    expect((await sendRequest(t.app, { url: '/api/v1/evidence', body: 'json', json: ITEM() }, session.jar, session.csrf)).statusCode).toBe(201);
     // a Bearer token is no way around CSRF on the pages: only /api/ reads it
-    expect((await send({ url: '/evidence/new', body: 'form', form: FORM() }, session.jar, null, { authorization: evalAuth })).statusCode).toBe(403);
+    expect((await sendRequest(t.app, { url: '/evidence/new', body: 'form', form: FORM() }, session.jar, null, { authorization: evalAuth })).statusCode).toBe(403);
   });
 
   it('does not accept a token from the session before sign-in after signing in (a new session, a new secret)', async () => {
@@ -356,9 +317,9 @@ describe('CSRF tokens and API tokens', () => {
     const { jar, preLoginJar } = await signIn(t.app, viewer.email, PASSWORD);
     const preLoginToken = csrfFrom((await t.app.inject({ url: '/login', headers: { cookie: preLoginJar } })).body);
     const req: Req = { url: '/account/tokens', body: 'form', form: { name: 'x' } };
-    expect((await send(req, jar, preLoginToken)).statusCode).toBe(403);
+    expect((await sendRequest(t.app, req, jar, preLoginToken)).statusCode).toBe(403);
     const fresh = csrfFrom((await t.app.inject({ url: '/account/tokens', headers: { cookie: jar } })).body);
-    expect((await send(req, jar, fresh)).statusCode).toBe(200);
+    expect((await sendRequest(t.app, req, jar, fresh)).statusCode).toBe(200);
   });
 
   it('ignores a token sent in the query string or in a text/plain body', async () => {

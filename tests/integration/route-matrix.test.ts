@@ -4,12 +4,12 @@
 // says. Refusals must change nothing; GET (and HEAD) must never change anything, for anyone.
 
 import crypto from 'node:crypto';
+import { changedTables, sendRequest, snapshotTables } from '../helpers/requests';
 import { produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieJar, csrfFrom, multipart, signIn, startTestApp, type TestApp } from '../helpers/app';
+import { cookieJar, csrfFrom, signIn, startTestApp, type TestApp } from '../helpers/app';
 import { closeTestDb, openTestDb } from '../helpers/db';
 import corePlugin from '../../src/plugins/core';
 import sessionPlugin from '../../src/plugins/session';
@@ -81,7 +81,7 @@ const db = () => t.db.kysely;
 const PASSWORD = 'route matrix password, long enough';
 const CHEAP_HASH = (() => {
   const salt = crypto.randomBytes(16);
-  const key = crypto.scryptSync(PASSWORD.normalize('NFC'), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
+  const key = crypto.scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
   return ['scrypt', 10, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
 })();
 const NEW_PASSWORD = 'Quartz-lantern 7 gallops over wet cobbles';
@@ -444,47 +444,7 @@ function mayAccess(access: Access, who: Identity): boolean {
   return access === 'signed-in' || access.includes(who.role!);
 }
 
-async function send(req: Req, jar: string, csrf: string | null): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = jar ? { cookie: jar } : {};
-  if (req.method !== 'POST') return t.app.inject({ method: req.method, url: req.url, headers });
-  if (req.body === 'json') {
-    if (csrf !== null) headers['x-csrf-token'] = csrf;
-    if (req.json === undefined) return t.app.inject({ method: 'POST', url: req.url, headers });
-    return t.app.inject({ method: 'POST', url: req.url, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(req.json) });
-  }
-  if (req.body === 'multipart') {
-    const fields = Object.fromEntries(Object.entries(req.form ?? {}).map(([k, v]) => [k, String(v)]));
-    const mp = multipart(csrf !== null ? { _csrf: csrf, ...fields } : fields, req.file);
-    return t.app.inject({ method: 'POST', url: req.url, headers: { ...headers, ...mp.headers }, payload: mp.payload });
-  }
-  const body = new URLSearchParams();
-  if (csrf !== null) body.set('_csrf', csrf);
-  for (const [k, v] of Object.entries(req.form ?? {})) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
-  return t.app.inject({ method: 'POST', url: req.url, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
-}
 
-/** Every table a request could change, except sessions and security_events (which sign-ins and refusals write). */
-const WATCHED = [
-  ['users', 'id'],
-  ['evidence', 'id'],
-  ['findings', 'id'],
-  ['evidence_groups', 'evidence_id, group_id'],
-  ['attachments', 'id'],
-  ['api_tokens', 'id'],
-  ['audit_log', 'seq'],
-  ['password_resets', 'id'],
-  ['settings', 'key'],
-] as const;
-
-async function snapshot(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [table, order] of WATCHED) {
-    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by ${sql.raw(order)}`.execute(db());
-    out[table] = crypto.createHash('sha256').update(JSON.stringify(rows)).digest('hex') + ` (${rows.length} rows)`;
-  }
-  return out;
-}
-const changedTables = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).filter((k) => a[k] !== b[k]);
 
 async function lastEvent(event: string) {
   return db().selectFrom('security_events').selectAll().where('event', '=', event).orderBy('id', 'desc').limit(1).executeTakeFirst();
@@ -530,9 +490,9 @@ async function runCell(route: RouteSpec, method: Req['method'], base: Identity):
   }
 
   const watch = !(allowed && method === 'POST');
-  const before = watch ? await snapshot() : null;
+  const before = watch ? await snapshotTables(db()) : null;
   const deniedBefore = await lastEvent('denied');
-  const res = await send(req, who.jar, who.csrf);
+  const res = await sendRequest(t.app, req, who.jar, who.csrf);
   const name = `${method} ${req.url} as ${base.key}`;
   const expected = `${statuses.join('|')}${location ? ` -> ${location}` : ''} (${why})`;
   const fail = (detail: string): Outcome => ({ cell: name, expected, actual: `${res.statusCode}${res.headers.location ? ` -> ${res.headers.location}` : ''}: ${detail}` });
@@ -548,7 +508,7 @@ async function runCell(route: RouteSpec, method: Req['method'], base: Identity):
     if (!denied || denied.id === deniedBefore?.id || denied.user_id !== base.user!.id || denied.path !== req.url.split('?')[0]) return fail('no "denied" security event');
   }
   if (before) {
-    const changed = changedTables(before, await snapshot());
+    const changed = changedTables(before, await snapshotTables(db()));
     if (changed.length) return fail(`changed ${changed.join(', ')}`);
   }
   if (allowed && route.effect && res.statusCode === statuses[0]) {
@@ -592,7 +552,7 @@ beforeAll(async () => {
   // an administrator's session, ended by POST /logout; the browser keeps the old cookie and token
   const ended = await makeUser('admin', null);
   const s = await sessionOf(ended);
-  const out = await send({ method: 'POST', url: '/logout', body: 'form', form: {} }, s.jar, s.csrf);
+  const out = await sendRequest(t.app, { method: 'POST', url: '/logout', body: 'form', form: {} }, s.jar, s.csrf);
   if (out.statusCode !== 303) throw new Error(`logout failed: ${out.statusCode}`);
   identities['signed-out'] = { key: 'signed-out', signedIn: false, role: null, user: ended, jar: s.jar, csrf: s.csrf };
 });
@@ -707,8 +667,8 @@ describe('submitting evidence needs a writer role on every surface', () => {
     const apiDraft = await draftBy(author);
     await db().updateTable('users').set({ role: 'viewer' }).where('id', '=', author.id).execute();
     const s = await sessionOf(author);
-    const viaPage = await send({ method: 'POST', url: `/evidence/${pageDraft}/submit`, body: 'form', form: {} }, s.jar, s.csrf);
-    const viaApi = await send({ method: 'POST', url: `/api/v1/evidence/${apiDraft}/submit`, body: 'json' }, s.jar, s.csrf);
+    const viaPage = await sendRequest(t.app, { method: 'POST', url: `/evidence/${pageDraft}/submit`, body: 'form', form: {} }, s.jar, s.csrf);
+    const viaApi = await sendRequest(t.app, { method: 'POST', url: `/api/v1/evidence/${apiDraft}/submit`, body: 'json' }, s.jar, s.csrf);
     expect({ page: viaPage.statusCode, api: viaApi.statusCode }).toEqual({ page: 403, api: 403 });
     expect({ page: await statusOf(pageDraft), api: await statusOf(apiDraft) }).toEqual({ page: 'draft', api: 'draft' });
   });
@@ -724,9 +684,9 @@ describe('no state change on GET', () => {
         const cell: Cell = { who, allowed, actor: allowed ? who.user! : fx.author };
         const built = await route.build(cell);
         for (const method of ['GET', 'HEAD'] as const) {
-          const before = await snapshot();
-          const res = await send({ ...built, method }, who.jar, who.csrf);
-          const changed = changedTables(before, await snapshot());
+          const before = await snapshotTables(db());
+          const res = await sendRequest(t.app, { ...built, method }, who.jar, who.csrf);
+          const changed = changedTables(before, await snapshotTables(db()));
           if (changed.length) problems.push(`${method} ${built.url} as ${key} (${res.statusCode}) changed ${changed.join(', ')}`);
           if (res.statusCode >= 500) problems.push(`${method} ${built.url} as ${key}: ${res.statusCode}`);
         }
