@@ -153,7 +153,7 @@ export function formView(tree: FrameworkTree, values: FormValues, errors: Record
     locationOther: !knownLocation || v('location') === '__other',
     findingRows: Array.from({ length: FINDING_ROWS }, (_, i) => ({
       index: i,
-      number: i + 1,
+      ordinal: i + 1,
       error: errors[`finding_${i}`],
       value: v(`finding_value_${i}`),
       benchmarks: benchmarks.map((b) => ({

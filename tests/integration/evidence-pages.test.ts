@@ -166,3 +166,17 @@ describe('evidence desk pages', () => {
     expect((await t.app.inject({ url: '/api/v1/scorecard', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
   });
 });
+
+describe('the evidence form', () => {
+  it('numbers its finding rows', async () => {
+    const t = await startTestApp({ seed: 'framework' });
+    try {
+      const e = await addUser(t.db, 'evaluator', { delegation: 'PAK' });
+      const { jar } = await signIn(t.app, e.email, e.password);
+      const page = await t.app.inject({ url: '/evidence/new', headers: { cookie: jar } });
+      for (const n of [1, 2, 3, 4]) expect(page.body).toContain(`<p class="finding-title">Finding ${n}</p>`);
+    } finally {
+      await t.close();
+    }
+  });
+});
