@@ -8,6 +8,7 @@ import { validateImport } from '../src/framework/validate-import';
 import type { ImportFramework } from '../src/framework/import-types';
 import type { ScoringEvidence, ScoringFramework, SourceReliability } from '../src/scoring/types';
 import { addDays } from '../src/scoring/index';
+import { toScoringFramework } from '../src/framework/repository';
 import { mulberry32 } from './harness';
 
 /** The as-of date and known-at the synthetic evidence is generated around. */
@@ -24,26 +25,9 @@ export function defaultImportFramework(): ImportFramework {
   return result.value.framework;
 }
 
-/** The same plain data toScoringFramework makes from a stored framework tree. */
+/** The default framework as the engine sees it (the same conversion the app applies to a stored tree). */
 export function defaultScoringFramework(): ScoringFramework {
-  const fw = defaultImportFramework();
-  return {
-    code: fw.code,
-    priorStrength: fw.priorStrength,
-    assessedThreshold: fw.assessedThreshold,
-    pillars: fw.pillars.map((p) => ({
-      code: p.code,
-      benchmarks: p.benchmarks.map((b) => ({
-        code: b.code,
-        kind: b.kind,
-        weight: b.weight,
-        halfLifeDays: b.halfLifeDays,
-        baseline: b.baseline,
-        target: b.target,
-      })),
-    })),
-    perspectives: fw.perspectives.map((p) => ({ code: p.code, pillarWeights: p.pillarWeights, groupWeights: p.groupWeights })),
-  };
+  return toScoringFramework(defaultImportFramework());
 }
 
 interface GeneratedFinding {

@@ -3,18 +3,15 @@
 import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
-import type { FrameworkRefs, ImportBenchmark, ImportGroup, ImportPerspective } from './import-types';
+import type { FrameworkRefs, ImportBenchmark, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
   id: number;
 }
 
-export interface PillarNode {
+export interface PillarNode extends Omit<ImportPillar, 'benchmarks'> {
   id: number;
-  code: string;
-  name: string;
-  description: string | null;
   benchmarks: BenchmarkNode[];
 }
 
@@ -105,7 +102,16 @@ export async function loadFrameworkTree(db: Kysely<Database>, framework: Framewo
   };
 }
 
-export function toScoringFramework(tree: FrameworkTree): ScoringFramework {
+/** What scoring needs of a framework: a stored tree and a validated import file both have it. */
+export interface ScorableFramework {
+  code: string;
+  priorStrength: number;
+  assessedThreshold: number;
+  pillars: { code: string; benchmarks: ImportBenchmark[] }[];
+  perspectives: ImportPerspective[];
+}
+
+export function toScoringFramework(tree: ScorableFramework): ScoringFramework {
   return {
     code: tree.code,
     priorStrength: tree.priorStrength,

@@ -70,3 +70,20 @@ export async function snapshotTables(db: Kysely<Database>): Promise<Record<strin
 }
 
 export const changedTables = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).filter((k) => a[k] !== b[k]);
+
+/** Method + path pairs the app registers, read from the router's tree print (one node per registered path). */
+export function registeredRoutes(app: FastifyInstance): string[] {
+  const pairs: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    if (!line.trim()) continue;
+    const m = /^((?:[│ ] {3})*)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) throw new Error(`unexpected line in printRoutes output: ${JSON.stringify(line)}`);
+    const depth = m[1].length / 4;
+    const path = (depth === 0 ? '' : stack[depth - 1]) + m[2];
+    stack[depth] = path;
+    stack.length = depth + 1;
+    for (const method of m[3]?.split(', ') ?? []) pairs.push(`${method} ${path}`);
+  }
+  return pairs;
+}

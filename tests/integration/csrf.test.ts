@@ -5,7 +5,7 @@
 // request with the right token then succeeds. API calls with a Bearer token need no CSRF token.
 
 import crypto from 'node:crypto';
-import { changedTables, sendRequest, snapshotTables } from '../helpers/requests';
+import { changedTables, registeredRoutes, sendRequest, snapshotTables } from '../helpers/requests';
 import Tokens from '@fastify/csrf';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -222,27 +222,12 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 /** Method + path pairs from the router's tree print (commonPrefix: false prints one node per registered path). */
-function registeredRoutes(): string[] {
-  const pairs: string[] = [];
-  const stack: string[] = [];
-  for (const line of t.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    if (!line.trim()) continue;
-    const m = /^((?:[│ ] {3})*)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) throw new Error(`unexpected line in printRoutes output: ${JSON.stringify(line)}`);
-    const depth = m[1].length / 4;
-    const path = (depth === 0 ? '' : stack[depth - 1]) + m[2];
-    stack[depth] = path;
-    stack.length = depth + 1;
-    for (const method of m[3]?.split(', ') ?? []) pairs.push(`${method} ${path}`);
-  }
-  return pairs;
-}
 
 // ---------------------------------------------------------------- tests
 
 describe('CSRF on every state-changing route', () => {
   it('covers every state-changing route the app registers', () => {
-    const registered = registeredRoutes();
+    const registered = registeredRoutes(t.app);
     for (const pair of registered) expect(t.app.hasRoute({ method: pair.split(' ')[0] as 'GET', url: pair.split(' ')[1] }), pair).toBe(true);
     const stateChanging = registered.filter((p) => /^(POST|PUT|PATCH|DELETE) /.test(p)).sort();
     expect(stateChanging).toEqual(POSTS.map((r) => `POST ${r.path}`).sort());

@@ -4,7 +4,7 @@
 // says. Refusals must change nothing; GET (and HEAD) must never change anything, for anyone.
 
 import crypto from 'node:crypto';
-import { changedTables, sendRequest, snapshotTables } from '../helpers/requests';
+import { changedTables, registeredRoutes, sendRequest, snapshotTables } from '../helpers/requests';
 import { produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
@@ -560,27 +560,11 @@ afterAll(() => t?.close());
 
 // ---------------------------------------------------------------- tests
 
-/** Method + path pairs from the router's tree print (commonPrefix: false prints one node per registered path). */
-function parseRouteTree(tree: string): string[] {
-  const pairs: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    if (!line.trim()) continue;
-    const m = /^((?:[│ ] {3})*)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) throw new Error(`unexpected line in printRoutes output: ${JSON.stringify(line)}`);
-    const depth = m[1].length / 4;
-    const path = (depth === 0 ? '' : stack[depth - 1]) + m[2];
-    stack[depth] = path;
-    stack.length = depth + 1;
-    for (const method of m[3]?.split(', ') ?? []) pairs.push(`${method} ${path}`);
-  }
-  return pairs;
-}
 
 describe('the route table', () => {
   it('lists exactly the routes the app registers', () => {
     const tree = t.app.printRoutes({ commonPrefix: false });
-    const registered = parseRouteTree(tree);
+    const registered = registeredRoutes(t.app);
     // the parse is checked against the router itself, so a misread tree cannot pass silently
     expect(registered.length).toBe((tree.match(/\b(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g) ?? []).length);
     for (const pair of registered) {
