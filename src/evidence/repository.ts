@@ -1,7 +1,7 @@
 // Reading evidence: one item with its findings, tags, attachments, corrections and history; filtered,
 // paginated lists limited to what the viewer may see (with a count of what they may not).
 
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
 import { auditEntriesFor } from '../audit/log';
 import { canSeeDraft, canSeeEvidence, visibleTo, type Viewer } from './visibility';
@@ -26,7 +26,8 @@ export interface AttachmentView {
 }
 
 export interface HistoryEntry {
-  seq: number;
+  /** the log entry's number: for administrators only (it tells how much was logged in between, also on hidden items) */
+  seq?: number;
   at: string;
   actor: string | null;
   action: string;
@@ -101,9 +102,38 @@ export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow,
   };
 }
 
+/** Log actions whose details hold a version of the item's content. */
+const CONTENT_ACTIONS = new Set(['created', 'correction_created', 'draft_updated', 'imported', 'import_updated']);
+
+/**
+ * What the history may say of a logged version of the item. Earlier versions can be more restricted than the
+ * current one (logged RED, edited to GREEN before submission; re-imported with a lower TLP), so their text is
+ * shown only to those who could read every version: the author and administrators. Others see that a version
+ * was recorded and the review dates an import carried, not what it said.
+ */
+function redactVersion(details: Record<string, unknown>): Record<string, unknown> {
+  const { item, ref: _ref, ...rest } = details;
+  const version = (item ?? {}) as Record<string, unknown>;
+  const kept: Record<string, unknown> = { ...rest };
+  for (const key of ['verifiedAt', 'retractedAt']) if (key in version) kept[key] = version[key];
+  return kept;
+}
+
 export async function evidenceHistory(db: Kysely<Database>, id: number, viewer: Viewer): Promise<HistoryEntry[]> {
   const entries = await auditEntriesFor(db, 'evidence', id);
-  const history = entries.map((e) => ({ seq: Number(e.seq), at: e.at, actor: e.actor, action: e.action.replace(/^evidence\./, ''), details: JSON.parse(e.content) as Record<string, unknown> }));
+  const item = await db.selectFrom('evidence').select('created_by').where('id', '=', id).executeTakeFirst();
+  const seesEveryVersion = viewer.role === 'admin' || (item?.created_by != null && item.created_by === viewer.id);
+  const history: HistoryEntry[] = entries.map((e) => {
+    const action = e.action.replace(/^evidence\./, '');
+    const details = JSON.parse(e.content) as Record<string, unknown>;
+    return {
+      ...(viewer.role === 'admin' ? { seq: Number(e.seq) } : {}),
+      at: e.at,
+      actor: e.actor,
+      action,
+      details: seesEveryVersion || !CONTENT_ACTIONS.has(action) ? details : redactVersion(details),
+    };
+  });
   // a proposed correction the viewer may not see is mentioned without its number
   const linked = history.map((h) => h.details.correction).filter((c): c is number => typeof c === 'number');
   if (linked.length) {
@@ -193,8 +223,26 @@ function applyFilters<O>(query: SelectQueryBuilder<Database, 'evidence', O>, f: 
 export interface EvidencePage {
   items: EvidenceRow[];
   total: number;
-  /** items matching the filters that the viewer may not see */
+  /**
+   * items the viewer may not see that match the filters over what anyone may know of them (framework, status,
+   * benchmark, pillar, group, observation dates); never filters over their text, author, marking or review times
+   */
   restricted: number;
+  /** the filters the restricted count ignored (active ones only), so pages can say so */
+  restrictedIgnores: (keyof EvidenceFilters)[];
+}
+
+/**
+ * Filters over what a reader may not know of an item hidden from them. A count of hidden items must not depend on
+ * them: otherwise growing `q` a character at a time spells out a restricted summary, `evaluator` tells who wrote
+ * restricted items, and `tlp` or the review age describe them.
+ */
+const FILTERS_OVER_HIDDEN_CONTENT = ['q', 'createdBy', 'tlp', 'submittedBefore'] as const;
+
+function withoutHiddenContentFilters(f: EvidenceFilters): EvidenceFilters {
+  const out = { ...f };
+  for (const key of FILTERS_OVER_HIDDEN_CONTENT) delete out[key];
+  return out;
 }
 
 export async function listEvidence(
@@ -204,23 +252,20 @@ export async function listEvidence(
   page: { offset: number; limit: number },
 ): Promise<EvidencePage> {
   // drafts are private to their author (and admins): not even counted for others
-  const base = applyFilters(db.selectFrom('evidence'), filters).where((eb) =>
-    viewer.role === 'admin' ? sql<boolean>`1 = 1` : eb.or([eb('evidence.status', '!=', 'draft'), eb('evidence.created_by', '=', viewer.id)]),
-  );
-  const [visibleCount, allCount, items] = await Promise.all([
-    base.where(visibleTo(viewer)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    base
-      .where(visibleTo(viewer))
-      .selectAll('evidence')
-      .orderBy('evidence.observed_on', 'desc')
-      .orderBy('evidence.id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
+  const notOthersDrafts = (eb: ExpressionBuilder<Database, 'evidence'>) =>
+    viewer.role === 'admin' ? sql<boolean>`1 = 1` : eb.or([eb('evidence.status', '!=', 'draft'), eb('evidence.created_by', '=', viewer.id)]);
+  const visible = applyFilters(db.selectFrom('evidence'), filters).where(notOthersDrafts).where(visibleTo(viewer));
+  // hidden = not visible; a CASE counts rows whose visibility is NULL (e.g. no creator) as hidden, as it should
+  const hiddenCount = applyFilters(db.selectFrom('evidence'), withoutHiddenContentFilters(filters))
+    .where(notOthersDrafts)
+    .select((eb) => eb.fn.sum<number>(eb.case().when(visibleTo(viewer)(eb)).then(0).else(1).end()).as('n'));
+  const [visibleCount, hidden, items] = await Promise.all([
+    visible.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    hiddenCount.executeTakeFirstOrThrow(),
+    visible.selectAll('evidence').orderBy('evidence.observed_on', 'desc').orderBy('evidence.id', 'desc').limit(page.limit).offset(page.offset).execute(),
   ]);
-  const total = Number(visibleCount.n);
-  return { items, total, restricted: Number(allCount.n) - total };
+  const restrictedIgnores = FILTERS_OVER_HIDDEN_CONTENT.filter((key) => filters[key] !== undefined && filters[key] !== '');
+  return { items, total: Number(visibleCount.n), restricted: Number(hidden.n ?? 0), restrictedIgnores };
 }
 
 /** Findings and tags of many items at once (for lists and exports). */

@@ -8,7 +8,7 @@ import { renderPage } from '../views/render';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, type FrameworkTree } from '../framework/repository';
 import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS } from './service';
-import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail, type EvidenceDetail } from './repository';
+import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail, type EvidenceDetail, type EvidencePage } from './repository';
 import { evidenceCsv, evidenceJson } from './present';
 import { detailToForm, formErrors, formToInput, formView, type FormValues } from './form';
 import { EvidenceQuery, IdParams } from './schemas';
@@ -43,6 +43,14 @@ function itemSummary(detail: EvidenceDetail) {
   return { ...evidenceJson(detail, null), findingsText: detail.findings.map((f) => `${f.benchmark} ${f.kind === 'assessment' ? (f.stance! > 0 ? `+${f.stance}` : f.stance) : `= ${f.value}`}`).join(', ') };
 }
 
+const IGNORED_FILTER_WORDS: Record<string, string> = { q: 'text', createdBy: 'evaluator', tlp: 'marking', submittedBefore: 'waiting time' };
+
+/** "text and evaluator": the filters a restricted count ignored, in words for the page. */
+function ignoredFilters(page: EvidencePage): string {
+  const words = page.restrictedIgnores.map((k) => IGNORED_FILTER_WORDS[k] ?? k);
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
 function may(user: UserRow, roles: readonly string[]) {
   return roles.includes(user.role);
 }
@@ -74,6 +82,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
         items: details.map(itemSummary),
         total: page.total,
         restricted: page.restricted,
+        restrictedIgnored: ignoredFilters(page),
         page: window.page,
         pages,
         prevHref: window.page > 1 ? `/evidence?${queryString(q, { page: String(window.page - 1) })}` : null,
@@ -197,6 +206,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
       findings: detail.findings.map((f) => ({ ...f, baseline: benchmarks.get(f.benchmark)?.baseline, target: benchmarks.get(f.benchmark)?.target })),
       attachments: detail.attachments,
       history: history.map((h) => ({ ...h, reason: typeof h.details.reason === 'string' ? h.details.reason : null, detailsText: describeHistory(h.action, h.details) })),
+      showLogEntries: user.role === 'admin',
       correctedBy: detail.correctedBy,
       can: {
         edit: isAuthor && r.status === 'draft',
@@ -305,6 +315,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
         })),
         total: page.total,
         restricted: page.restricted,
+        restrictedIgnored: ignoredFilters(page),
         page: window.page,
         pages,
         prevHref: window.page > 1 ? `/review?${queryString(q, { page: String(window.page - 1) })}` : null,
@@ -381,7 +392,8 @@ function describeHistory(action: string, details: Record<string, unknown>): stri
       return `${String(details.filename)} (${String(details.size_bytes)} bytes, SHA-256 ${String(details.sha256)})`;
     case 'imported':
     case 'import_updated': {
-      const item = (details.item ?? {}) as { verifiedAt?: string | null; retractedAt?: string | null };
+      // the full version for those who may read it, else only its review dates (see redactVersion)
+      const item = (details.item ?? details) as { verifiedAt?: string | null; retractedAt?: string | null };
       return [item.verifiedAt ? `verified ${item.verifiedAt.slice(0, 16).replace('T', ' ')} UTC (by import)` : 'awaiting review', item.retractedAt ? `retracted ${item.retractedAt.slice(0, 16).replace('T', ' ')} UTC` : '']
         .filter(Boolean)
         .join('; ');

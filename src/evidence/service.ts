@@ -11,6 +11,7 @@ import { resolveFramework } from '../scorecards/service';
 import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from '../framework/import-types';
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
+import { isUniqueViolation, lockingRows } from '../db/dialect';
 
 export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
 export const REVIEWERS = ['reviewer', 'admin'] as const;
@@ -65,10 +66,41 @@ export async function frameworkRefsById(db: Kysely<Database>, frameworkId: numbe
   return frameworkRefsOf(await loadFrameworkTree(db, fw));
 }
 
+/** The item, locked until the transaction ends (PostgreSQL), so the state a change is decided on cannot move. */
 async function loadForUpdate(trx: Transaction<Database>, id: number): Promise<EvidenceRow> {
-  const row = await trx.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await lockingRows(trx, trx.selectFrom('evidence').selectAll().where('id', '=', id)).executeTakeFirst();
   if (!row) throw notFound('No such evidence item');
   return row;
+}
+
+/** Changes an item's columns only if it is still in the status the change was decided on. */
+async function transition(trx: Transaction<Database>, row: EvidenceRow, changes: Partial<EvidenceRow>): Promise<EvidenceRow> {
+  const updated = await trx
+    .updateTable('evidence')
+    .set(changes)
+    .where('id', '=', row.id)
+    .where('status', '=', row.status)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) throw conflict(`Item ${row.id} changed meanwhile; reload it and try again`);
+  return updated;
+}
+
+const TLP_ORDER = ['CLEAR', 'GREEN', 'AMBER', 'RED'] as const;
+
+/** A correction keeps the original's marking or raises it: lowering it would release what was restricted. */
+function assertTlpFloor(item: ImportEvidence, original: EvidenceRow): void {
+  if (TLP_ORDER.indexOf(item.tlp) < TLP_ORDER.indexOf(original.tlp)) {
+    throw validationError([{ path: 'tlp', message: `must be ${original.tlp} or more restrictive: a correction keeps the original's TLP:${original.tlp} marking or raises it` }]);
+  }
+}
+
+/** Refuses a ref the submitter already used for another of their own items (refs are per submitter). */
+async function assertRefFree(trx: Transaction<Database>, frameworkId: number, createdBy: number, ref: string, refPath: string, exceptId?: number) {
+  let query = trx.selectFrom('evidence').select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  const clash = await query.executeTakeFirst();
+  if (clash) throw validationError([{ path: refPath, message: `"${ref}" is already used by your item #${clash.id}` }]);
 }
 
 /** Refuses with 404 what the user may not know exists, 403 what they may see but not change. */
@@ -120,7 +152,13 @@ export async function createEvidence(
   const fw = await resolveFramework(db, frameworkCode);
   const checked = await validateEvidenceInput(db, fw.id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
-  return db.transaction().execute((trx) => insertEvidence(trx, user, fw.id, checked.value, options, nowIso(clock)));
+  try {
+    return await db.transaction().execute((trx) => insertEvidence(trx, user, fw.id, checked.value, options, nowIso(clock)));
+  } catch (err) {
+    // two requests raced past the checks above; the database's unique keys decided
+    if (isUniqueViolation(err)) throw conflict('A concurrent request created the same item or correction; reload and check before trying again');
+    throw err;
+  }
 }
 
 /** Inserts one validated item with its findings, tags and log entry, in the caller's transaction. */
@@ -133,10 +171,9 @@ export async function insertEvidence(
   now: string,
   refPath = 'ref',
 ): Promise<EvidenceRow> {
-  if (item.ref) {
-    const clash = await trx.selectFrom('evidence').select('id').where('framework_id', '=', frameworkId).where('ref', '=', item.ref).executeTakeFirst();
-    if (clash) throw validationError([{ path: refPath, message: `"${item.ref}" is already used by another item` }]);
-  }
+  if (item.ref) await assertRefFree(trx, frameworkId, user.id, item.ref, refPath);
+  // a correction stays with the original's delegation and is marked at least as restrictively
+  let ownerDelegation = user.delegation;
   if (options.supersedes !== undefined) {
     const original = await loadForUpdate(trx, options.supersedes);
     assertVisible(user, original);
@@ -148,7 +185,13 @@ export async function insertEvidence(
       .where('supersedes_id', '=', original.id)
       .where('status', 'in', ['draft', 'submitted'])
       .executeTakeFirst();
-    if (pending) throw conflict(`A correction of this item is already pending (item ${pending.id})`);
+    if (pending) {
+      const visible = await trx.selectFrom('evidence').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow();
+      const which = canSeeDraft(user, visible) && canSeeEvidence(user, visible) ? `item #${pending.id}` : 'by another user';
+      throw conflict(`A correction of this item is already pending (${which})`);
+    }
+    assertTlpFloor(item, original);
+    ownerDelegation = original.owner_delegation;
   }
   const status: EvidenceStatus = options.submit ? 'submitted' : 'draft';
   const row = await trx
@@ -159,7 +202,7 @@ export async function insertEvidence(
       status,
       origin: 'desk',
       created_by: user.id,
-      owner_delegation: user.delegation,
+      owner_delegation: ownerDelegation,
       created_at: now,
       updated_at: now,
       submitted_at: options.submit ? now : null,
@@ -188,18 +231,14 @@ export async function updateDraft(db: Kysely<Database>, user: UserRow, id: numbe
     const row = await loadForUpdate(trx, id);
     if (row.created_by !== user.id) throw forbidden('Only the author may edit a draft');
     if (row.status !== 'draft') throw conflict(`Only drafts can be edited; this item is ${row.status}`);
-    if (item.ref && item.ref !== row.ref) {
-      const clash = await trx.selectFrom('evidence').select('id').where('framework_id', '=', row.framework_id).where('ref', '=', item.ref).executeTakeFirst();
-      if (clash) throw validationError([{ path: 'ref', message: `"${item.ref}" is already used by another item` }]);
+    if (item.ref && item.ref !== row.ref) await assertRefFree(trx, row.framework_id, user.id, item.ref, 'ref', row.id);
+    if (row.supersedes_id !== null) {
+      const original = await loadForUpdate(trx, row.supersedes_id);
+      assertTlpFloor(item, original);
     }
     const now = nowIso(clock);
     const status: EvidenceStatus = submit ? 'submitted' : 'draft';
-    const updated = await trx
-      .updateTable('evidence')
-      .set({ ...itemFields(item), status, updated_at: now, submitted_at: submit ? now : null })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await transition(trx, row, { ...itemFields(item), status, updated_at: now, submitted_at: submit ? now : null });
     await writeFindingsAndGroups(trx, row.framework_id, id, item);
     await appendAudit(trx, { actor: actorOf(user), action: 'evidence.draft_updated', entityType: 'evidence', entityId: id, content: { item: auditContent(item) }, at: now });
     if (submit) await appendAudit(trx, { actor: actorOf(user), action: 'evidence.submitted', entityType: 'evidence', entityId: id, content: {}, at: now });
@@ -249,7 +288,7 @@ export async function reviewEvidence(
         changes = { status: 'retracted', retracted_at: now, retracted_by: user.id, retract_reason: trimmed };
         break;
     }
-    const updated = await trx.updateTable('evidence').set({ ...changes, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const updated = await transition(trx, row, { ...changes, updated_at: now });
     const pastTense = { submit: 'submitted', verify: 'verified', reject: 'rejected', retract: 'retracted' }[action];
     await appendAudit(trx, { actor: actorOf(user), action: `evidence.${pastTense}`, entityType: 'evidence', entityId: id, content: trimmed ? { reason: trimmed } : {}, at: now });
 
@@ -257,7 +296,7 @@ export async function reviewEvidence(
       // a verified correction replaces the original from now on (known-at semantics keep the past reproducible)
       const original = await loadForUpdate(trx, row.supersedes_id);
       if (original.status === 'verified') {
-        await trx.updateTable('evidence').set({ status: 'superseded', superseded_at: now, updated_at: now }).where('id', '=', original.id).execute();
+        await transition(trx, original, { status: 'superseded', superseded_at: now, updated_at: now });
         await appendAudit(trx, { actor: actorOf(user), action: 'evidence.superseded', entityType: 'evidence', entityId: original.id, content: { by: id }, at: now });
       }
     }

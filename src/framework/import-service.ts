@@ -315,6 +315,8 @@ async function upsertEvidence(
     .select(['id'])
     .where('framework_id', '=', frameworkId)
     .where('ref', '=', item.ref)
+    // imported items share one namespace of refs; submitters' own refs are theirs (see migration 0007)
+    .where('created_by', 'is', null)
     .executeTakeFirst();
   const { ref: _ref, ...content } = evidenceContentColumns(item);
   const values = {

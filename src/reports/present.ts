@@ -26,11 +26,15 @@ function readerBlock(viewer: Viewer, block: ActivityBlock): ReaderBlock {
   return { count: block.count, by_pillar: block.by_pillar, by_group: block.by_group, items: visible.map((i) => ({ id: i.id, title: i.title })), restricted: block.count - visible.length };
 }
 
-/** The report as the viewer may read it: identical to the stored content except item lists. */
+/**
+ * The report as the viewer may read it: identical to the stored content except item lists, and without the log
+ * head (a digest over restricted content) for anyone but administrators.
+ */
 export function readerView(viewer: Viewer, content: ReportContent) {
-  const { evidence, ...rest } = content;
+  const { evidence, audit_head: auditHead, ...rest } = content;
   return {
     ...rest,
+    ...(viewer.role === 'admin' ? { audit_head: auditHead } : {}),
     evidence: {
       verified: readerBlock(viewer, evidence.verified),
       corrected: readerBlock(viewer, evidence.corrected),

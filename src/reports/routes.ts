@@ -37,7 +37,8 @@ export async function reportRoutes(app: FastifyInstance) {
       report: { ...report, content: undefined },
       r: content.report,
       cutoff: content.information_cutoff,
-      auditHead: content.audit_head,
+      // digests over content that includes restricted titles: only for those who may read it all (and can check them)
+      auditHead: isAdmin ? content.audit_head : null,
       joint,
       pillarNames: Object.fromEntries(joint.pillars.map((p) => [p.code, p.code])),
       perspectives: content.perspectives.map((p) => ({ ...p, card: content.scorecards[p.code] })),
@@ -76,7 +77,8 @@ export async function reportRoutes(app: FastifyInstance) {
       if (ext === 'json') {
         // admins get the stored bytes (their SHA-256 is the report's); others the same report without restricted titles
         const body = request.user!.role === 'admin' ? canonicalJson(content) : JSON.stringify(view);
-        return reply.type('application/json; charset=utf-8').header('x-report-sha256', report.sha256).send(body);
+        if (request.user!.role === 'admin') reply.header('x-report-sha256', report.sha256);
+        return reply.type('application/json; charset=utf-8').send(body);
       }
       if (!chromiumPath()) return reply.status(503).type('text/plain; charset=utf-8').send('PDF needs Chromium on the server (apt-get install chromium); print the report page instead.');
       const html = await app.printView('reports/show.hbs', { ...pageData(report, content, view, request.user!.role === 'admin'), inlineCss: STYLESHEET, user: null, csrfToken: '' });

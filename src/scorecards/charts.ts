@@ -85,7 +85,7 @@ export function scoreChartSvg(points: SeriesPoint[], markers: Marker[], label: s
   const last = scored[scored.length - 1];
   const first = scored[0];
   const description = first && last
-    ? `Score from ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}; shaded: 80% interval; dots: ${markers.length} verified findings (their value 0–100).`
+    ? `Score from ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}; shaded: 80% interval; dots: the ${markers.length} verified findings you may see (their value 0–100; findings in items restricted from you are not drawn).`
     : 'No scores in this period.';
   return [
     `<svg class="score-chart" role="img" viewBox="0 0 ${width} ${height}" preserveAspectRatio="xMidYMid meet" aria-labelledby="${id}-t ${id}-d">`,

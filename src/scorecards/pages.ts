@@ -255,13 +255,17 @@ export async function benchmarkFindings(
   };
 }
 
-export function benchmarkChart(index: ReturnType<typeof createScoringIndex>, asOf: string, code: string, title: string) {
+/** The benchmark's chart; markers only for findings in items the reader may see (`visibleIds`): hidden ones are neither named nor placed. */
+export function benchmarkChart(index: ReturnType<typeof createScoringIndex>, asOf: string, code: string, title: string, visibleIds: ReadonlySet<number>) {
   const weeks = weeklyDates(asOf);
   const points: SeriesPoint[] = weeks.map((d) => {
     const b: BenchmarkScore = benchmarkAt(index.scorecard(d), code);
     return { date: d, score: b.score, low: b.low, high: b.high };
   });
-  const markers = index.countedFindings(asOf, code).map((f) => ({ date: '', value: f.value, label: '', id: f.evidenceId, age: f.ageDays }));
+  const markers = index
+    .countedFindings(asOf, code)
+    .filter((f) => visibleIds.has(Number(f.evidenceId)))
+    .map((f) => ({ date: '', value: f.value, label: '', id: f.evidenceId, age: f.ageDays }));
   const dated = markers.map((m) => ({ date: addDays(asOf, -m.age), value: m.value, label: `Finding of item #${String(m.id)}: value ${Math.round(m.value * 100)}` }));
   const monthly = monthlyDates(asOf).map((d) => {
     const b = benchmarkAt(index.scorecard(d), code);

@@ -118,7 +118,7 @@ export async function scorecardRoutes(app: FastifyInstance) {
       const framework = toScoringFramework(ctx.tree);
       const findings = await benchmarkFindings(db, request.user!, framework, ctx.evidence, ctx.resolved, benchmark.code);
       const score = findings.index.scorecard(ctx.resolved.asOf).pillars.find((p) => p.code === pillar.code)!.benchmarks.find((b) => b.code === benchmark.code)!;
-      const chart = benchmarkChart(findings.index, ctx.resolved.asOf, benchmark.code, benchmark.title);
+      const chart = benchmarkChart(findings.index, ctx.resolved.asOf, benchmark.code, benchmark.title, new Set(findings.visible.map((f) => f.evidenceId)));
       const path = `/benchmarks/${encodeURIComponent(benchmark.code)}`;
       return renderPage(request, reply, 'scorecards/benchmark.hbs', {
         title: `${benchmark.code} ${benchmark.title}`,

@@ -1,0 +1,86 @@
+// Migrations on a database that already holds data: every row kept, references intact and still enforced.
+
+import { Migrator } from 'kysely/migration';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index';
+import { migrateToLatest } from '../../src/db/migrate';
+import { openDatabase, type Db } from '../../src/db/connect';
+import { closeTestDb, freshDatabaseUrl, onPostgres } from '../helpers/db';
+import { seedDefault } from '../../src/seed/index';
+import { createUser } from '../../src/users/service';
+import { createEvidence, reviewEvidence } from '../../src/evidence/service';
+import { addAttachment } from '../../src/evidence/attachments';
+
+const BEFORE_REF_SCOPE = '20261125_0004_reports';
+
+async function migrateTo(db: Db, name: string) {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => Object.fromEntries(Object.entries(migrations).map(([n, m]) => [n, { up: (k) => m.up({ db: k, dialect: db.dialect }) }])) },
+    ...(db.target.schema ? { migrationTableSchema: db.target.schema } : {}),
+  });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error;
+}
+
+const counts = async (db: Db) => {
+  const out: Record<string, number> = {};
+  for (const table of ['evidence', 'findings', 'evidence_groups', 'attachments', 'audit_log']) {
+    const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db.kysely);
+    out[table] = Number(rows[0].n);
+  }
+  return out;
+};
+
+describe('migration 0007 (refs per submitter) on a database with data', () => {
+  let db: Db;
+  let before: Record<string, number>;
+  let evidenceBefore: unknown[];
+  const users: Record<string, Awaited<ReturnType<typeof createUser>>> = {};
+
+  beforeAll(async () => {
+    db = await openDatabase(freshDatabaseUrl(':memory:'));
+    await migrateTo(db, BEFORE_REF_SCOPE);
+    await seedDefault(db.kysely, { demo: true });
+    users.a = await createUser(db.kysely, { email: 'a@example.org', role: 'evaluator', delegation: 'PAK', password: 'correct horse battery staple a' });
+    users.b = await createUser(db.kysely, { email: 'b@example.org', role: 'reviewer', delegation: 'SEC', password: 'correct horse battery staple b' });
+    const row = await createEvidence(db.kysely, users.a, null, {
+      ref: 'A-1', title: 'Before the migration', observed_on: '2026-01-02', source_reliability: 'B', credibility: 2, tlp: 'AMBER', groups: ['TTP', 'ISKP'],
+      findings: [{ benchmark: 'BORDER-1', stance: 1 }, { benchmark: 'DISRUPT-1', stance: -1 }],
+    }, { submit: true });
+    await addAttachment(db.kysely, users.a, row.id, { filename: 'note.txt', data: Buffer.from('a note') });
+    await reviewEvidence(db.kysely, users.b, row.id, 'verify', null);
+    before = await counts(db);
+    evidenceBefore = await db.kysely.selectFrom('evidence').selectAll().orderBy('id').execute();
+    await migrateToLatest(db);
+  });
+  afterAll(() => closeTestDb(db));
+
+  it('keeps every row and every column', async () => {
+    expect(await counts(db)).toEqual(before);
+    expect(await db.kysely.selectFrom('evidence').selectAll().orderBy('id').execute()).toEqual(evidenceBefore);
+  });
+
+  it('still enforces the references to and from evidence', async () => {
+    const bad = db.kysely.insertInto('findings').values({ evidence_id: 999_999, benchmark_id: 1, stance: 1, value: null, position: 0 }).execute();
+    await expect(bad).rejects.toThrow();
+    if (!onPostgres) {
+      const { rows } = await sql`pragma foreign_key_check`.execute(db.kysely);
+      expect(rows).toEqual([]);
+    }
+  });
+
+  it('lets two submitters use one ref, but not one submitter twice, and keeps imported refs unique', async () => {
+    const input = { ref: 'A-1', title: 'Same ref', observed_on: '2026-01-03', source_reliability: 'B', credibility: 2, findings: [{ benchmark: 'BORDER-1', stance: 1 }] };
+    await expect(createEvidence(db.kysely, users.b, null, input, { submit: false })).resolves.toMatchObject({ ref: 'A-1' });
+    await expect(createEvidence(db.kysely, users.a, null, input, { submit: false })).rejects.toMatchObject({ code: 'VALIDATION' });
+    const imported = await db.kysely.selectFrom('evidence').select(['framework_id', 'ref']).where('origin', '=', 'import').executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    const duplicate = db.kysely
+      .insertInto('evidence')
+      .values({ framework_id: imported.framework_id, ref: imported.ref, title: 'x', observed_on: '2026-01-01', source_reliability: 'A', credibility: 1, tlp: 'GREEN', status: 'submitted', origin: 'import', created_at: now, updated_at: now })
+      .execute();
+    await expect(duplicate).rejects.toThrow();
+  });
+});
