@@ -94,12 +94,36 @@ function openSqlite(target: DbTarget): Db {
 // PostgreSQL returns bigint (int8) as strings by default; counts and ids here fit in a double.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-function openPostgres(target: DbTarget): Db {
+export interface PostgresOptions {
+  /** longest a statement may run on the server before PostgreSQL cancels it */
+  statementTimeoutMs?: number;
+  /** longest to wait for a new connection */
+  connectTimeoutMs?: number;
+  /** where connection errors that no query is waiting for are reported */
+  onConnectionError?: (err: Error) => void;
+}
+
+export const POSTGRES_DEFAULTS = { statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 } as const;
+
+function openPostgres(target: DbTarget, options: PostgresOptions = {}): Db {
+  const statementTimeoutMs = options.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs;
   const pool = new pg.Pool({
     connectionString: target.location,
     max: 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    // the server cancels a statement after this; the client stops waiting a little later (a frozen server)
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 5_000,
     ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
   });
+  // A connection the server drops (restart, pg_terminate_backend, network) emits 'error' on the pool when idle
+  // and on the client when checked out between queries; without listeners that ends the process. The pool
+  // discards broken connections and opens new ones, so reporting is all there is to do.
+  const report = options.onConnectionError ?? ((err: Error) => process.stderr.write(`database connection error: ${err.message}\n`));
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,
@@ -110,11 +134,11 @@ function openPostgres(target: DbTarget): Db {
 }
 
 /** Opens the database; on PostgreSQL with a schema, creates the schema first. */
-export async function openDatabase(url: string | undefined): Promise<Db> {
+export async function openDatabase(url: string | undefined, options: PostgresOptions = {}): Promise<Db> {
   const target = parseDatabaseUrl(url);
   if (target.dialect === 'sqlite') return openSqlite(target);
   if (target.schema) {
-    const client = new pg.Client({ connectionString: target.location });
+    const client = new pg.Client({ connectionString: target.location, connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs });
     await client.connect();
     try {
       await client.query(`create schema if not exists "${target.schema}"`);
@@ -122,5 +146,5 @@ export async function openDatabase(url: string | undefined): Promise<Db> {
       await client.end();
     }
   }
-  return openPostgres(target);
+  return openPostgres(target, options);
 }
