@@ -91,7 +91,7 @@ export async function importFileOrThrow(db: Kysely<Database>, raw: unknown, opti
 const stableJson = (value: unknown) => JSON.stringify(value);
 
 /** The framework's definition as stored, in the import-normalised shape, to compare with a file. */
-async function storedFrameworkShape(trx: Transaction<Database>, id: number): Promise<ImportFramework | null> {
+export async function storedFrameworkShape(trx: Kysely<Database>, id: number): Promise<ImportFramework | null> {
   const row = await trx.selectFrom('frameworks').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
   const tree = await loadFrameworkTree(trx, row);
