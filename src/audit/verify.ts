@@ -57,19 +57,25 @@ export type FullAuditVerification =
   | { chain: Extract<AuditVerification, { ok: false }>; live: null }
   | { chain: Extract<AuditVerification, { ok: true }>; live: LiveVerification };
 
-const ENTRY_BATCH = 2000;
-const ROW_BATCH = 500;
-// attachments are read with their data: few at a time (at most 10 MiB each)
-const ATTACHMENT_BATCH = 8;
-const REPORT_BATCH = 20;
+/** How many entries or rows are read at a time (also the most variables bound in one query). */
+export interface VerifyBatches {
+  entries: number;
+  rows: number;
+  /** attachments are read with their data (up to 10 MiB each) */
+  attachments: number;
+  /** reports are read with their content */
+  reports: number;
+}
+
+export const DEFAULT_BATCHES: VerifyBatches = { entries: 2000, rows: 500, attachments: 8, reports: 20 };
 
 /** Checks the chain, then the live tables against the replayed log. */
-export async function verifyAudit(db: Kysely<Database>): Promise<FullAuditVerification> {
+export async function verifyAudit(db: Kysely<Database>, batches: VerifyBatches = DEFAULT_BATCHES): Promise<FullAuditVerification> {
   return inSnapshot(db, async (snapshot) => {
-    const chain = await verifyAuditChain(snapshot);
+    const chain = await verifyAuditChain(snapshot, batches.entries);
     if (!chain.ok) return { chain, live: null };
-    const state = await replayLog(snapshot);
-    return { chain, live: await compareLiveTables(snapshot, state, chain.head) };
+    const state = await replayLog(snapshot, batches.entries);
+    return { chain, live: await compareLiveTables(snapshot, state, chain.head, batches) };
   });
 }
 
@@ -91,7 +97,7 @@ async function inSnapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) =>
 }
 
 /** Folds the whole log, batch by batch, into the state it implies. */
-export async function replayLog(db: Kysely<Database>): Promise<ReplayState> {
+export async function replayLog(db: Kysely<Database>, batchSize = DEFAULT_BATCHES.entries): Promise<ReplayState> {
   const state = newReplayState();
   let after = 0;
   for (;;) {
@@ -100,10 +106,10 @@ export async function replayLog(db: Kysely<Database>): Promise<ReplayState> {
       .select(['seq', 'at', 'actor_id', 'action', 'entity_type', 'entity_id', 'content'])
       .where('seq', '>', after)
       .orderBy('seq')
-      .limit(ENTRY_BATCH)
+      .limit(batchSize)
       .execute();
     for (const row of rows) replayEntry(state, row);
-    if (rows.length < ENTRY_BATCH) return state;
+    if (rows.length < batchSize) return state;
     after = Number(rows[rows.length - 1].seq);
   }
 }
@@ -116,10 +122,11 @@ interface Check {
   /** framework id -> code */
   frameworkCodes: Map<number, string>;
   head: AuditHead | null;
+  batches: VerifyBatches;
 }
 
 /** Compares the live tables with the replayed state; stops at the first difference. */
-export async function compareLiveTables(db: Kysely<Database>, state: ReplayState, head: AuditHead | null): Promise<LiveVerification> {
+export async function compareLiveTables(db: Kysely<Database>, state: ReplayState, head: AuditHead | null, batches = DEFAULT_BATCHES): Promise<LiveVerification> {
   const frameworks = await db.selectFrom('frameworks').select(['id', 'code']).orderBy('id').execute();
   const check: Check = {
     db,
@@ -128,6 +135,7 @@ export async function compareLiveTables(db: Kysely<Database>, state: ReplayState
     uncovered: new Map(),
     frameworkCodes: new Map(frameworks.map((f) => [f.id, f.code])),
     head,
+    batches,
   };
   let difference: LiveDifference | null = null;
   for (const table of [checkFrameworks, checkUsers, checkTokens, checkEvidence, checkAttachments, checkReports]) {
@@ -196,7 +204,7 @@ async function checkUsers(check: Check): Promise<LiveDifference | null> {
   return walkById(
     folds.keys(),
     (after, limit) => check.db.selectFrom('users').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute(),
-    ROW_BATCH,
+    check.batches.rows,
     async (rows, expectedIds) => {
       for (const { id, row, fold } of merged(rows, expectedIds, folds)) {
         if (!row) return onlyInLog('users', id, userLabel(id, fold!.email), fold!.seqs.created);
@@ -216,7 +224,7 @@ async function checkTokens(check: Check): Promise<LiveDifference | null> {
     folds.keys(),
     (after, limit) =>
       check.db.selectFrom('api_tokens').select(['id', 'user_id', 'name', 'token_hash', 'revoked_at']).where('id', '>', after).orderBy('id').limit(limit).execute(),
-    ROW_BATCH,
+    check.batches.rows,
     async (rows, expectedIds) => {
       for (const { id, row, fold } of merged(rows, expectedIds, folds)) {
         if (!row) return onlyInLog('api_tokens', id, `api token ${id}`, fold!.createdSeq);
@@ -236,7 +244,7 @@ async function checkEvidence(check: Check): Promise<LiveDifference | null> {
   return walkById(
     folds.keys(),
     (after, limit) => db.selectFrom('evidence').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute(),
-    ROW_BATCH,
+    check.batches.rows,
     async (rows, expectedIds, after, upTo) => {
       // findings and tags of the same id range, so rows pointing at a missing item are seen too
       const findings = await db
@@ -261,7 +269,7 @@ async function checkEvidence(check: Check): Promise<LiveDifference | null> {
       const findingsOf = groupBy(findings as LiveFinding[]);
       const tagsOf = groupBy(tags as LiveTag[]);
       const contentSeqs = rows.flatMap((r) => folds.get(r.id)?.contentSeq ?? []);
-      const contents = await entriesBySeq(db, contentSeqs);
+      const contents = await entriesBySeq(db, contentSeqs, check.batches.rows);
 
       for (const { id, row, fold } of merged(rows, expectedIds, folds, [...findingsOf.keys(), ...tagsOf.keys()])) {
         if (!row && fold) return onlyInLog('evidence', id, `evidence ${id}`, fold.createdSeq);
@@ -297,11 +305,11 @@ function groupBy<T extends { evidence_id: number }>(rows: T[]): Map<number, T[]>
 }
 
 /** Entries by seq, a bounded number of bound variables at a time. */
-async function entriesBySeq(db: Kysely<Database>, seqs: number[]): Promise<Map<number, { action: string; content: string }>> {
+async function entriesBySeq(db: Kysely<Database>, seqs: number[], batchSize: number): Promise<Map<number, { action: string; content: string }>> {
   const out = new Map<number, { action: string; content: string }>();
   const unique = [...new Set(seqs)];
-  for (let i = 0; i < unique.length; i += ROW_BATCH) {
-    const rows = await db.selectFrom('audit_log').select(['seq', 'action', 'content']).where('seq', 'in', unique.slice(i, i + ROW_BATCH)).execute();
+  for (let i = 0; i < unique.length; i += batchSize) {
+    const rows = await db.selectFrom('audit_log').select(['seq', 'action', 'content']).where('seq', 'in', unique.slice(i, i + batchSize)).execute();
     for (const row of rows) out.set(Number(row.seq), row);
   }
   return out;
@@ -312,7 +320,7 @@ async function checkAttachments(check: Check): Promise<LiveDifference | null> {
   return walkById(
     folds.keys(),
     (after, limit) => check.db.selectFrom('attachments').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute(),
-    ATTACHMENT_BATCH,
+    check.batches.attachments,
     async (rows, expectedIds) => {
       for (const { id, row, fold } of merged(rows, expectedIds, folds)) {
         if (!row) return onlyInLog('attachments', id, `attachment ${id}`, fold!.seq);
@@ -332,7 +340,7 @@ async function checkReports(check: Check): Promise<LiveDifference | null> {
   return walkById(
     folds.keys(),
     (after, limit) => db.selectFrom('reports').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute(),
-    REPORT_BATCH,
+    check.batches.reports,
     async (rows, expectedIds) => {
       for (const { id, row, fold } of merged(rows, expectedIds, folds)) {
         if (!row) return onlyInLog('reports', id, reportLabel(id, fold!.kind, fold!.period), fold!.seq);
