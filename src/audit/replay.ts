@@ -241,19 +241,21 @@ function markUnread(state: ReplayState, entry: LogEntry): void {
   if (state.unread.firstSeq === null) state.unread.firstSeq = Number(entry.seq);
 }
 
+type Outcome = 'read' | 'ignored' | 'unread';
+type Replayer = (state: ReplayState, entry: LogEntry, content: unknown) => Outcome;
+
+/** Who replays an entry, by entity type and the action's first word. */
+const REPLAYERS = new Map<string, Replayer>([
+  ['evidence evidence', replayEvidence],
+  ['user user', replayUser],
+  ['user token', replayUser],
+  ['framework framework', replayFramework],
+  ['report report', replayReport],
+]);
+
 /** Folds one entry into the state. Unknown actions and entity types are no concern of the replay. */
 export function replayEntry(state: ReplayState, entry: LogEntry): void {
-  const [family] = entry.action.split('.', 1);
-  const handler =
-    entry.entity_type === 'evidence' && family === 'evidence'
-      ? replayEvidence
-      : entry.entity_type === 'user' && (family === 'user' || family === 'token')
-        ? replayUser
-        : entry.entity_type === 'framework' && family === 'framework'
-          ? replayFramework
-          : entry.entity_type === 'report' && family === 'report'
-            ? replayReport
-            : null;
+  const handler = REPLAYERS.get(`${entry.entity_type} ${entry.action.split('.', 1)[0]}`);
   if (!handler) return;
   let content: unknown;
   try {
@@ -264,8 +266,6 @@ export function replayEntry(state: ReplayState, entry: LogEntry): void {
   }
   if (handler(state, entry, content) === 'unread') markUnread(state, entry);
 }
-
-type Outcome = 'read' | 'ignored' | 'unread';
 
 function replayEvidence(state: ReplayState, entry: LogEntry, content: unknown): Outcome {
   const seq = Number(entry.seq);
