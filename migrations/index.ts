@@ -5,6 +5,7 @@ import * as core from './20261125_0001_core';
 import * as evidenceDesk from './20261125_0002_evidence_desk';
 import * as accountsSecurity from './20261125_0003_accounts_security';
 import * as reports from './20261125_0004_reports';
+import * as auditCoverage from './20261201_0005_audit_coverage';
 import * as evidenceRefScope from './20261201_0007_evidence_ref_scope';
 
 export interface MigrationModule {
@@ -16,5 +17,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261125_0002_evidence_desk': evidenceDesk,
   '20261125_0003_accounts_security': accountsSecurity,
   '20261125_0004_reports': reports,
+  '20261201_0005_audit_coverage': auditCoverage,
   '20261201_0007_evidence_ref_scope': evidenceRefScope,
 };

@@ -11,7 +11,8 @@ import { importFile, type ImportSummary } from './framework/import-service';
 import { buildScorecard } from './scorecards/service';
 import { seedDefault } from './seed/index';
 import { createUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './users/service';
-import { verifyAuditChain, CLI_ACTOR } from './audit/log';
+import { CLI_ACTOR } from './audit/log';
+import { verifyAudit, type LiveVerification } from './audit/verify';
 import { createApiToken } from './auth/tokens';
 import { findUserByEmail } from './users/repository';
 import { listReports, produceReport } from './reports/service';
@@ -40,7 +41,8 @@ commands:
                                          disable (ending all sessions and API tokens) or re-enable
   user reset-password --email E [--base-url URL]
                                          print a one-time link to set a new password (24 h)
-  audit verify [--expect-head SEQ:HASH]  check the tamper-evident log; prints its head
+  audit verify [--expect-head SEQ:HASH]  check the tamper-evident log, then the live tables against it;
+                                         prints the log's head
   token create --email E [--name N]      print a new API token for that user (shown once)
   report run KIND [--period P | --catch-up] [--framework CODE]
                                          produce the report of a period now (default: the last complete one);
@@ -92,6 +94,20 @@ function describeImport(s: ImportSummary): string {
   const fw = s.framework ? `framework ${s.framework.code} ${s.framework.change}; ` : '';
   const e = s.evidence;
   return `${s.dryRun ? 'dry run, nothing written: ' : ''}${fw}evidence ${e.created} created, ${e.updated} updated, ${e.unchanged} unchanged`;
+}
+
+const counted = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+function describeLiveCheck(live: LiveVerification): string {
+  const c = live.counts;
+  let out =
+    `live tables match the log (${counted(c.evidence, 'evidence item', 'evidence items')}, ${counted(c.findings, 'finding', 'findings')}, ` +
+    `${counted(c.users, 'user', 'users')}, ${counted(c.attachments, 'attachment', 'attachments')}, ${counted(c.reports, 'report', 'reports')}, ${counted(c.tokens, 'token', 'tokens')})`;
+  if (live.notCovered.length) {
+    out += `; not covered by entries written before log format 2: ${live.notCovered.map((n) => `${n.column} (${counted(n.rows, 'row', 'rows')})`).join(', ')}`;
+  }
+  if (live.unread.count) out += `; ${counted(live.unread.count, 'entry', 'entries')} with a known action but not in the shape pactwatch writes skipped (first: entry ${live.unread.firstSeq})`;
+  return out;
 }
 
 /** Progress of a long run: a self-updating line on a terminal, plain lines in logs. */
@@ -235,13 +251,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         const { values } = parse(auditArgs, { 'expect-head': { type: 'string' } });
         const expected = values['expect-head'];
         if (expected !== undefined && !/^\d+:[0-9a-f]{64}$/.test(expected)) throw new UsageError('--expect-head takes SEQ:HASH as printed by audit verify');
-        const result = await withDb(values.db, (db) => verifyAuditChain(db.kysely));
+        const verification = await withDb(values.db, (db) => verifyAudit(db.kysely));
+        const result = verification.chain;
         const head = result.head ? `${result.head.seq}:${result.head.hash}` : 'empty';
-        if (!result.ok) {
-          io.stdout(`${JSON.stringify({ ok: false, entries: result.entries, first_bad: result.firstBad, head: result.head })}\n`);
-          io.stderr(`audit verify: BROKEN at entry ${result.firstBad.seq}: ${result.firstBad.reason}\n`);
+        if (verification.live === null) {
+          const { firstBad } = verification.chain;
+          io.stdout(`${JSON.stringify({ ok: false, entries: result.entries, first_bad: firstBad, head: result.head })}\n`);
+          io.stderr(`audit verify: BROKEN at entry ${firstBad.seq}: ${firstBad.reason}\n`);
           return 1;
         }
+        const { live } = verification;
         if (expected !== undefined && expected !== head) {
           const [seq] = expected.split(':');
           const reason = !result.head ? 'all entries were removed' : result.head.seq < Number(seq) ? `entries after ${result.head.seq} were removed` : 'the head differs from the one kept';
@@ -249,8 +268,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           io.stderr(`audit verify: head ${head} does not match the expected ${expected}: ${reason}\n`);
           return 1;
         }
-        io.stdout(`${JSON.stringify({ ok: true, entries: result.entries, head: result.head })}\n`);
-        io.stderr(`audit verify: intact, ${result.entries} entries; head ${head}\n`);
+        if (!live.ok) {
+          io.stdout(`${JSON.stringify({ ok: false, entries: result.entries, head: result.head, difference: live.difference })}\n`);
+          io.stderr(`audit verify: the live tables differ from the log: ${live.difference.message}\n`);
+          return 1;
+        }
+        io.stdout(`${JSON.stringify({ ok: true, entries: result.entries, head: result.head, live: live.counts, not_covered: live.notCovered, unread_entries: live.unread.count })}\n`);
+        io.stderr(`audit verify: intact, ${result.entries} entries; head ${head}; ${describeLiveCheck(live)}\n`);
         return 0;
       }
       case 'token': {

@@ -30,6 +30,14 @@ export interface AuditInput {
   at: string;
 }
 
+/**
+ * What the log keeps of a stored password hash: its SHA-256, so `audit verify` catches a swapped hash. The hash
+ * itself sits in the same database, so the fingerprint tells a reader of the log nothing new.
+ */
+export function passwordFingerprint(passwordHash: string): string {
+  return crypto.createHash('sha256').update(passwordHash).digest('hex');
+}
+
 /** JSON with object keys sorted at every level, so equal content always hashes the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);

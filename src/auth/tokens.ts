@@ -35,7 +35,7 @@ export async function createApiToken(
       .values({ user_id: owner.id, name: label, token_hash: hashToken(token), created_at: now, last_used_at: null, revoked_at: null })
       .returning(['id', 'name', 'created_at', 'last_used_at', 'revoked_at'])
       .executeTakeFirstOrThrow();
-    await appendAudit(trx, { actor, action: 'token.created', entityType: 'user', entityId: owner.id, content: { token_id: inserted.id, name: label }, at: now });
+    await appendAudit(trx, { actor, action: 'token.created', entityType: 'user', entityId: owner.id, content: { token_id: inserted.id, name: label, token_hash: hashToken(token) }, at: now });
     return inserted;
   });
   return { token, summary: row };

@@ -6,7 +6,7 @@ import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schem
 import { conflict, forbidden, notFound, validationError, type FieldProblem } from '../errors';
 import { appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
-import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
+import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
 import { resolveFramework } from '../scorecards/service';
 import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from '../framework/import-types';
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
@@ -212,7 +212,23 @@ export async function insertEvidence(
     .executeTakeFirstOrThrow();
   await writeFindingsAndGroups(trx, frameworkId, row.id, item);
   const action = options.supersedes !== undefined ? 'evidence.correction_created' : 'evidence.created';
-  await appendAudit(trx, { actor: actorOf(user), action, entityType: 'evidence', entityId: row.id, content: { status, supersedes: options.supersedes ?? null, item: auditContent(item) }, at: now });
+  await appendAudit(trx, {
+    actor: actorOf(user),
+    action,
+    entityType: 'evidence',
+    entityId: row.id,
+    content: {
+      status,
+      supersedes: options.supersedes ?? null,
+      item: auditContent(item),
+      // log format 2: what `audit verify` needs to replay the row, as written (not recomputed from the actor)
+      framework: await frameworkCodeById(trx, frameworkId),
+      origin: row.origin,
+      created_by: row.created_by,
+      owner_delegation: row.owner_delegation,
+    },
+    at: now,
+  });
   if (options.supersedes !== undefined) {
     await appendAudit(trx, { actor: actorOf(user), action: 'evidence.correction_proposed', entityType: 'evidence', entityId: options.supersedes, content: { correction: row.id }, at: now });
   }

@@ -9,7 +9,7 @@ import { METHODOLOGY_VERSION } from '../scoring/index';
 import { evidenceContentColumns, type ImportEvidence, type ImportFramework } from './import-types';
 import { frameworkCodeOf, validateImport } from './validate-import';
 import { appendAudit, CLI_ACTOR, type Actor } from '../audit/log';
-import { findFrameworkByCode, frameworkRefsOf, loadFrameworkTree } from './repository';
+import { findFrameworkByCode, frameworkCodeById, frameworkRefsOf, loadFrameworkTree } from './repository';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -91,7 +91,7 @@ export async function importFileOrThrow(db: Kysely<Database>, raw: unknown, opti
 const stableJson = (value: unknown) => JSON.stringify(value);
 
 /** The framework's definition as stored, in the import-normalised shape, to compare with a file. */
-async function storedFrameworkShape(trx: Transaction<Database>, id: number): Promise<ImportFramework | null> {
+export async function storedFrameworkShape(trx: Kysely<Database>, id: number): Promise<ImportFramework | null> {
   const row = await trx.selectFrom('frameworks').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
   const tree = await loadFrameworkTree(trx, row);
@@ -364,7 +364,12 @@ async function upsertEvidence(
     action: change === 'created' ? 'evidence.imported' : 'evidence.import_updated',
     entityType: 'evidence',
     entityId: evidenceId,
-    content: { ref: item.ref, item },
+    content: {
+      ref: item.ref,
+      item,
+      // log format 2: the columns an import sets on a new row, for `audit verify` to replay
+      ...(change === 'created' ? { framework: await frameworkCodeById(trx, frameworkId), origin: 'import', created_by: null, owner_delegation: null } : {}),
+    },
     at: now,
   });
   return change;

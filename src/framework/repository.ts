@@ -43,6 +43,10 @@ export async function listFrameworks(db: Kysely<Database>): Promise<FrameworkRow
   return db.selectFrom('frameworks').selectAll().orderBy('id').execute();
 }
 
+export async function frameworkCodeById(db: Kysely<Database>, id: number): Promise<string> {
+  return (await db.selectFrom('frameworks').select('code').where('id', '=', id).executeTakeFirstOrThrow()).code;
+}
+
 export async function findFrameworkByCode(db: Kysely<Database>, code: string): Promise<FrameworkRow | undefined> {
   return db.selectFrom('frameworks').selectAll().where('code', '=', code).executeTakeFirst();
 }

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, ReportKind, ReportRow } from '../db/schema';
-import { canonicalJson } from '../audit/log';
+import { appendAudit, canonicalJson, SYSTEM_ACTOR } from '../audit/log';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
 import { systemClock, type Clock } from '../time';
@@ -22,6 +22,9 @@ export interface ProduceResult {
   outcome: ProduceOutcome;
   report: ReportRow;
 }
+
+/** The log entries that record reports (`audit verify` checks every stored report against its entry). */
+export const REPORT_ACTIONS = ['report.produced', 'report.registered'];
 
 const endOfDay = (date: string) => `${date}T23:59:59.999Z`;
 const startOfDay = (date: string) => `${date}T00:00:00.000Z`;
@@ -88,7 +91,15 @@ export async function buildReportContent(db: Kysely<Database>, frameworkId: numb
     .orderBy('period_end', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const auditHead = await db.selectFrom('audit_log').select(['seq', 'hash']).where('at', '<=', generatedAt).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const auditHead = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .where('at', '<=', generatedAt)
+    // a report's own entry is written after the report is built (at its generation time): never its head
+    .where('action', 'not in', REPORT_ACTIONS)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return buildReport({
     tree,
     evidence,
@@ -168,6 +179,25 @@ export async function produceReport(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await appendAudit(trx, {
+        actor: SYSTEM_ACTOR,
+        action: 'report.produced',
+        entityType: 'report',
+        entityId: report.id,
+        content: {
+          framework: fw.code,
+          kind: report.kind,
+          period: report.period,
+          period_start: report.period_start,
+          period_end: report.period_end,
+          generated_at: report.generated_at,
+          methodology: report.methodology,
+          sha256: report.sha256,
+          audit_head: content.audit_head,
+          trigger: args.trigger,
+        },
+        at: generatedAt,
+      });
       if (args.beforeCommit) await args.beforeCommit();
       return { outcome: 'produced' as const, report };
     });

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { validationError, conflict, notFound, type FieldProblem } from '../errors';
 import { nowIso, type Clock, systemClock } from '../time';
 import { findUserByEmail, insertUser } from './repository';
-import { appendAudit, SYSTEM_ACTOR, type Actor } from '../audit/log';
+import { appendAudit, passwordFingerprint, SYSTEM_ACTOR, type Actor } from '../audit/log';
 
 /** Delegations a user may belong to: the four demanding states, or the monitoring secretariat. */
 export const DELEGATIONS = ['PAK', 'CHN', 'RUS', 'IRN', 'SEC'] as const;
@@ -64,7 +64,7 @@ export async function createUser(db: Kysely<Database>, input: NewUserInput, cloc
       action: 'user.created',
       entityType: 'user',
       entityId: user.id,
-      content: { email: user.email, name: user.name, role: user.role, delegation: user.delegation },
+      content: { email: user.email, name: user.name, role: user.role, delegation: user.delegation, password_fingerprint: passwordFingerprint(user.password_hash) },
       at: now,
     });
     return user;
@@ -103,6 +103,12 @@ async function enabledAdminsOtherThan(trx: Kysely<Database>, id: number): Promis
 async function endAccess(trx: Kysely<Database>, userId: number, now: string, tokensToo: boolean): Promise<void> {
   await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
   if (tokensToo) await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}
+
+/** The ids of the user's tokens revoked at `now`: endAccess stamps every token it revokes with its transaction's time. */
+async function tokensRevokedAt(trx: Kysely<Database>, userId: number, now: string): Promise<number[]> {
+  const rows = await trx.selectFrom('api_tokens').select('id').where('user_id', '=', userId).where('revoked_at', '=', now).orderBy('id').execute();
+  return rows.map((r) => r.id);
 }
 
 /** Changes name, role or delegation. A change of role or delegation ends the user's sessions (new sign-in, new id). */
@@ -155,7 +161,7 @@ export async function setUserDisabled(db: Kysely<Database>, actor: Actor, id: nu
     const now = nowIso(clock);
     const updated = await trx.updateTable('users').set({ disabled_at: disabled ? now : null, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     if (disabled) await endAccess(trx, id, now, true);
-    await appendAudit(trx, { actor, action: disabled ? 'user.disabled' : 'user.enabled', entityType: 'user', entityId: id, content: { email: user.email }, at: now });
+    await appendAudit(trx, { actor, action: disabled ? 'user.disabled' : 'user.enabled', entityType: 'user', entityId: id, content: { email: user.email, ...(disabled ? { revoked_tokens: await tokensRevokedAt(trx, id, now) } : {}) }, at: now });
     return updated;
   });
 }
@@ -225,7 +231,7 @@ export async function setPasswordWithCode(db: Kysely<Database>, code: string, pa
     if (Number(claimed.numUpdatedRows) !== 1) throw validationError([{ path: 'code', message: 'this link was already used' }]);
     const user = await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', found.user_id).returningAll().executeTakeFirstOrThrow();
     await endAccess(trx, user.id, now, false);
-    await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_set', entityType: 'user', entityId: user.id, content: { via: found.purpose }, at: now });
+    await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_set', entityType: 'user', entityId: user.id, content: { via: found.purpose, password_fingerprint: passwordFingerprint(hash), revoked_tokens: await tokensRevokedAt(trx, user.id, now) }, at: now });
     return user;
   });
 }
@@ -249,7 +255,7 @@ export async function changeOwnPassword(
     const now = nowIso(clock);
     await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', user.id).execute();
     await endAccess(trx, user.id, now, false);
-    await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_changed', entityType: 'user', entityId: user.id, content: {}, at: now });
+    await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_changed', entityType: 'user', entityId: user.id, content: { password_fingerprint: passwordFingerprint(hash), revoked_tokens: await tokensRevokedAt(trx, user.id, now) }, at: now });
   });
 }
 
