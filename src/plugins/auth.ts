@@ -20,12 +20,27 @@ export function mayAccess(access: Access, role: Role | undefined): boolean {
   return access === 'signed-in' || access.includes(role);
 }
 
-/** A same-site path to go to after sign-in; anything that could leave the site ("//host", "/\\host", schemes) is "/". */
+const NEXT_BASE = 'http://pactwatch.invalid';
+// a path of this site: "/" then anything but a second "/" or "\" (either would make it "//host")
+const SAME_SITE_PATH = /^\/(?![\/\\])/;
+// URL parsers drop tabs and newlines and read "\" as "/": never pass them on
+const UNSAFE_CHARS = /[\\\u0000-\u001f\u007f]/;
+
+const isSameSitePath = (url: string) => SAME_SITE_PATH.test(url) && !UNSAFE_CHARS.test(url);
+
+/**
+ * A same-site path to go to after sign-in; anything that could leave the site ("//host", "/\\host", schemes) is
+ * "/". The result is checked after normalisation, since resolving dot segments turns "/.//host" into "//host".
+ */
 function safeNext(url: string): string {
-  if (!/^\/(?![\/\\])/.test(url) || /[\\\u0000-\u001f\u007f]/.test(url)) return '/';
+  if (!isSameSitePath(url)) return '/';
   try {
-    const parsed = new URL(url, 'http://pactwatch.invalid');
-    return parsed.origin === 'http://pactwatch.invalid' ? `${parsed.pathname}${parsed.search}${parsed.hash}` : '/';
+    const parsed = new URL(url, NEXT_BASE);
+    if (parsed.origin !== NEXT_BASE) return '/';
+    const result = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+    const again = new URL(result, NEXT_BASE);
+    const stable = again.origin === NEXT_BASE && `${again.pathname}${again.search}${again.hash}` === result;
+    return isSameSitePath(result) && stable ? result : '/';
   } catch {
     return '/';
   }
