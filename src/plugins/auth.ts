@@ -1,5 +1,6 @@
 // Authorization on every route: each route declares `config.access`; a route without one cannot be registered.
-// Also checks the CSRF token of every state-changing request made with a session.
+// Access is checked on request, before any body is read. Also checks the CSRF token of every state-changing
+// request made with a session (once the body, which may carry it, is parsed).
 
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -53,17 +54,28 @@ async function authPlugin(app: FastifyInstance) {
     }
   });
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  // access is decided on request, before the body is parsed: a refused upload is never read
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config.access ?? 'signed-in';
     if (access !== 'public' && !request.user) {
-      if (isApiRequest(request) || request.method !== 'GET') throw new AppError('UNAUTHENTICATED');
+      if (isApiRequest(request) || request.method !== 'GET') refuse(request, reply, new AppError('UNAUTHENTICATED'));
       return reply.redirect(`/login?next=${encodeURIComponent(safeNext(request.url))}`, 303);
     }
-    if (!mayAccess(access, request.user?.role)) throw new AppError('FORBIDDEN');
+    if (!mayAccess(access, request.user?.role)) refuse(request, reply, new AppError('FORBIDDEN'));
+  });
+
+  // the CSRF token may travel in the form body, so it is checked once the body is parsed
+  app.addHook('preHandler', async (request: FastifyRequest) => {
     if (STATE_CHANGING.has(request.method) && request.authMethod !== 'token') {
       if (!csrfTokenValid(request)) throw new AppError('CSRF');
     }
   });
+}
+
+/** Throws the refusal; a client still sending a body we will not read gets the connection closed after it. */
+function refuse(request: FastifyRequest, reply: FastifyReply, error: AppError): never {
+  if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
+  throw error;
 }
 
 export default fp(authPlugin, { name: 'pactwatch-auth', dependencies: ['pactwatch-session'] });
