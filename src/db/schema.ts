@@ -197,7 +197,7 @@ export interface PasswordResetsTable {
 export interface SecurityEventsTable {
   id: Generated<number>;
   at: string;
-  /** e.g. 'sign-in.failed', 'sign-in.succeeded', 'sign-out', 'denied', 'csrf.failed', 'sign-in.limited' */
+  /** e.g. 'sign-in.failed', 'sign-in.succeeded', 'sign-out', 'denied', 'csrf.failed', 'sign-in.limited', or 'sign-in.attempt' while its password is being checked */
   event: string;
   user_id: number | null;
   /** the account named (lower-cased), also for unknown accounts */
