@@ -5,6 +5,7 @@ import * as core from './20261125_0001_core';
 import * as evidenceDesk from './20261125_0002_evidence_desk';
 import * as accountsSecurity from './20261125_0003_accounts_security';
 import * as reports from './20261125_0004_reports';
+import * as reportPdfs from './20261201_0006_report_pdfs';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -15,4 +16,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261125_0002_evidence_desk': evidenceDesk,
   '20261125_0003_accounts_security': accountsSecurity,
   '20261125_0004_reports': reports,
+  '20261201_0006_report_pdfs': reportPdfs,
 };

@@ -24,12 +24,15 @@ import { accountRoutes } from './auth/account-routes';
 import { passwordRoutes } from './auth/password-routes';
 import { adminRoutes } from './users/admin-routes';
 import { reportRoutes } from './reports/routes';
+import type { PdfRenderer } from './reports/pdf';
 
 export interface BuildAppOptions {
   db: Db;
   config: Readonly<Config>;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** prints report PDFs; Chromium unless given (tests count prints with it) */
+  renderPdf?: PdfRenderer;
 }
 
 const STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'));
@@ -73,7 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(accountRoutes);
   await app.register(passwordRoutes);
   await app.register(adminRoutes);
-  await app.register(reportRoutes);
+  await app.register(reportRoutes, { renderPdf: options.renderPdf });
 
   await app.ready();
   return app;

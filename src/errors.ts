@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   RATE_LIMITED: { status: 429, message: 'Too many attempts; wait a moment and try again' },
   UNAVAILABLE: { status: 503, message: 'The service is unavailable' },
+  BUSY: { status: 503, message: 'The server is busy; try again in a moment' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side; the error has been logged' },
 } as const;
 

@@ -228,6 +228,16 @@ export interface ReportsTable {
   sha256: string;
 }
 
+export interface ReportPdfsTable {
+  report_id: number;
+  /** SHA-256 of the canonical JSON of what the report page shows this reader (readers see different titles) */
+  view_sha256: string;
+  pdf: Buffer;
+  /** SHA-256 of pdf */
+  sha256: string;
+  created_at: string;
+}
+
 export interface ReportRunsTable {
   id: Generated<number>;
   framework_id: number | null;
@@ -265,10 +275,12 @@ export interface Database {
   password_resets: PasswordResetsTable;
   security_events: SecurityEventsTable;
   reports: ReportsTable;
+  report_pdfs: ReportPdfsTable;
   report_runs: ReportRunsTable;
 }
 
 export type ReportRow = Selectable<ReportsTable>;
+export type ReportPdfRow = Selectable<ReportPdfsTable>;
 
 export type AuditRow = Selectable<AuditLogTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
