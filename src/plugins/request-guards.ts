@@ -59,6 +59,8 @@ async function requestGuards(app: FastifyInstance) {
   app.addHook('preParsing', async (request) => {
     if (!isMultipart(request.headers['content-type'])) return;
     const declared = request.headers['content-length'];
+    // neither a length nor chunks: HTTP says there is no body at all
+    if (declared === undefined && request.headers['transfer-encoding'] === undefined) return;
     if (declared === undefined) throw new AppError('LENGTH_REQUIRED');
     if (!/^\d+$/.test(declared) || Number(declared) > request.routeOptions.bodyLimit) throw new AppError('PAYLOAD_TOO_LARGE');
   });

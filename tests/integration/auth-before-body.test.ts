@@ -99,10 +99,10 @@ describe('authentication before the body', () => {
     expect(upload.read.bytes).toBeLessThan(MiB);
   });
 
-  it('wants the length of a multipart body declared, so the limit holds before reading', async () => {
+  it('wants the length of a chunked multipart body declared, so the limit holds before reading', async () => {
     const upload = countingUpload(2 * MiB, { _csrf: who.evaluator.csrf });
     const { 'content-length': _declared, ...headers } = upload.headers;
-    const res = await t.app.inject({ method: 'POST', url: `/evidence/${draftId}/attachments`, headers: { ...headers, cookie: who.evaluator.jar }, payload: upload.stream });
+    const res = await t.app.inject({ method: 'POST', url: `/evidence/${draftId}/attachments`, headers: { ...headers, 'transfer-encoding': 'chunked', cookie: who.evaluator.jar }, payload: upload.stream });
     expect(res.statusCode).toBe(411);
     expect(upload.read.bytes).toBeLessThan(MiB);
   });
