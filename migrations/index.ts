@@ -6,6 +6,7 @@ import * as evidenceDesk from './20261125_0002_evidence_desk';
 import * as accountsSecurity from './20261125_0003_accounts_security';
 import * as reports from './20261125_0004_reports';
 import * as auditCoverage from './20261201_0005_audit_coverage';
+import * as reportPdfs from './20261201_0006_report_pdfs';
 import * as evidenceRefScope from './20261201_0007_evidence_ref_scope';
 
 export interface MigrationModule {
@@ -18,5 +19,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261125_0003_accounts_security': accountsSecurity,
   '20261125_0004_reports': reports,
   '20261201_0005_audit_coverage': auditCoverage,
+  '20261201_0006_report_pdfs': reportPdfs,
   '20261201_0007_evidence_ref_scope': evidenceRefScope,
 };

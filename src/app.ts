@@ -5,7 +5,6 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import { MAX_ATTACHMENT_BYTES } from './evidence/attachments';
 import type { Db } from './db/connect';
 import type { Config } from './config';
 import { systemClock, type Clock } from './time';
@@ -15,6 +14,7 @@ import authPlugin from './plugins/auth';
 import viewsPlugin, { VIEWS_DIR } from './plugins/views';
 import errorsPlugin from './plugins/errors';
 import securityHeadersPlugin from './plugins/security-headers';
+import requestGuardsPlugin, { DEFAULT_BODY_LIMIT, FORM_BODY_LIMIT } from './plugins/request-guards';
 import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
@@ -24,12 +24,15 @@ import { accountRoutes } from './auth/account-routes';
 import { passwordRoutes } from './auth/password-routes';
 import { adminRoutes } from './users/admin-routes';
 import { reportRoutes } from './reports/routes';
+import type { PdfRenderer } from './reports/pdf';
 
 export interface BuildAppOptions {
   db: Db;
   config: Readonly<Config>;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** prints report PDFs; Chromium unless given (tests count prints with it) */
+  renderPdf?: PdfRenderer;
 }
 
 const STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'));
@@ -39,21 +42,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.trustProxy,
-    bodyLimit: MAX_ATTACHMENT_BYTES + 1024 * 1024,
+    // small by default; the routes that take files raise their own
+    bodyLimit: DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
 
   await app.register(corePlugin, { db: options.db, config, clock: options.clock ?? systemClock });
   await app.register(securityHeadersPlugin);
-  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
-    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 40, fieldSize: 1024 * 1024, parts: 42 },
+    // within the default body limit; the routes that take files raise fileSize (config.multipartOptions)
+    limits: { fileSize: DEFAULT_BODY_LIMIT, files: 1, fields: 40, fieldSize: DEFAULT_BODY_LIMIT, parts: 42 },
     // keep the file name with the bytes; everything else arrives as plain field values
     onFile: async (part) => {
       (part as unknown as { value: unknown }).value = { filename: part.filename, data: await part.toBuffer() };
     },
   });
+  await app.register(requestGuardsPlugin);
   await app.register(errorsPlugin);
   await app.register(viewsPlugin);
   await app.register(sessionPlugin);
@@ -70,7 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(accountRoutes);
   await app.register(passwordRoutes);
   await app.register(adminRoutes);
-  await app.register(reportRoutes);
+  await app.register(reportRoutes, { renderPdf: options.renderPdf });
 
   await app.ready();
   return app;

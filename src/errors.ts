@@ -13,9 +13,11 @@ export const ERROR_CODES = {
   CSRF: { status: 403, message: 'The form has expired or its security token is wrong; reload the page and try again' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   CONFLICT: { status: 409, message: 'The current state does not allow this' },
+  LENGTH_REQUIRED: { status: 411, message: 'A form with files must be sent with a Content-Length' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   RATE_LIMITED: { status: 429, message: 'Too many attempts; wait a moment and try again' },
   UNAVAILABLE: { status: 503, message: 'The service is unavailable' },
+  BUSY: { status: 503, message: 'The server is busy; try again in a moment' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side; the error has been logged' },
 } as const;
 

@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** who may use the route; every route must declare it (checked when routes are registered) */
     access?: Access;
+    /** 'json': errors are answered in the JSON error shape even outside /api/ (downloads) */
+    errorFormat?: 'json';
   }
 }
 

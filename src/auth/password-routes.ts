@@ -30,14 +30,14 @@ export async function passwordRoutes(app: FastifyInstance) {
       reply.status(400);
       return renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors: err.fields });
     }
-    // every session of the user ended; this one continues under a new id
+    // every session and API token of the user ended; this session continues under a new id
     const userId = request.user!.id;
     const signedInAt = request.session.signedInAt;
     await request.session.regenerate();
     request.session.userId = userId;
     request.session.signedInAt = signedInAt ?? app.clock().getTime();
     request.session.lastSeenAt = app.clock().getTime();
-    request.session.flash = 'Password changed. You were signed out everywhere else.';
+    request.session.flash = 'Password changed. You were signed out everywhere else and your API tokens were revoked.';
     return reply.redirect('/', 303);
   });
 

@@ -6,7 +6,7 @@ import { dummyPasswordHash, verifyPassword } from './password';
 import { findUserByEmail } from '../users/repository';
 import { renderPage } from '../views/render';
 import { safeNext } from '../plugins/auth';
-import { recordSecurityEvent, signInLimit } from '../security/log';
+import { beginSignInAttempt, finishSignInAttempt, recordSecurityEvent } from '../security/log';
 
 const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
 const LoginBody = Type.Object({
@@ -32,9 +32,11 @@ export async function authRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
       const next = safeNext(request.body.next ?? '/');
-      const limited = await signInLimit(app.db.kysely, email, request.ip, app.clock);
+      // counted before the password check, so parallel guesses cannot all slip under the limits
+      const attempt = await beginSignInAttempt(app.db.kysely, email, request.ip, app.clock);
+      const limited = attempt.limited;
       if (limited) {
-        await recordSecurityEvent(app.db.kysely, { event: 'sign-in.limited', email, ip: request.ip, detail: limited.reason }, app.clock);
+        await finishSignInAttempt(app.db.kysely, attempt.id, { event: 'sign-in.limited', detail: limited.reason });
         const minutes = Math.ceil(limited.retryAfterSeconds / 60);
         reply.status(429).header('retry-after', String(limited.retryAfterSeconds));
         return renderPage(request, reply, 'auth/login.hbs', {
@@ -44,12 +46,20 @@ export async function authRoutes(app: FastifyInstance) {
           error: `Too many failed sign-in attempts ${limited.reason === 'account' ? 'for this account' : 'from your network address'}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
         });
       }
-      const user = email ? await findUserByEmail(app.db.kysely, email) : undefined;
-      // an unknown account costs the same hash check as a wrong password, so timing tells nothing
-      const passwordOk = await verifyPassword(request.body.password, user?.password_hash ?? (await dummyPasswordHash()));
+      let user: Awaited<ReturnType<typeof findUserByEmail>>;
+      let passwordOk: boolean;
+      try {
+        user = email ? await findUserByEmail(app.db.kysely, email) : undefined;
+        // an unknown account costs the same hash check as a wrong password, so timing tells nothing
+        passwordOk = await verifyPassword(request.body.password, user?.password_hash ?? (await dummyPasswordHash()));
+      } catch (err) {
+        // an attempt that broke counts as failed rather than staying in flight
+        await finishSignInAttempt(app.db.kysely, attempt.id, { event: 'sign-in.failed', detail: 'error' }).catch(() => undefined);
+        throw err;
+      }
       if (!user || !passwordOk || user.disabled_at) {
         const detail = !user ? 'unknown account' : user.disabled_at ? 'disabled account' : 'wrong password';
-        await recordSecurityEvent(app.db.kysely, { event: 'sign-in.failed', userId: user?.id ?? null, email, ip: request.ip, detail }, app.clock);
+        await finishSignInAttempt(app.db.kysely, attempt.id, { event: 'sign-in.failed', userId: user?.id ?? null, detail });
         reply.status(401);
         return renderPage(request, reply, 'auth/login.hbs', {
           title: 'Sign in',
@@ -64,7 +74,7 @@ export async function authRoutes(app: FastifyInstance) {
       request.session.userId = user.id;
       request.session.signedInAt = now;
       request.session.lastSeenAt = now;
-      await recordSecurityEvent(app.db.kysely, { event: 'sign-in.succeeded', userId: user.id, email, ip: request.ip }, app.clock);
+      await finishSignInAttempt(app.db.kysely, attempt.id, { event: 'sign-in.succeeded', userId: user.id });
       return reply.redirect(next, 303);
     },
   );

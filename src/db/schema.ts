@@ -197,7 +197,7 @@ export interface PasswordResetsTable {
 export interface SecurityEventsTable {
   id: Generated<number>;
   at: string;
-  /** e.g. 'sign-in.failed', 'sign-in.succeeded', 'sign-out', 'denied', 'csrf.failed', 'sign-in.limited' */
+  /** e.g. 'sign-in.failed', 'sign-in.succeeded', 'sign-out', 'denied', 'csrf.failed', 'sign-in.limited', or 'sign-in.attempt' while its password is being checked */
   event: string;
   user_id: number | null;
   /** the account named (lower-cased), also for unknown accounts */
@@ -226,6 +226,16 @@ export interface ReportsTable {
   content: string;
   /** SHA-256 of content */
   sha256: string;
+}
+
+export interface ReportPdfsTable {
+  report_id: number;
+  /** SHA-256 of the canonical JSON of what the report page shows this reader (readers see different titles) */
+  view_sha256: string;
+  pdf: Buffer;
+  /** SHA-256 of pdf */
+  sha256: string;
+  created_at: string;
 }
 
 export interface ReportRunsTable {
@@ -265,10 +275,12 @@ export interface Database {
   password_resets: PasswordResetsTable;
   security_events: SecurityEventsTable;
   reports: ReportsTable;
+  report_pdfs: ReportPdfsTable;
   report_runs: ReportRunsTable;
 }
 
 export type ReportRow = Selectable<ReportsTable>;
+export type ReportPdfRow = Selectable<ReportPdfsTable>;
 
 export type AuditRow = Selectable<AuditLogTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;

@@ -11,6 +11,10 @@ import { canSeeDraft, canSeeEvidence } from './visibility';
 import { actorOf } from './service';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** Body limit of the routes that take a file: the file plus room for the form's other fields. */
+export const UPLOAD_BODY_LIMIT = MAX_ATTACHMENT_BYTES + 1024 * 1024;
+/** The multipart parser's limit for those routes (other routes keep the small default). */
+export const UPLOAD_MULTIPART_OPTIONS = { limits: { fileSize: MAX_ATTACHMENT_BYTES } };
 
 interface AllowedType {
   contentType: string;

@@ -13,7 +13,7 @@ import { evidenceCsv, evidenceJson } from './present';
 import { detailToForm, formErrors, formToInput, formView, type FormValues } from './form';
 import { EvidenceQuery, IdParams } from './schemas';
 import { filtersFromQuery, pageWindow } from './query';
-import { addAttachment, attachmentForDownload, ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES } from './attachments';
+import { addAttachment, attachmentForDownload, ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES, UPLOAD_BODY_LIMIT, UPLOAD_MULTIPART_OPTIONS } from './attachments';
 import { bulkImportEvidence, CSV_HEADER } from './bulk-import';
 import type { UserRow } from '../db/schema';
 
@@ -327,7 +327,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
   // ---- attachments --------------------------------------------------------------------------------------
   app.post<{ Params: IdParams; Body: Record<string, unknown> }>(
     '/evidence/:id/attachments',
-    { config: { access: EVIDENCE_WRITERS }, schema: { params: IdParams } },
+    { bodyLimit: UPLOAD_BODY_LIMIT, config: { access: EVIDENCE_WRITERS, multipartOptions: UPLOAD_MULTIPART_OPTIONS }, schema: { params: IdParams } },
     async (request, reply) => {
       const id = Number(request.params.id);
       const file = request.body?.file as { filename: string; data: Buffer } | undefined;
@@ -364,22 +364,26 @@ export async function evidenceRoutes(app: FastifyInstance) {
     return renderPage(request, reply, 'evidence/import.hbs', { title: 'Import evidence', framework: tree.code, csvHeader: CSV_HEADER.join(','), format: 'csv', dryRun: true });
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/evidence/import', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
-    const tree = await frameworkTree();
-    const body = request.body ?? {};
-    const file = body.file as { filename: string; data: Buffer } | undefined;
-    const pasted = str(body.text);
-    const text = file && Buffer.isBuffer(file.data) && file.data.length > 0 ? file.data.toString('utf8') : pasted;
-    const format = str(body.format) === 'json' || (file?.filename ?? '').toLowerCase().endsWith('.json') ? 'json' : 'csv';
-    const dryRun = str(body.dry_run) === 'on' || str(body.dry_run) === 'true';
-    const result = await bulkImportEvidence(db, request.user!, { format, text, dryRun, framework: tree.code }, app.clock);
-    if (result.ok && !dryRun) {
-      request.session.flash = `Imported ${result.created} items; they await review by another reviewer.`;
-      return reply.redirect('/evidence?status=submitted', 303);
-    }
-    if (!result.ok) reply.status(400);
-    return renderPage(request, reply, 'evidence/import.hbs', { title: 'Import evidence', framework: tree.code, csvHeader: CSV_HEADER.join(','), result, format, dryRun, text: file ? '' : pasted });
-  });
+  app.post<{ Body: Record<string, unknown> }>(
+    '/evidence/import',
+    { bodyLimit: UPLOAD_BODY_LIMIT, config: { access: EVIDENCE_WRITERS, multipartOptions: UPLOAD_MULTIPART_OPTIONS } },
+    async (request, reply) => {
+      const tree = await frameworkTree();
+      const body = request.body ?? {};
+      const file = body.file as { filename: string; data: Buffer } | undefined;
+      const pasted = str(body.text);
+      const text = file && Buffer.isBuffer(file.data) && file.data.length > 0 ? file.data.toString('utf8') : pasted;
+      const format = str(body.format) === 'json' || (file?.filename ?? '').toLowerCase().endsWith('.json') ? 'json' : 'csv';
+      const dryRun = str(body.dry_run) === 'on' || str(body.dry_run) === 'true';
+      const result = await bulkImportEvidence(db, request.user!, { format, text, dryRun, framework: tree.code }, app.clock);
+      if (result.ok && !dryRun) {
+        request.session.flash = `Imported ${result.created} items; they await review by another reviewer.`;
+        return reply.redirect('/evidence?status=submitted', 303);
+      }
+      if (!result.ok) reply.status(400);
+      return renderPage(request, reply, 'evidence/import.hbs', { title: 'Import evidence', framework: tree.code, csvHeader: CSV_HEADER.join(','), result, format, dryRun, text: file ? '' : pasted });
+    },
+  );
 }
 
 function describeHistory(action: string, details: Record<string, unknown>): string {

@@ -1,5 +1,6 @@
 // Authorization on every route: each route declares `config.access`; a route without one cannot be registered.
-// Also checks the CSRF token of every state-changing request made with a session.
+// Access is checked on request, before any body is read. Also checks the CSRF token of every state-changing
+// request made with a session (once the body, which may carry it, is parsed).
 
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,12 +21,27 @@ export function mayAccess(access: Access, role: Role | undefined): boolean {
   return access === 'signed-in' || access.includes(role);
 }
 
-/** A same-site path to go to after sign-in; anything that could leave the site ("//host", "/\\host", schemes) is "/". */
+const NEXT_BASE = 'http://pactwatch.invalid';
+// a path of this site: "/" then anything but a second "/" or "\" (either would make it "//host")
+const SAME_SITE_PATH = /^\/(?![\/\\])/;
+// URL parsers drop tabs and newlines and read "\" as "/": never pass them on
+const UNSAFE_CHARS = /[\\\u0000-\u001f\u007f]/;
+
+const isSameSitePath = (url: string) => SAME_SITE_PATH.test(url) && !UNSAFE_CHARS.test(url);
+
+/**
+ * A same-site path to go to after sign-in; anything that could leave the site ("//host", "/\\host", schemes) is
+ * "/". The result is checked after normalisation, since resolving dot segments turns "/.//host" into "//host".
+ */
 function safeNext(url: string): string {
-  if (!/^\/(?![\/\\])/.test(url) || /[\\\u0000-\u001f\u007f]/.test(url)) return '/';
+  if (!isSameSitePath(url)) return '/';
   try {
-    const parsed = new URL(url, 'http://pactwatch.invalid');
-    return parsed.origin === 'http://pactwatch.invalid' ? `${parsed.pathname}${parsed.search}${parsed.hash}` : '/';
+    const parsed = new URL(url, NEXT_BASE);
+    if (parsed.origin !== NEXT_BASE) return '/';
+    const result = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+    const again = new URL(result, NEXT_BASE);
+    const stable = again.origin === NEXT_BASE && `${again.pathname}${again.search}${again.hash}` === result;
+    return isSameSitePath(result) && stable ? result : '/';
   } catch {
     return '/';
   }
@@ -38,17 +54,28 @@ async function authPlugin(app: FastifyInstance) {
     }
   });
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  // access is decided on request, before the body is parsed: a refused upload is never read
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config.access ?? 'signed-in';
     if (access !== 'public' && !request.user) {
-      if (isApiRequest(request) || request.method !== 'GET') throw new AppError('UNAUTHENTICATED');
+      if (isApiRequest(request) || request.method !== 'GET') refuse(request, reply, new AppError('UNAUTHENTICATED'));
       return reply.redirect(`/login?next=${encodeURIComponent(safeNext(request.url))}`, 303);
     }
-    if (!mayAccess(access, request.user?.role)) throw new AppError('FORBIDDEN');
+    if (!mayAccess(access, request.user?.role)) refuse(request, reply, new AppError('FORBIDDEN'));
+  });
+
+  // the CSRF token may travel in the form body, so it is checked once the body is parsed
+  app.addHook('preHandler', async (request: FastifyRequest) => {
     if (STATE_CHANGING.has(request.method) && request.authMethod !== 'token') {
       if (!csrfTokenValid(request)) throw new AppError('CSRF');
     }
   });
+}
+
+/** Throws the refusal; a client still sending a body we will not read gets the connection closed after it. */
+function refuse(request: FastifyRequest, reply: FastifyReply, error: AppError): never {
+  if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
+  throw error;
 }
 
 export default fp(authPlugin, { name: 'pactwatch-auth', dependencies: ['pactwatch-session'] });

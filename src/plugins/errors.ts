@@ -36,7 +36,7 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
 
 export async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   reply.status(error.status);
-  if (isApiRequest(request) || request.url === '/health') {
+  if (isApiRequest(request) || request.url === '/health' || request.routeOptions.config?.errorFormat === 'json') {
     return reply.send({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } });
   }
   if (error.code === 'UNAUTHENTICATED' && request.method === 'GET') return reply.redirect('/login', 303);

@@ -40,8 +40,9 @@ async function sessionPlugin(app: FastifyInstance) {
   app.decorateRequest('authMethod', null);
 
   // who is signed in: an API token's user (API only), else the session's user if still enabled and within
-  // the session's lifetime
-  app.addHook('preHandler', async (request) => {
+  // the session's lifetime. Resolved on request (after @fastify/session's own onRequest loaded the session), so
+  // access is decided before any body is read.
+  app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
     if (authorization !== undefined && request.url.startsWith('/api/')) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);

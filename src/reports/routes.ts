@@ -1,16 +1,18 @@
 // Report pages: the list, one report (print-ready HTML), its CSV, JSON and PDF; the scheduler's runs (admins).
+// A PDF is printed once per report and reader's view and then served from storage.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { notFound } from '../errors';
+import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
 import { IdParams } from '../evidence/schemas';
-import type { ReportRow } from '../db/schema';
+import type { ReportPdfRow, ReportRow } from '../db/schema';
 import type { ReportContent } from './build';
 import { listReports, recentRuns } from './service';
 import { readerView, reportCsv } from './present';
-import { chromiumPath, htmlToPdf } from './pdf';
+import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from './pdf';
+import { findReportPdf, storeReportPdf, viewSha256 } from './pdf-store';
 import { canonicalJson } from '../audit/log';
 import { VIEWS_DIR } from '../plugins/views';
 
@@ -20,8 +22,39 @@ function fileName(report: ReportRow, framework: string, ext: string) {
   return `${framework}-${report.kind}-${report.period}.${ext}`;
 }
 
-export async function reportRoutes(app: FastifyInstance) {
+export interface ReportRoutesOptions {
+  /** prints HTML to PDF; Chromium (htmlToPdf) unless a test passes another */
+  renderPdf?: PdfRenderer;
+}
+
+export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptions = {}) {
   const db = app.db.kysely;
+  const renderPdf = opts.renderPdf ?? htmlToPdf;
+  // prints under way in this process, by report and view: parallel requests for one view share one print
+  const printing = new Map<string, Promise<ReportPdfRow>>();
+
+  /** The stored PDF of one view of a report, printing and storing it first when there is none. */
+  async function reportPdf(reportId: number, data: object): Promise<ReportPdfRow> {
+    const viewKey = viewSha256(data);
+    const stored = await findReportPdf(db, reportId, viewKey);
+    if (stored) return stored;
+    if (!opts.renderPdf && !chromiumPath()) throw new AppError('UNAVAILABLE', 'PDF needs Chromium on the server (apt-get install chromium); print the report page instead.');
+    const flightKey = `${reportId}:${viewKey}`;
+    let flight = printing.get(flightKey);
+    if (!flight) {
+      flight = pdfPrintSlots
+        .run(async () => {
+          // printed by another request, or another instance, while this one waited for a slot
+          const printed = await findReportPdf(db, reportId, viewKey);
+          if (printed) return printed;
+          const pdf = await renderPdf(await app.printView('reports/show.hbs', data));
+          return storeReportPdf(db, reportId, viewKey, pdf, app.clock);
+        })
+        .finally(() => printing.delete(flightKey));
+      printing.set(flightKey, flight);
+    }
+    return flight;
+  }
 
   async function load(request: FastifyRequest<{ Params: IdParams }>) {
     const report = await db.selectFrom('reports').selectAll().where('id', '=', Number(request.params.id)).executeTakeFirst();
@@ -71,7 +104,8 @@ export async function reportRoutes(app: FastifyInstance) {
 
 
   for (const ext of ['json', 'csv', 'pdf'] as const) {
-    app.get<{ Params: IdParams }>(`/reports/:id.${ext}`, { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    // downloads answer errors in the JSON error shape, not as an HTML page
+    app.get<{ Params: IdParams }>(`/reports/:id.${ext}`, { config: { access: 'signed-in', errorFormat: 'json' }, schema: { params: IdParams } }, async (request, reply) => {
       const { report, content, view } = await load(request);
       const fw = content.report.framework;
       reply.header('cache-control', 'no-store').header('content-disposition', `attachment; filename="${fileName(report, fw, ext)}"`);
@@ -82,9 +116,16 @@ export async function reportRoutes(app: FastifyInstance) {
         if (request.user!.role === 'admin') reply.header('x-report-sha256', report.sha256);
         return reply.type('application/json; charset=utf-8').send(body);
       }
-      if (!chromiumPath()) return reply.status(503).type('text/plain; charset=utf-8').send('PDF needs Chromium on the server (apt-get install chromium); print the report page instead.');
-      const html = await app.printView('reports/show.hbs', { ...pageData(report, content, view, request.user!.role === 'admin'), inlineCss: STYLESHEET, user: null, csrfToken: '' });
-      return reply.type('application/pdf').send(await htmlToPdf(html));
+      // exactly what the print is made from: its hash tells this reader's view apart from others'
+      const data = { ...pageData(report, content, view, request.user!.role === 'admin'), inlineCss: STYLESHEET, user: null, csrfToken: '' };
+      let pdf: ReportPdfRow;
+      try {
+        pdf = await reportPdf(report.id, data);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'BUSY') reply.header('retry-after', String(PDF_RETRY_AFTER_SECONDS));
+        throw err;
+      }
+      return reply.type('application/pdf').header('x-content-sha256', pdf.sha256).send(Buffer.from(pdf.pdf));
     });
   }
 

@@ -1,6 +1,6 @@
 // The security log: sign-ins (success and failure), sign-outs, denials and CSRF failures, with who, what,
 // when (UTC) and from where. Never a password, token or evidence text: paths are kept without their query.
-// It also answers how many recent sign-in failures an account or an address has, for the attempt limits.
+// It also holds the sign-in attempts the limits count: each attempt is written before its password is checked.
 
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
@@ -16,6 +16,8 @@ export interface SecurityEvent {
   detail?: string | null;
 }
 
+const normaliseEmail = (email: string) => email.trim().toLowerCase().slice(0, 320);
+
 export async function recordSecurityEvent(db: Kysely<Database>, e: SecurityEvent, clock: Clock): Promise<void> {
   await db
     .insertInto('security_events')
@@ -23,7 +25,7 @@ export async function recordSecurityEvent(db: Kysely<Database>, e: SecurityEvent
       at: clock().toISOString(),
       event: e.event,
       user_id: e.userId ?? null,
-      email: e.email ? e.email.trim().toLowerCase().slice(0, 320) : null,
+      email: e.email ? normaliseEmail(e.email) : null,
       ip: e.ip ?? null,
       method: e.method ?? null,
       path: e.path ? e.path.split('?')[0].slice(0, 300) : null,
@@ -43,33 +45,67 @@ export interface SignInLimit {
   retryAfterSeconds: number;
 }
 
-/** Whether another sign-in attempt is allowed for this account and client address now. */
-export async function signInLimit(db: Kysely<Database>, email: string, ip: string, clock: Clock): Promise<SignInLimit | null> {
+export interface SignInAttempt {
+  /** the attempt's row in the security log, converted by finishSignInAttempt once the outcome is known */
+  id: number;
+  limited: SignInLimit | null;
+}
+
+// what counts against the limits: failures, and attempts still in flight (their outcome is not known yet)
+const COUNTED_EVENTS = ['sign-in.attempt', 'sign-in.failed'];
+
+/**
+ * Records a sign-in attempt, committed before its password is checked, then decides whether it may go on. Each
+ * attempt's count includes itself and every attempt committed before it (and perhaps some after), so however
+ * many arrive at once, at most the limit of them are let through to a password check.
+ */
+export async function beginSignInAttempt(db: Kysely<Database>, email: string, ip: string, clock: Clock): Promise<SignInAttempt> {
   const now = clock().getTime();
   const windowStart = new Date(now - SIGN_IN_LIMITS.windowMinutes * 60_000).toISOString();
-  const account = email.trim().toLowerCase();
+  const account = normaliseEmail(email);
+  const { id } = await db
+    .insertInto('security_events')
+    .values({ at: new Date(now).toISOString(), event: 'sign-in.attempt', user_id: null, email: account || null, ip, method: null, path: null, detail: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const lastSuccess = await db
     .selectFrom('security_events')
-    .select('at')
+    .select('id')
     .where('event', '=', 'sign-in.succeeded')
     .where('email', '=', account)
     .where('at', '>', windowStart)
-    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  // a successful sign-in clears the account's failures; the address keeps counting
-  const accountSince = lastSuccess && lastSuccess.at > windowStart ? lastSuccess.at : windowStart;
-  const [accountFailures, addressFailures] = await Promise.all([
-    db.selectFrom('security_events').select(['at']).where('event', '=', 'sign-in.failed').where('email', '=', account).where('at', '>', accountSince).orderBy('at').execute(),
-    db.selectFrom('security_events').select(['at']).where('event', '=', 'sign-in.failed').where('ip', '=', ip).where('at', '>', windowStart).orderBy('at').execute(),
+  const counted = (column: 'email' | 'ip', value: string) =>
+    db.selectFrom('security_events').select(['id', 'at']).where('event', 'in', COUNTED_EVENTS).where(column, '=', value).where('at', '>', windowStart);
+  const [accountRows, addressRows] = await Promise.all([
+    // a successful sign-in clears the account's earlier attempts; the address keeps counting
+    account ? counted('email', account).where('id', '>', lastSuccess?.id ?? 0).orderBy('at').execute() : [],
+    counted('ip', ip).orderBy('at').execute(),
   ]);
-  const retryAfter = (rows: { at: string }[], limit: number) => {
-    const oldestCounted = rows[rows.length - limit];
+  const retryAfter = (rows: { id: number; at: string }[], limit: number) => {
+    // this attempt may go on once enough of the others have left the window
+    const others = rows.filter((r) => r.id !== id);
+    const oldestCounted = others[Math.max(0, others.length - limit)];
     return Math.max(1, Math.ceil((Date.parse(oldestCounted.at) + SIGN_IN_LIMITS.windowMinutes * 60_000 - now) / 1000));
   };
-  if (accountFailures.length >= SIGN_IN_LIMITS.perAccount) return { reason: 'account', retryAfterSeconds: retryAfter(accountFailures, SIGN_IN_LIMITS.perAccount) };
-  if (addressFailures.length >= SIGN_IN_LIMITS.perAddress) return { reason: 'address', retryAfterSeconds: retryAfter(addressFailures, SIGN_IN_LIMITS.perAddress) };
-  return null;
+  if (accountRows.length > SIGN_IN_LIMITS.perAccount) return { id, limited: { reason: 'account', retryAfterSeconds: retryAfter(accountRows, SIGN_IN_LIMITS.perAccount) } };
+  if (addressRows.length > SIGN_IN_LIMITS.perAddress) return { id, limited: { reason: 'address', retryAfterSeconds: retryAfter(addressRows, SIGN_IN_LIMITS.perAddress) } };
+  return { id, limited: null };
+}
+
+/** Turns an attempt's row into what it turned out to be: 'sign-in.succeeded', 'sign-in.failed' or 'sign-in.limited'. */
+export async function finishSignInAttempt(
+  db: Kysely<Database>,
+  id: number,
+  outcome: { event: 'sign-in.succeeded' | 'sign-in.failed' | 'sign-in.limited'; userId?: number | null; detail?: string | null },
+): Promise<void> {
+  await db
+    .updateTable('security_events')
+    .set({ event: outcome.event, user_id: outcome.userId ?? null, detail: outcome.detail ? outcome.detail.slice(0, 300) : null })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function recentSecurityEvents(db: Kysely<Database>, limit = 200) {

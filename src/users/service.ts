@@ -230,7 +230,7 @@ export async function setPasswordWithCode(db: Kysely<Database>, code: string, pa
     const claimed = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', found.id).where('used_at', 'is', null).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw validationError([{ path: 'code', message: 'this link was already used' }]);
     const user = await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', found.user_id).returningAll().executeTakeFirstOrThrow();
-    await endAccess(trx, user.id, now, false);
+    await endAccess(trx, user.id, now, true);
     await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_set', entityType: 'user', entityId: user.id, content: { via: found.purpose, password_fingerprint: passwordFingerprint(hash), revoked_tokens: await tokensRevokedAt(trx, user.id, now) }, at: now });
     return user;
   });
@@ -254,7 +254,7 @@ export async function changeOwnPassword(
   await db.transaction().execute(async (trx) => {
     const now = nowIso(clock);
     await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', user.id).execute();
-    await endAccess(trx, user.id, now, false);
+    await endAccess(trx, user.id, now, true);
     await appendAudit(trx, { actor: { id: user.id, label: user.email }, action: 'user.password_changed', entityType: 'user', entityId: user.id, content: { password_fingerprint: passwordFingerprint(hash), revoked_tokens: await tokensRevokedAt(trx, user.id, now) }, at: now });
   });
 }

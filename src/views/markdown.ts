@@ -1,5 +1,6 @@
 // Markdown for evidence summaries, rendered safely: raw HTML is shown as text, links only to http(s) (and
-// same-page anchors), images become links, and every link opens without sending the referrer.
+// same-page anchors), images become links, and every link opens without sending the referrer. Rendering never
+// throws: nesting is bounded before parsing, and any failure falls back to the escaped text.
 
 import { Marked, type Tokens } from 'marked';
 import Handlebars from 'handlebars';
@@ -39,10 +40,43 @@ const marked = new Marked({
   },
 });
 
-/** Markdown to HTML that is safe to put into a page as it is. */
+/** Deepest nesting of blockquotes and lists on one line that is rendered as such; deeper markers are text. */
+export const MAX_MARKDOWN_NESTING = 16;
+
+// one container opened at the start of a line: a blockquote ">" or a list item ("-", "*", "+", "1." or "1)")
+const CONTAINER_MARKER = /^ {0,3}(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]?/;
+
+/**
+ * Escapes the first container marker beyond MAX_MARKDOWN_NESTING on each line, so the rest of the line is plain
+ * text: the parser recurses once per level and thousands of ">" or "- " would overflow its stack.
+ */
+export function limitNesting(source: string): string {
+  return source
+    .split('\n')
+    .map((line) => {
+      let offset = 0;
+      for (let depth = 0; ; depth += 1) {
+        const marker = CONTAINER_MARKER.exec(line.slice(offset));
+        if (!marker) return line;
+        if (depth === MAX_MARKDOWN_NESTING) {
+          const at = offset + marker[0].search(/\S/);
+          return `${line.slice(0, at)}\\${line.slice(at)}`;
+        }
+        offset += marker[0].length;
+      }
+    })
+    .join('\n');
+}
+
+/** Markdown to HTML that is safe to put into a page as it is; never throws. */
 export function renderMarkdown(source: string | null | undefined): string {
   if (!source) return '';
   // direction overrides and other invisible controls are shown, not obeyed
   const cleaned = source.replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase()}]`);
-  return marked.parse(cleaned) as string;
+  try {
+    return marked.parse(limitNesting(cleaned)) as string;
+  } catch {
+    // one odd summary must not take its page down: show it as plain text instead
+    return `<p>${escape(cleaned)}</p>\n`;
+  }
 }
