@@ -218,7 +218,7 @@ export async function findPasswordCode(db: Kysely<Database>, code: string, clock
   return row;
 }
 
-/** Sets a password with a one-time code; ends the user's other sessions. */
+/** Sets a password with a one-time code; ends the user's other sessions and revokes their API tokens. */
 export async function setPasswordWithCode(db: Kysely<Database>, code: string, password: string, clock: Clock = systemClock): Promise<UserRow> {
   const found = await findPasswordCode(db, code, clock);
   if (!found) throw validationError([{ path: 'code', message: 'this link is not valid: it was used, has expired, or was replaced by a newer one' }]);
@@ -236,7 +236,7 @@ export async function setPasswordWithCode(db: Kysely<Database>, code: string, pa
   });
 }
 
-/** A signed-in user changes their own password; their other sessions end. */
+/** A signed-in user changes their own password; their other sessions end and their API tokens are revoked. */
 export async function changeOwnPassword(
   db: Kysely<Database>,
   user: UserRow,
