@@ -385,7 +385,7 @@ describe('output encoding of user-supplied values', () => {
           if (state === 'verified') expect(html, where).toContain(`ref ${esc(item.value)}</p>`);
           if (state === 'rejected') expect(html, where).toContain(`<dt>Rejected because</dt><dd>${esc(item.value)}</dd>`);
           if (state === 'retracted') expect(html, where).toContain(`<dt>Retracted because</dt><dd>${esc(item.value)}</dd>`);
-          if (state === 'rejected' || state === 'retracted') expect(html, where).toMatch(new RegExp(`<td>${esc(item.value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</td><td class="num">\\d+</td>`));
+          if (state === 'rejected' || state === 'retracted') expect(html, where).toMatch(new RegExp(`<td>${esc(item.value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</td>(<td class="num">\\d+</td>)?</tr>`)); // the log entry number is shown to administrators only
         }
       }
     }
