@@ -58,7 +58,7 @@ describe.skipIf(onPostgres)('SQLite settings', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-db-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('uses WAL, synchronous=FULL, foreign keys and a busy timeout, and creates the folder', async () => {
+  it('uses WAL, synchronous=FULL, foreign keys and a tiny blocking busy timeout, and creates the folder', async () => {
     const file = path.join(dir, 'nested', 'pw.db');
     const db = await openDatabase(`sqlite:${file}`);
     try {
@@ -66,7 +66,9 @@ describe.skipIf(onPostgres)('SQLite settings', () => {
       expect(await pragma('journal_mode')).toBe('wal');
       expect(await pragma('synchronous')).toBe(2); // FULL
       expect(await pragma('foreign_keys')).toBe(1);
-      expect(Number(await pragma('busy_timeout'))).toBeGreaterThanOrEqual(5000);
+      // SQLite's own wait blocks the event loop: it stays a few ms; the real wait is asynchronous (sqlite-busy.test.ts)
+      expect(Number(await pragma('busy_timeout'))).toBeGreaterThan(0);
+      expect(Number(await pragma('busy_timeout'))).toBeLessThanOrEqual(10);
       expect(fs.existsSync(file)).toBe(true);
     } finally {
       await db.close();
