@@ -101,7 +101,7 @@ describe.skipIf(onPostgres)('SQLite settings', () => {
       });
       expect(seen).toContain('other');
       expect(Date.now() - started).toBeGreaterThan(100);
-      await new Promise((resolve) => holder.once('exit', resolve));
+      await exited;
     } finally {
       await db.close();
     }
