@@ -91,6 +91,8 @@ describe.skipIf(onPostgres)('SQLite settings', () => {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
         db.exec('commit');
       `], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // listened for from the start: the wait below no longer blocks the event loop, so the exit may come during it
+      const exited = new Promise((resolve) => holder.once('exit', resolve));
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
       const started = Date.now();
       // a read-then-write transaction, like a real service call: it waits for the lock, then sees the other write
