@@ -62,9 +62,13 @@ export function backoffMs(policy: BusyPolicy, attempt: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/** Prepared statements kept per connection: bulk writes run the same SQL many times, and preparing costs as much as running. */
+const STATEMENT_CACHE_SIZE = 200;
+
 class BusyWaitingConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
   readonly #policy: BusyPolicy;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(db: BetterSqlite3.Database, policy: BusyPolicy) {
     this.#db = db;
@@ -95,9 +99,22 @@ class BusyWaitingConnection implements DatabaseConnection {
     return /^\s*(commit|end)\b/i.test(compiledQuery.sql);
   }
 
+  #prepared(sql: string): BetterSqlite3.Statement {
+    let stmt = this.#statements.get(sql);
+    if (stmt) {
+      // most recently used last, so the oldest goes first when the cache is full
+      this.#statements.delete(sql);
+    } else {
+      stmt = this.#db.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    this.#statements.set(sql, stmt);
+    return stmt;
+  }
+
   #run<R>(compiledQuery: CompiledQuery): QueryResult<R> {
     const { sql, parameters } = compiledQuery;
-    const stmt = this.#db.prepare(sql);
+    const stmt = this.#prepared(sql);
     if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
     const { changes, lastInsertRowid } = stmt.run(parameters);
     return {
@@ -110,6 +127,7 @@ class BusyWaitingConnection implements DatabaseConnection {
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const { sql, parameters, query } = compiledQuery;
     if (!SelectQueryNode.is(query)) throw new Error('Sqlite driver only supports streaming of select queries');
+    // not from the cache: an iterating statement cannot run again until it is done
     const stmt = this.#db.prepare(sql);
     for (const row of stmt.iterate(parameters)) yield { rows: [row as R] };
   }

@@ -12,6 +12,7 @@ import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from 
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 import { isUniqueViolation, lockingRows } from '../db/dialect';
+import { liveEvidence } from './live';
 
 export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
 export const REVIEWERS = ['reviewer', 'admin'] as const;
@@ -68,7 +69,7 @@ export async function frameworkRefsById(db: Kysely<Database>, frameworkId: numbe
 
 /** The item, locked until the transaction ends (PostgreSQL), so the state a change is decided on cannot move. */
 async function loadForUpdate(trx: Transaction<Database>, id: number): Promise<EvidenceRow> {
-  const row = await lockingRows(trx, trx.selectFrom('evidence').selectAll().where('id', '=', id)).executeTakeFirst();
+  const row = await lockingRows(trx, liveEvidence(trx).selectAll().where('id', '=', id)).executeTakeFirst();
   if (!row) throw notFound('No such evidence item');
   return row;
 }
@@ -97,7 +98,7 @@ function assertTlpFloor(item: ImportEvidence, original: EvidenceRow): void {
 
 /** Refuses a ref the submitter already used for another of their own items (refs are per submitter). */
 async function assertRefFree(trx: Transaction<Database>, frameworkId: number, createdBy: number, ref: string, refPath: string, exceptId?: number) {
-  let query = trx.selectFrom('evidence').select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
+  let query = liveEvidence(trx).select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
   const clash = await query.executeTakeFirst();
   if (clash) throw validationError([{ path: refPath, message: `"${ref}" is already used by your item #${clash.id}` }]);

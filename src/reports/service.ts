@@ -13,6 +13,7 @@ import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository'
 import { systemClock, type Clock } from '../time';
 import { buildReport, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
+import { liveEvidence } from '../evidence/live';
 
 export const INSTANCE = `${os.hostname()}:${process.pid}`;
 
@@ -37,7 +38,7 @@ function lockKey(frameworkId: number, kind: string, period: string): bigint {
 
 async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number[], generatedAt: string): Promise<ItemSnapshot[]> {
   if (ids.length === 0) return [];
-  const rows = await trx.selectFrom('evidence').selectAll().where('id', 'in', ids).orderBy('id').execute();
+  const rows = await liveEvidence(trx).selectAll().where('id', 'in', ids).orderBy('id').execute();
   const pillars = await trx
     .selectFrom('findings')
     .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
@@ -78,7 +79,7 @@ export async function buildReportContent(db: Kysely<Database>, frameworkId: numb
   const from = startOfDay(period.start);
   const to = endOfDay(period.end) < generatedAt ? endOfDay(period.end) : generatedAt;
   const inPeriod = (column: 'verified_at' | 'retracted_at') =>
-    db.selectFrom('evidence').select(['id', 'supersedes_id']).where('framework_id', '=', frameworkId).where(column, '>=', from).where(column, '<=', to).execute();
+    liveEvidence(db).select(['id', 'supersedes_id']).where('framework_id', '=', frameworkId).where(column, '>=', from).where(column, '<=', to).execute();
   const verifiedRows = await inPeriod('verified_at');
   const retractedRows = await inPeriod('retracted_at');
   const previous = await db
