@@ -1,19 +1,22 @@
-// Producing reports exactly once per (framework, kind, period): the work runs in one transaction that first
-// takes a lock (SQLite: the write lock; PostgreSQL: a transaction-level advisory lock for that period), then
-// checks whether the report exists, builds it with known-at = its generation time, and stores it with the
-// SHA-256 of its canonical content. Every attempt is recorded in report_runs.
+// Producing reports exactly once per (framework, kind, period), without holding any lock while building: a
+// barrier fixes the generation time (every write that could carry an earlier time has committed by then), the
+// content is built with known-at = that time from one read snapshot, and a short transaction stores it with the
+// SHA-256 of its canonical content, unless the report exists by then (PostgreSQL: under an advisory lock for that
+// period; both: the unique key). Every attempt is recorded in report_runs.
 
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, ReportKind, ReportRow } from '../db/schema';
-import { appendAudit, canonicalJson, SYSTEM_ACTOR } from '../audit/log';
+import { appendAudit, canonicalJson, lockAuditLog, SYSTEM_ACTOR } from '../audit/log';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
 import { systemClock, type Clock } from '../time';
 import { buildReport, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
 import { liveEvidence } from '../evidence/live';
+import { isPostgres } from '../db/dialect';
+import { inReadSnapshot } from '../db/snapshot';
 
 export const INSTANCE = `${os.hostname()}:${process.pid}`;
 
@@ -126,6 +129,45 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Longest wait for PostgreSQL writers that were under way at the barrier (they take milliseconds). */
+const BARRIER_WAIT_MS = 5_000;
+
+/**
+ * Chooses a report's generation time such that no write committed later can carry a time up to it, and returns
+ * it. The time is chosen holding the lock every writer of evidence and log entries takes before choosing its own
+ * time (SQLite: the write lock, BEGIN IMMEDIATE; PostgreSQL: the log's append lock): writers that had it have
+ * committed, later ones choose later times (the lock is kept until the clock has moved on). On PostgreSQL, writers
+ * that chose their time before taking the append lock (e.g. a review: its row lock first) are waited for too.
+ */
+export async function reportBarrier(db: Kysely<Database>, clock: Clock): Promise<string> {
+  let generatedAt = '';
+  let underWay: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    await lockAuditLog(trx);
+    generatedAt = clock().toISOString();
+    // a writer right after must not share the millisecond (bounded: a test's fixed clock never moves)
+    const until = performance.now() + 5;
+    while (clock().toISOString() <= generatedAt && performance.now() < until) await sleep(1);
+    if (isPostgres(trx)) {
+      const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(trx);
+      underWay = (rows[0]?.snapshot.split(':')[2] ?? '').split(',').filter(Boolean);
+    }
+  });
+  const deadline = performance.now() + BARRIER_WAIT_MS;
+  while (underWay.length && performance.now() < deadline) {
+    const { rows } = await sql<{ xid: string }>`select x::text as xid from unnest(${`{${underWay.join(',')}}`}::xid8[]) as x
+      where pg_xact_status(x) = 'in progress'`.execute(db);
+    underWay = rows.map((r) => r.xid);
+    if (underWay.length) await sleep(10);
+  }
+  return generatedAt;
+}
+
+async function findReport(db: Kysely<Database>, frameworkId: number, period: Period) {
+  return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', period.kind).where('period', '=', period.code).executeTakeFirst();
+}
+
 /** Produces the report of one period unless it exists; exactly once whatever runs at the same time. */
 export async function produceReport(
   db: Kysely<Database>,
@@ -148,21 +190,22 @@ export async function produceReport(
       .execute();
   };
   try {
+    const made = await findReport(db, fw.id, args.period);
+    if (made) {
+      await finish('exists', made.id, null);
+      return { outcome: 'exists', report: made };
+    }
+    const generatedAt = await reportBarrier(db, clock);
+    // the long part, holding no lock: one snapshot, so every read agrees with the others
+    const content = await inReadSnapshot(db, (snapshot) => buildReportContent(snapshot, fw.id, args.period, generatedAt));
+    const { text, sha256 } = contentHash(content);
     const result = await db.transaction().execute(async (trx: Transaction<Database>) => {
-      if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      if (isPostgres(trx)) {
         await sql`select pg_advisory_xact_lock(${lockKey(fw.id, args.period.kind, args.period.code).toString()}::bigint)`.execute(trx);
       }
-      const existing = await trx
-        .selectFrom('reports')
-        .selectAll()
-        .where('framework_id', '=', fw.id)
-        .where('kind', '=', args.period.kind)
-        .where('period', '=', args.period.code)
-        .executeTakeFirst();
+      // another run may have stored it while this one was building
+      const existing = await findReport(trx, fw.id, args.period);
       if (existing) return { outcome: 'exists' as const, report: existing };
-      const generatedAt = clock().toISOString();
-      const content = await buildReportContent(trx, fw.id, args.period, generatedAt);
-      const { text, sha256 } = contentHash(content);
       const report = await trx
         .insertInto('reports')
         .values({
@@ -206,7 +249,7 @@ export async function produceReport(
     return result;
   } catch (err) {
     if (isUniqueViolation(err)) {
-      const report = await db.selectFrom('reports').selectAll().where('framework_id', '=', fw.id).where('kind', '=', args.period.kind).where('period', '=', args.period.code).executeTakeFirstOrThrow();
+      const report = (await findReport(db, fw.id, args.period))!;
       await finish('exists', report.id, null);
       return { outcome: 'exists', report };
     }
