@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, ReportKind, ReportRow } from '../db/schema';
+import type { Database, EvidenceRow, ReportKind, ReportRow } from '../db/schema';
 import { appendAudit, canonicalJson, lockAuditLog, SYSTEM_ACTOR } from '../audit/log';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
@@ -39,23 +39,41 @@ function lockKey(frameworkId: number, kind: string, period: string): bigint {
   return digest.readBigInt64BE(0) & 0x7fffffffffffffffn;
 }
 
+/** Ids per `IN (...)` list when reading a period's items. */
+const SNAPSHOT_CHUNK = 500;
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number[], generatedAt: string): Promise<ItemSnapshot[]> {
-  if (ids.length === 0) return [];
-  const rows = await liveEvidence(trx).selectAll().where('id', 'in', ids).orderBy('id').execute();
-  const pillars = await trx
-    .selectFrom('findings')
-    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-    .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
-    .select(['findings.evidence_id', 'pillars.code'])
-    .where('findings.evidence_id', 'in', ids)
-    .execute();
-  const groups = await trx
-    .selectFrom('evidence_groups')
-    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-    .select(['evidence_groups.evidence_id', 'framework_groups.code'])
-    .where('evidence_groups.evidence_id', 'in', ids)
-    .execute();
+  const rows: EvidenceRow[] = [];
+  const pillarsOf = new Map<number, string[]>();
+  const groupsOf = new Map<number, string[]>();
+  // a busy period has thousands of items: bounded lists of ids, and lookups by id rather than scans
+  for (let i = 0; i < ids.length; i += SNAPSHOT_CHUNK) {
+    const chunk = ids.slice(i, i + SNAPSHOT_CHUNK);
+    rows.push(...(await liveEvidence(trx).selectAll().where('id', 'in', chunk).execute()));
+    const pillars = await trx
+      .selectFrom('findings')
+      .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+      .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
+      .select(['findings.evidence_id', 'pillars.code'])
+      .where('findings.evidence_id', 'in', chunk)
+      .execute();
+    for (const p of pillars) pushTo(pillarsOf, p.evidence_id, p.code);
+    const groups = await trx
+      .selectFrom('evidence_groups')
+      .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+      .select(['evidence_groups.evidence_id', 'framework_groups.code'])
+      .where('evidence_groups.evidence_id', 'in', chunk)
+      .execute();
+    for (const g of groups) pushTo(groupsOf, g.evidence_id, g.code);
+  }
   return rows
+    .sort((a, b) => a.id - b.id)
     .filter((r) => r.framework_id === frameworkId)
     .map((r) => ({
       id: r.id,
@@ -69,8 +87,8 @@ async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number
         r.rejected_at && r.rejected_at <= generatedAt ? r.rejected_by : null,
         r.retracted_at && r.retracted_at <= generatedAt ? r.retracted_by : null,
       ].filter((x): x is number => x !== null),
-      pillars: [...new Set(pillars.filter((p) => p.evidence_id === r.id).map((p) => p.code))].sort(),
-      groups: [...new Set(groups.filter((g) => g.evidence_id === r.id).map((g) => g.code))].sort(),
+      pillars: [...new Set(pillarsOf.get(r.id) ?? [])].sort(),
+      groups: [...new Set(groupsOf.get(r.id) ?? [])].sort(),
     }));
 }
 
