@@ -67,6 +67,10 @@ export interface ImportOptions {
   actor?: Actor;
   /** after every write transaction; an exception thrown here fails the import (and aborts its batch) */
   onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  /** tuning (tests stage small files with it): the most items written in one transaction (default SINGLE_TRANSACTION_ITEMS) */
+  singleTransactionItems?: number;
+  /** tuning: a fixed number of items per staging transaction instead of sizing them by the time they take */
+  stageBatchItems?: number;
 }
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
@@ -124,6 +128,7 @@ export async function importFile(db: Kysely<Database>, raw: unknown, options: Im
   const validation = validateImport(raw, existing);
   if (!validation.ok) return { ok: false, errors: validation.errors };
   const file = validation.value;
+  const context: WriteContext = { clock, actor, onProgress: options.onProgress, stageBatchItems: options.stageBatchItems };
 
   for (let attempt = 1; ; attempt += 1) {
     const plan = await planImport(db, file, clock, actor);
@@ -131,12 +136,12 @@ export async function importFile(db: Kysely<Database>, raw: unknown, options: Im
     if (dryRun || nothingToWrite(plan)) return { ok: true, summary: summaryOf(plan, dryRun) };
     const written = plan.stageable.length + plan.direct.length + plan.updates.length;
     try {
-      if (written <= SINGLE_TRANSACTION_ITEMS) await writeInOneTransaction(db, file, plan, { clock, actor, onProgress: options.onProgress });
-      else return await importStaged(db, file, { clock, actor, onProgress: options.onProgress });
+      if (written <= (options.singleTransactionItems ?? SINGLE_TRANSACTION_ITEMS)) await writeInOneTransaction(db, file, plan, context);
+      else return await importStaged(db, file, context);
       return { ok: true, summary: summaryOf(plan, false) };
     } catch (err) {
       if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
-      if (err instanceof ImportInProgress) return importStaged(db, file, { clock, actor, onProgress: options.onProgress });
+      if (err instanceof ImportInProgress) return importStaged(db, file, context);
       // the stored items changed after planning: plan again on what is stored now
       if ((err instanceof StaleImportUpdate || isUniqueViolation(err)) && attempt < WRITE_ATTEMPTS) continue;
       if (err instanceof StaleImportUpdate || isUniqueViolation(err)) throw changedMeanwhile();
@@ -254,6 +259,7 @@ interface WriteContext {
   clock: Clock;
   actor: Actor;
   onProgress?: ImportOptions['onProgress'];
+  stageBatchItems?: number;
 }
 
 /** A small import: everything in one short transaction, as long as no other import is staging. */
@@ -349,7 +355,7 @@ async function stageNewItems(db: Kysely<Database>, file: ImportFile, items: Impo
   const fw = await findFrameworkByCode(db, file.frameworkCode!);
   if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
   const ids = await codeIds(db, fw.id);
-  let size = STAGE_FIRST_ITEMS;
+  let size = ctx.stageBatchItems ?? STAGE_FIRST_ITEMS;
   for (let done = 0; done < items.length; ) {
     const part = items.slice(done, done + size);
     // the log entries' canonical JSON is computed before the transaction, not while holding the lock
@@ -364,7 +370,7 @@ async function stageNewItems(db: Kysely<Database>, file: ImportFile, items: Impo
     done += part.length;
     await ctx.onProgress?.({ phase: 'staged', batchId, items: part.length, staged: done, stageable: items.length, lockMs });
     // aim the next batch at the target hold time, growing at most twofold per step
-    size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((part.length * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
+    if (ctx.stageBatchItems === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((part.length * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
     // let writers that wait for the lock in (SQLite has no queue: without a pause this loop would take it straight back)
     await sleep(PAUSE_BETWEEN_BATCHES_MS);
   }
