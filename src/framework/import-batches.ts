@@ -9,7 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, ImportBatchRow } from '../db/schema';
 import { AppError } from '../errors';
 import { isUniqueViolation } from '../db/dialect';
-import { appendAudit, type Actor } from '../audit/log';
+import { appendAudit, lockAuditLog, type Actor } from '../audit/log';
 import { nowIso, type Clock } from '../time';
 
 /** This process, as a batch's owner: host and pid, to tell a crashed import from a running one. */
@@ -20,7 +20,16 @@ export const ABANDONED_AFTER_MS = 120_000;
 export const CLAIM_WAIT_MS = 10 * 60_000;
 /** Rows deleted per transaction when an aborted batch is cleaned up. */
 const DELETE_CHUNK = 1000;
-const PAUSE_BETWEEN_CHUNKS_MS = 30;
+/**
+ * Between the short transactions of a long job: longer than the longest asynchronous wait of a writer waiting for
+ * the lock (sqlite-driver.ts), so it gets in (SQLite has no queue: without a pause the job takes the lock straight back).
+ */
+export const PAUSE_BETWEEN_TRANSACTIONS_MS = 30;
+/** Staging transactions aim at this long a hold of the lock; their size adapts to the machine's speed. */
+const STAGE_TARGET_MS = 50;
+const STAGE_FIRST_ITEMS = 200;
+const STAGE_MIN_ITEMS = 25;
+const STAGE_MAX_ITEMS = 2000;
 
 /** Our batch was aborted (or published) by someone else meanwhile: whoever aborted it thought we were gone. */
 export class ImportBatchLost extends Error {
@@ -76,6 +85,76 @@ export async function renewBatch(trx: Transaction<Database>, batchId: number, ad
     .where('owner', '=', IMPORT_OWNER)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) throw new ImportBatchLost(batchId);
+}
+
+/** Runs `fn` in a transaction and measures how long it held the lock: from BEGIN (acquired) to COMMIT (done). */
+export async function timedTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<{ value: T; lockMs: number }> {
+  let began = 0;
+  const value = await db.transaction().execute((trx) => {
+    began = performance.now();
+    return fn(trx);
+  });
+  return { value, lockMs: performance.now() - began };
+}
+
+/**
+ * Writes `items` as rows of the batch, a part per transaction, each sized to hold the lock about STAGE_TARGET_MS
+ * (or `fixedSize` items). In each: the log's lock first, then the time (reports' barrier), then the batch's
+ * heartbeat, then `write`. `afterPart` runs after each commit.
+ */
+export async function stageInParts<T>(
+  db: Kysely<Database>,
+  args: {
+    batchId: number;
+    items: T[];
+    clock: Clock;
+    fixedSize?: number;
+    /** done outside the transaction, before it: whatever can be (e.g. canonical JSON of the log entries) */
+    prepare?: (part: T[]) => unknown;
+    write: (trx: Transaction<Database>, part: T[], now: string, prepared: unknown) => Promise<void>;
+    afterPart?: (progress: { items: number; staged: number; lockMs: number }) => void | Promise<void>;
+  },
+): Promise<void> {
+  let size = args.fixedSize ?? STAGE_FIRST_ITEMS;
+  for (let done = 0; done < args.items.length; ) {
+    const part = args.items.slice(done, done + size);
+    const prepared = args.prepare?.(part);
+    const { lockMs } = await timedTransaction(db, async (trx) => {
+      await lockAuditLog(trx);
+      const now = nowIso(args.clock);
+      await renewBatch(trx, args.batchId, part.length, now);
+      await args.write(trx, part, now, prepared);
+    });
+    done += part.length;
+    await args.afterPart?.({ items: part.length, staged: done, lockMs });
+    // aim the next part at the target hold time, growing at most twofold per step
+    if (args.fixedSize === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((part.length * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
+    await sleep(PAUSE_BETWEEN_TRANSACTIONS_MS);
+  }
+}
+
+/**
+ * The publishing transaction: `beforePublish` (what is applied at once: a framework, changed items), then the
+ * batch's rows become visible to every reader at commit, logged as 'import.published' with `summary`.
+ */
+export async function publishBatch(
+  db: Kysely<Database>,
+  args: { batchId: number; clock: Clock; actor: Actor; summary: Record<string, unknown>; beforePublish?: (trx: Transaction<Database>, now: string) => Promise<void> },
+): Promise<{ lockMs: number }> {
+  return timedTransaction(db, async (trx) => {
+    await lockAuditLog(trx);
+    const now = nowIso(args.clock);
+    await args.beforePublish?.(trx, now);
+    const batch = await markPublished(trx, args.batchId, now);
+    await appendAudit(trx, {
+      actor: args.actor,
+      action: 'import.published',
+      entityType: 'import',
+      entityId: args.batchId,
+      content: { batch: args.batchId, framework: batch.framework_code, staged: Number(batch.items), ...args.summary },
+      at: now,
+    });
+  });
 }
 
 /** In the publishing transaction: the batch's rows become visible to every reader at commit. */
@@ -144,7 +223,7 @@ export async function deleteAbortedRows(db: Kysely<Database>, batchId: number, c
     });
     if (n === 0) return deleted;
     deleted += n;
-    await sleep(PAUSE_BETWEEN_CHUNKS_MS);
+    await sleep(PAUSE_BETWEEN_TRANSACTIONS_MS);
   }
 }
 

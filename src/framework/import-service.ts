@@ -30,20 +30,14 @@ import {
   usesOnlyStoredCodes,
   type CodeIds,
   type PlannedUpdate,
+  type PreparedCreation,
 } from './import-writes';
-import { abortBatch, claimBatchWaiting, IMPORT_OWNER, markPublished, recoverImports, releaseEmptyBatch, renewBatch } from './import-batches';
+import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, recoverImports, releaseEmptyBatch, stageInParts, timedTransaction } from './import-batches';
 
 /** Up to this many items written, the import is one transaction (measured: well under 100 ms on SQLite, synchronous=FULL). */
 export const SINGLE_TRANSACTION_ITEMS = 300;
 /** Most changed stored items (plus new items that need a framework change first) one import applies at publication. */
 export const MAX_PUBLISHED_ITEMS = 500;
-/** Staging transactions aim at this long a hold of the lock; the batch size adapts to the machine's speed. */
-const STAGE_TARGET_MS = 50;
-const STAGE_FIRST_ITEMS = 200;
-const STAGE_MIN_ITEMS = 25;
-const STAGE_MAX_ITEMS = 2000;
-/** Between staging transactions: longer than the longest asynchronous wait of a waiting writer (sqlite-driver.ts), so it gets in. */
-const PAUSE_BETWEEN_BATCHES_MS = 30;
 /** Attempts when the stored items changed between planning and writing (a review, another import). */
 const WRITE_ATTEMPTS = 3;
 
@@ -90,8 +84,6 @@ class ImportConflict extends Error {
 }
 /** Another import is staging: its new items hold refs this one may need, so wait for it (the staged path waits). */
 class ImportInProgress extends Error {}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What importing the file would change, decided on the stored state (reads only). */
 interface ImportPlan {
@@ -278,16 +270,6 @@ async function writeInOneTransaction(db: Kysely<Database>, file: ImportFile, pla
   await ctx.onProgress?.({ phase: 'written', batchId: null, items: plan.stageable.length + plan.direct.length + plan.updates.length, staged: 0, stageable: 0, lockMs });
 }
 
-/** Runs `fn` in a transaction and measures how long it held the lock: from BEGIN (acquired) to COMMIT (done). */
-async function timedTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<{ value: T; lockMs: number }> {
-  let began = 0;
-  const value = await db.transaction().execute((trx) => {
-    began = performance.now();
-    return fn(trx);
-  });
-  return { value, lockMs: performance.now() - began };
-}
-
 /** A large import: claim a batch, stage new items in short transactions, publish in one. */
 async function importStaged(db: Kysely<Database>, file: ImportFile, ctx: WriteContext): Promise<ImportResult> {
   const batchId = await claimBatchWaiting(db, { frameworkCode: file.frameworkCode, actor: ctx.actor, clock: ctx.clock });
@@ -312,19 +294,12 @@ async function importStaged(db: Kysely<Database>, file: ImportFile, ctx: WriteCo
     await stageNewItems(db, file, plan.stageable, batchId, ctx);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const { lockMs } = await timedTransaction(db, async (trx) => {
-          await lockAuditLog(trx);
-          const now = nowIso(ctx.clock);
-          await writeFrameworkAndItems(trx, file, { creations: plan.direct, updates: plan.updates, now, actor: ctx.actor, batchId });
-          const batch = await markPublished(trx, batchId, now);
-          await appendAudit(trx, {
-            actor: ctx.actor,
-            action: 'import.published',
-            entityType: 'import',
-            entityId: batchId,
-            content: { batch: batchId, framework: file.frameworkCode, staged: Number(batch.items), created: plan.stageable.length + plan.direct.length, updated: plan.updates.length },
-            at: now,
-          });
+        const { lockMs } = await publishBatch(db, {
+          batchId,
+          clock: ctx.clock,
+          actor: ctx.actor,
+          summary: { created: plan.stageable.length + plan.direct.length, updated: plan.updates.length },
+          beforePublish: (trx, now) => writeFrameworkAndItems(trx, file, { creations: plan.direct, updates: plan.updates, now, actor: ctx.actor, batchId }),
         });
         await ctx.onProgress?.({ phase: 'published', batchId, items: plan.direct.length + plan.updates.length, staged: plan.stageable.length, stageable: plan.stageable.length, lockMs });
         break;
@@ -349,31 +324,25 @@ async function importStaged(db: Kysely<Database>, file: ImportFile, ctx: WriteCo
   }
 }
 
-/** Writes the new items as rows of the batch, in transactions sized to hold the lock about STAGE_TARGET_MS. */
+/** Writes the new items as rows of the batch, in short transactions (stageInParts). */
 async function stageNewItems(db: Kysely<Database>, file: ImportFile, items: ImportEvidence[], batchId: number, ctx: WriteContext): Promise<void> {
   if (items.length === 0) return;
   const fw = await findFrameworkByCode(db, file.frameworkCode!);
   if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
   const ids = await codeIds(db, fw.id);
-  let size = ctx.stageBatchItems ?? STAGE_FIRST_ITEMS;
-  for (let done = 0; done < items.length; ) {
-    const part = items.slice(done, done + size);
+  await stageInParts(db, {
+    batchId,
+    items,
+    clock: ctx.clock,
+    fixedSize: ctx.stageBatchItems,
     // the log entries' canonical JSON is computed before the transaction, not while holding the lock
-    const creations = part.map((item) => prepareCreation(item, fw.code, batchId));
-    const { lockMs } = await timedTransaction(db, async (trx) => {
-      await lockAuditLog(trx);
-      const now = nowIso(ctx.clock);
-      await renewBatch(trx, batchId, part.length, now);
-      const { entries } = await insertImportedItems(trx, { frameworkId: fw.id, ids, creations, now, actor: ctx.actor, batchId });
+    prepare: (part) => part.map((item) => prepareCreation(item, fw.code, batchId)),
+    write: async (trx, _part, now, prepared) => {
+      const { entries } = await insertImportedItems(trx, { frameworkId: fw.id, ids, creations: prepared as PreparedCreation[], now, actor: ctx.actor, batchId });
       await appendAuditEntries(trx, entries);
-    });
-    done += part.length;
-    await ctx.onProgress?.({ phase: 'staged', batchId, items: part.length, staged: done, stageable: items.length, lockMs });
-    // aim the next batch at the target hold time, growing at most twofold per step
-    if (ctx.stageBatchItems === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((part.length * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
-    // let writers that wait for the lock in (SQLite has no queue: without a pause this loop would take it straight back)
-    await sleep(PAUSE_BETWEEN_BATCHES_MS);
-  }
+    },
+    afterPart: (p) => ctx.onProgress?.({ phase: 'staged', batchId, items: p.items, staged: p.staged, stageable: items.length, lockMs: p.lockMs }),
+  });
 }
 
 const stableJson = (value: unknown) => JSON.stringify(value);
