@@ -37,7 +37,7 @@ export interface StoredImported {
   shape: string;
 }
 
-function chunks<T>(list: T[], size: number): T[][] {
+export function chunks<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
@@ -137,7 +137,8 @@ function changeableColumns(item: ImportEvidence, now: string) {
   };
 }
 
-async function insertFindingsAndTags(trx: Transaction<Database>, ids: CodeIds, items: { id: number; item: ImportEvidence }[]): Promise<void> {
+/** Findings and tags of items just written (multi-row inserts). */
+export async function insertFindingsAndTags(trx: Transaction<Database>, ids: CodeIds, items: { id: number; item: ImportEvidence }[]): Promise<void> {
   const findings = items.flatMap(({ id, item }) =>
     item.findings.map((f, position) => ({ evidence_id: id, benchmark_id: ids.benchmarks.get(f.benchmark)!, stance: f.stance, value: f.value, position })),
   );
