@@ -27,6 +27,8 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly fields: FieldProblem[] | undefined;
+  /** sent as Retry-After with 429 and 503 answers */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message?: string, fields?: FieldProblem[]) {
     super(message ?? ERROR_CODES[code].message);
@@ -35,6 +37,13 @@ export class AppError extends Error {
     this.status = ERROR_CODES[code].status;
     this.fields = fields;
   }
+}
+
+/** 503: the database (or another part the service needs) is unavailable for now; the client should retry later. */
+export function unavailable(message: string, retryAfterSeconds: number): AppError {
+  const err = new AppError('UNAVAILABLE', message);
+  err.retryAfterSeconds = retryAfterSeconds;
+  return err;
 }
 
 export const validationError = (fields: FieldProblem[], message?: string) =>

@@ -257,6 +257,13 @@ export interface ReportRunsTable {
   error: string | null;
 }
 
+export interface HealthProbeTable {
+  id: number;
+  checked_at: string;
+  /** which process wrote it last (host and pid) */
+  instance: string;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -277,6 +284,7 @@ export interface Database {
   reports: ReportsTable;
   report_pdfs: ReportPdfsTable;
   report_runs: ReportRunsTable;
+  health_probe: HealthProbeTable;
 }
 
 export type ReportRow = Selectable<ReportsTable>;
