@@ -133,11 +133,20 @@ export async function evidenceRoutes(app: FastifyInstance) {
   async function renderForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    opts: { tree: FrameworkTree; values: FormValues; errors?: Record<string, string>; summary?: { field: string; message: string }[]; mode: 'new' | 'edit' | 'correct'; item?: EvidenceDetail },
+    opts: {
+      tree: FrameworkTree;
+      values: FormValues;
+      errors?: Record<string, string>;
+      summary?: { field: string; message: string }[];
+      /** the status of a re-rendered form with problems (400, or 409 for a ref already used) */
+      status?: number;
+      mode: 'new' | 'edit' | 'correct';
+      item?: EvidenceDetail;
+    },
   ) {
     const title = opts.mode === 'new' ? 'Log evidence' : opts.mode === 'edit' ? `Edit draft #${opts.item!.row.id}` : `Correct item #${opts.item!.row.id}`;
     const action = opts.mode === 'new' ? '/evidence/new' : `/evidence/${opts.item!.row.id}/${opts.mode}`;
-    if (opts.summary?.length) reply.status(400);
+    if (opts.summary?.length) reply.status(opts.status ?? 400);
     return renderPage(request, reply, 'evidence/form.hbs', {
       title,
       action,
@@ -169,9 +178,11 @@ export async function evidenceRoutes(app: FastifyInstance) {
       request.session.flash = saved.flash;
       return reply.redirect(`/evidence/${saved.id}`, 303);
     } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
+      // bad fields, or a ref already used (409): the form again, with the message beside the field
+      const fieldConflict = err instanceof AppError && err.code === 'CONFLICT' && err.fields !== undefined;
+      if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && !fieldConflict)) throw err;
       const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary });
+      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary, status: err.status });
     }
   }
 

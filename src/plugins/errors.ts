@@ -37,7 +37,9 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
 export async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   reply.status(error.status);
   if (isApiRequest(request) || request.url === '/health' || request.routeOptions.config?.errorFormat === 'json') {
-    return reply.send({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } });
+    return reply.send({
+      error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}), ...(error.existing ? { existing: error.existing } : {}) },
+    });
   }
   if (error.code === 'UNAUTHENTICATED' && request.method === 'GET') return reply.redirect('/login', 303);
   return renderPage(request, reply, 'errors/error.hbs', { title: titleFor(error.code), error });
