@@ -7,7 +7,8 @@ import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, type FrameworkTree } from '../framework/repository';
-import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS } from './service';
+import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS, type InTransaction } from './service';
+import { consumeFormToken, formTokenOf, itemSavedWithToken, newFormToken } from './form-tokens';
 import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail, type EvidenceDetail, type EvidencePage } from './repository';
 import { evidenceCsv, evidenceJson } from './present';
 import { detailToForm, formErrors, formToInput, formView, type FormValues } from './form';
@@ -142,6 +143,8 @@ export async function evidenceRoutes(app: FastifyInstance) {
       status?: number;
       mode: 'new' | 'edit' | 'correct';
       item?: EvidenceDetail;
+      /** the one-time token of this form: the posted one when it is shown again, else a new one */
+      formToken?: string;
     },
   ) {
     const title = opts.mode === 'new' ? 'Log evidence' : opts.mode === 'edit' ? `Edit draft #${opts.item!.row.id}` : `Correct item #${opts.item!.row.id}`;
@@ -154,6 +157,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
       item: opts.item ? { id: opts.item.row.id, title: opts.item.row.title } : null,
       framework: { code: opts.tree.code, name: opts.tree.name },
       form: formView(opts.tree, opts.values, opts.errors),
+      formToken: opts.formToken ?? newFormToken(),
       errorSummary: opts.summary ?? [],
       maxMiB: MAX_ATTACHMENT_BYTES / 1024 / 1024,
       extensions: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', '),
@@ -165,31 +169,49 @@ export async function evidenceRoutes(app: FastifyInstance) {
     return renderForm(request, reply, { tree, values: { tlp: 'AMBER', observed_on: app.clock().toISOString().slice(0, 10) }, mode: 'new' });
   });
 
-  /** Saves a posted evidence form; on bad fields re-renders it with the messages and everything typed. */
+  /**
+   * Saves a posted evidence form once per form token (a resubmission leads to the item already saved); on bad fields
+   * re-renders it with the messages and everything typed.
+   */
   async function saveForm(
     request: FastifyRequest<{ Body: Record<string, unknown> }>,
     reply: FastifyReply,
     form: { tree: FrameworkTree; mode: 'new' | 'edit' | 'correct'; item?: EvidenceDetail },
-    save: (input: Record<string, unknown>, submit: boolean) => Promise<{ id: number; flash: string }>,
+    save: (input: Record<string, unknown>, submit: boolean, inTransaction: InTransaction | undefined) => Promise<{ id: number; flash: string }>,
   ) {
+    const user = request.user!;
+    const token = formTokenOf(request.body);
+    const alreadySaved = async () => {
+      const id = token === null ? null : await itemSavedWithToken(db, user.id, token, app.clock);
+      if (id === null) return null;
+      request.session.flash = `This form was already saved as #${id}`;
+      return reply.redirect(`/evidence/${id}`, 303);
+    };
+    const earlier = await alreadySaved();
+    if (earlier) return earlier;
     const { input, rowOfFinding } = formToInput(request.body ?? {});
+    const path = request.url.split('?')[0];
     try {
-      const saved = await save(input, str(request.body?.action) === 'submit');
+      const consume = token === null ? undefined : consumeFormToken(user.id, token, path, request.body ?? {}, app.clock);
+      const saved = await save(input, str(request.body?.action) === 'submit', consume);
       request.session.flash = saved.flash;
       return reply.redirect(`/evidence/${saved.id}`, 303);
     } catch (err) {
+      // the same form sent twice at once (a double click): the save that committed first wins
+      const winner = await alreadySaved();
+      if (winner) return winner;
       // bad fields, or a ref already used (409): the form again, with the message beside the field
       const fieldConflict = err instanceof AppError && err.code === 'CONFLICT' && err.fields !== undefined;
       if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && !fieldConflict)) throw err;
       const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary, status: err.status });
+      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary, status: err.status, formToken: token ?? undefined });
     }
   }
 
   app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
     const tree = await frameworkTree();
-    return saveForm(request, reply, { tree, mode: 'new' }, async (input, submit) => {
-      const row = await createEvidence(db, request.user!, tree.code, input, { submit }, app.clock);
+    return saveForm(request, reply, { tree, mode: 'new' }, async (input, submit, inTransaction) => {
+      const row = await createEvidence(db, request.user!, tree.code, input, { submit, inTransaction }, app.clock);
       return { id: row.id, flash: row.status === 'draft' ? 'Draft saved. Only you can see it until you submit it.' : 'Submitted for review by another reviewer.' };
     });
   });
@@ -246,8 +268,8 @@ export async function evidenceRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
-      return saveForm(request, reply, { tree, mode: 'edit', item: detail }, async (input, submit) => {
-        const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock);
+      return saveForm(request, reply, { tree, mode: 'edit', item: detail }, async (input, submit, inTransaction) => {
+        const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock, { inTransaction });
         return { id: row.id, flash: row.status === 'draft' ? 'Draft saved.' : 'Submitted for review by another reviewer.' };
       });
     },
@@ -268,8 +290,8 @@ export async function evidenceRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
-      return saveForm(request, reply, { tree, mode: 'correct', item: detail }, async (input, submit) => {
-        const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id }, app.clock);
+      return saveForm(request, reply, { tree, mode: 'correct', item: detail }, async (input, submit, inTransaction) => {
+        const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id, inTransaction }, app.clock);
         return { id: row.id, flash: `Correction #${row.id} created. It replaces #${detail.row.id} once another reviewer verifies it.` };
       });
     },
