@@ -9,6 +9,7 @@ import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, type FrameworkTree } from '../framework/repository';
 import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS, type InTransaction } from './service';
 import { consumeFormToken, formTokenOf, itemSavedWithToken, newFormToken } from './form-tokens';
+import { RESTORED_NOTICE, takeSavedForm } from '../auth/saved-forms';
 import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail, type EvidenceDetail, type EvidencePage } from './repository';
 import { evidenceCsv, evidenceJson } from './present';
 import { detailToForm, formErrors, formToInput, formView, type FormValues } from './form';
@@ -145,6 +146,8 @@ export async function evidenceRoutes(app: FastifyInstance) {
       item?: EvidenceDetail;
       /** the one-time token of this form: the posted one when it is shown again, else a new one */
       formToken?: string;
+      /** the values come from a form kept across an expired session */
+      restored?: boolean;
     },
   ) {
     const title = opts.mode === 'new' ? 'Log evidence' : opts.mode === 'edit' ? `Edit draft #${opts.item!.row.id}` : `Correct item #${opts.item!.row.id}`;
@@ -158,6 +161,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
       framework: { code: opts.tree.code, name: opts.tree.name },
       form: formView(opts.tree, opts.values, opts.errors),
       formToken: opts.formToken ?? newFormToken(),
+      restoredNotice: opts.restored ? RESTORED_NOTICE : null,
       errorSummary: opts.summary ?? [],
       maxMiB: MAX_ATTACHMENT_BYTES / 1024 / 1024,
       extensions: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', '),
@@ -166,7 +170,9 @@ export async function evidenceRoutes(app: FastifyInstance) {
 
   app.get('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
     const tree = await frameworkTree();
-    return renderForm(request, reply, { tree, values: { tlp: 'AMBER', observed_on: app.clock().toISOString().slice(0, 10) }, mode: 'new' });
+    const restored = await takeSavedForm(app, request, reply);
+    const values = restored ?? { tlp: 'AMBER', observed_on: app.clock().toISOString().slice(0, 10) };
+    return renderForm(request, reply, { tree, values, mode: 'new', restored: restored !== null });
   });
 
   /**
@@ -208,7 +214,7 @@ export async function evidenceRoutes(app: FastifyInstance) {
     }
   }
 
-  app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
+  app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true } }, async (request, reply) => {
     const tree = await frameworkTree();
     return saveForm(request, reply, { tree, mode: 'new' }, async (input, submit, inTransaction) => {
       const row = await createEvidence(db, request.user!, tree.code, input, { submit, inTransaction }, app.clock);
@@ -259,12 +265,13 @@ export async function evidenceRoutes(app: FastifyInstance) {
     const detail = await visibleDetail(request);
     if (detail.row.created_by !== request.user!.id || detail.row.status !== 'draft') throw new AppError('CONFLICT', 'Only your own drafts can be edited');
     const tree = await frameworkTree(detail.framework);
-    return renderForm(request, reply, { tree, values: detailToForm(detail), mode: 'edit', item: detail });
+    const restored = await takeSavedForm(app, request, reply);
+    return renderForm(request, reply, { tree, values: restored ?? detailToForm(detail), mode: 'edit', item: detail, restored: restored !== null });
   });
 
   app.post<{ Params: IdParams; Body: Record<string, unknown> }>(
     '/evidence/:id/edit',
-    { config: { access: EVIDENCE_WRITERS }, schema: { params: IdParams } },
+    { config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
@@ -279,14 +286,14 @@ export async function evidenceRoutes(app: FastifyInstance) {
     const detail = await visibleDetail(request);
     if (detail.row.status !== 'verified') throw new AppError('CONFLICT', 'Only a verified item can be corrected');
     const tree = await frameworkTree(detail.framework);
-    const values = detailToForm(detail);
-    values.ref = '';
-    return renderForm(request, reply, { tree, values, mode: 'correct', item: detail });
+    const restored = await takeSavedForm(app, request, reply);
+    const values = restored ?? { ...detailToForm(detail), ref: '' };
+    return renderForm(request, reply, { tree, values, mode: 'correct', item: detail, restored: restored !== null });
   });
 
   app.post<{ Params: IdParams; Body: Record<string, unknown> }>(
     '/evidence/:id/correct',
-    { config: { access: EVIDENCE_WRITERS }, schema: { params: IdParams } },
+    { config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
