@@ -121,6 +121,15 @@ describe(`one-time form tokens on the evidence forms (${onPostgres ? 'PostgreSQL
     expect(await count()).toBe(before + 1);
   });
 
+  it('shows a ref already used beside its field with 409, keeping what was typed', async () => {
+    const first = await (await openForm('/evidence/new')).send(FORM({ ref: 'WEB-REF-1' }));
+    const id = String(first.headers.location).split('/')[2];
+    const clash = await (await openForm('/evidence/new')).send(FORM({ ref: 'WEB-REF-1', title: 'Typed again' }));
+    expect(clash.statusCode).toBe(409);
+    expect(clash.body).toMatch(new RegExp(`id="ref-error">[^<]*already used by your item #${id}`));
+    expect(clash.body).toContain('value="Typed again"');
+  });
+
   it('refuses a malformed token and saves nothing', async () => {
     const before = await count();
     const form = await openForm('/evidence/new');
