@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import type { Database, EvidenceRow, UserRow } from '../db/schema';
-import { answerOnce, type Answer } from '../idempotency/api';
+import { answerOnce, type Answer, type AnswerOptions } from '../idempotency/api';
 import { createEvidence, reviewEvidence, assertCanSee, EVIDENCE_WRITERS, REVIEWERS } from './service';
 import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail } from './repository';
 import { evidenceJson } from './present';
@@ -26,6 +26,18 @@ function reasonFrom(body: unknown): string | null {
 const CreateBody = Type.Object({}, { additionalProperties: true });
 
 const evidenceLocation = (body: Answer['body']) => `/api/v1/evidence/${body.id}`;
+
+/** A stored answer shows an item: replayed only while the caller may still see it (a delegation may have changed). */
+function replayOptions(db: Kysely<Database>, user: UserRow, location?: typeof evidenceLocation): AnswerOptions {
+  return {
+    location,
+    mayReplay: async (body) => {
+      const row = await findEvidence(db, body.id);
+      if (!row) throw notFound('No such evidence item');
+      assertCanSee(user, row);
+    },
+  };
+}
 
 /** The answer to a write: the item as the caller sees it, with its history (read in the write's transaction, if any). */
 function itemAnswer(status: number, user: UserRow) {
@@ -52,7 +64,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
         reply,
         (inTransaction) => createEvidence(db, request.user!, framework, body, { submit: body.submit === true, inTransaction }, app.clock),
         itemAnswer(201, request.user!),
-        evidenceLocation,
+        replayOptions(db, request.user!, evidenceLocation),
       );
     },
   );
@@ -104,7 +116,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
         reply,
         (inTransaction) => createEvidence(db, request.user!, fw.code, body, { submit: body.submit === true, supersedes: original.id, inTransaction }, app.clock),
         itemAnswer(201, request.user!),
-        evidenceLocation,
+        replayOptions(db, request.user!, evidenceLocation),
       );
     },
   );
@@ -128,6 +140,7 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
           reply,
           (inTransaction) => reviewEvidence(db, request.user!, id, action, reason, app.clock, { inTransaction }),
           itemAnswer(200, request.user!),
+          replayOptions(db, request.user!),
         );
       },
     );

@@ -28,10 +28,17 @@ export function idempotencyKeyOf(request: FastifyRequest): string | null {
   return raw;
 }
 
+export interface AnswerOptions {
+  /** names the created resource of a 201 (the Location header) */
+  location?: (body: Answer['body']) => string;
+  /** throws when the caller may no longer see what the stored answer shows (it is then not replayed) */
+  mayReplay?: (body: Answer['body']) => Promise<void>;
+}
+
 /**
  * Runs a state change once per Idempotency-Key. `change` gets the hook to run inside its transaction (undefined
  * without a key); `present` builds the answer from the changed row, inside that transaction when there is a key, so
- * the stored answer is exactly what was sent. `location` names the created resource of a 201.
+ * the stored answer is exactly what was sent.
  */
 export async function answerOnce<R>(
   app: FastifyInstance,
@@ -39,8 +46,9 @@ export async function answerOnce<R>(
   reply: FastifyReply,
   change: (inTransaction: ((trx: Transaction<Database>, row: R) => Promise<void>) | undefined) => Promise<R>,
   present: (db: Kysely<Database>, row: R) => Promise<Answer>,
-  location?: (body: Answer['body']) => string,
+  options: AnswerOptions = {},
 ) {
+  const { location } = options;
   const db = app.db.kysely;
   const key = idempotencyKeyOf(request);
   if (key === null) return send(reply, await present(db, await change(undefined)), location);
@@ -53,7 +61,7 @@ export async function answerOnce<R>(
     requestSha256: requestFingerprint(request.body),
   };
   const earlier = await findStoredAnswer(db, keyed.userId, keyed.key, app.clock);
-  if (earlier) return replay(reply, earlier, keyed, location);
+  if (earlier) return replay(reply, earlier, keyed, options);
   let answer: Answer | undefined;
   try {
     await change(async (trx, row) => {
@@ -63,7 +71,7 @@ export async function answerOnce<R>(
   } catch (err) {
     // a concurrent request with this key committed first (this one rolled back): its answer is the answer
     const winner = await findStoredAnswer(db, keyed.userId, keyed.key, app.clock);
-    if (winner) return replay(reply, winner, keyed, location);
+    if (winner) return replay(reply, winner, keyed, options);
     throw err;
   }
   await purgeOldAnswersSometimes(db, app.clock, (err) => request.log.warn({ err }, 'purging old idempotency keys failed'));
@@ -76,9 +84,10 @@ function send(reply: FastifyReply, answer: Answer, location?: (body: Answer['bod
   return reply.status(answer.status).type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
 }
 
-function replay(reply: FastifyReply, stored: StoredAnswer, keyed: KeyedRequest, location?: (body: Answer['body']) => string) {
+async function replay(reply: FastifyReply, stored: StoredAnswer, keyed: KeyedRequest, options: AnswerOptions) {
   if (!sameRequest(stored, keyed)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
   const body = JSON.parse(stored.response) as Answer['body'];
-  if (location && stored.status === 201) reply.header('location', location(body));
+  await options.mayReplay?.(body);
+  if (options.location && stored.status === 201) reply.header('location', options.location(body));
   return reply.status(stored.status).header(REPLAY_HEADER, 'true').type('application/json; charset=utf-8').send(stored.response);
 }

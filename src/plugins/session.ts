@@ -47,7 +47,8 @@ async function sessionPlugin(app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const expiredUserId = request.session?.expiredUserId;
     if (typeof expiredUserId === 'number') {
-      await request.session.destroy();
+      // a fresh anonymous session in its place, so a sign-in page served now carries a usable CSRF token
+      await request.session.regenerate();
       request.expiredSessionUserId = expiredUserId;
     }
     const authorization = request.headers.authorization;

@@ -191,6 +191,10 @@ describe(`forms kept across an expired session (${onPostgres ? 'PostgreSQL' : 'S
       expect(res.statusCode, JSON.stringify(headers)).toBe(401);
       expect(keptCookie(res)).toBeUndefined();
     }
+    // a browser whose session expired can sign in again at once from the sign-in page
+    const returning = await expiredWhileTyping('alice');
+    expect((await signInHere(returning.browser, 'alice')).location).toBe('/');
+
     const { browser, csrf } = await expiredWhileTyping('viewer');
     expect((await post(browser, '/evidence/new', csrf, TYPED)).statusCode).toBe(401);
     expect((await post({ jar: '' }, '/evidence/new', 'no-session', TYPED)).statusCode).toBe(401);
