@@ -5,7 +5,9 @@
 
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { UserRow } from '../db/schema';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../db/schema';
+import type { Clock } from '../time';
 import { findUserById } from '../users/repository';
 
 export const SAVED_FORM_COOKIE = 'pactwatch_saved_form';
@@ -134,4 +136,10 @@ export async function takeSavedForm(app: FastifyInstance, request: FastifyReques
   const taken = await db.deleteFrom('saved_forms').where('id', '=', id).where('user_id', '=', request.user.id).executeTakeFirst();
   forget();
   return Number(taken.numDeletedRows ?? 0) === 1 ? (JSON.parse(row.fields) as KeptFields) : null;
+}
+
+/** Deletes kept forms past their 30 minutes; returns how many. */
+export async function purgeExpiredSavedForms(db: Kysely<Database>, clock: Clock): Promise<number> {
+  const result = await db.deleteFrom('saved_forms').where('expires_at', '<=', clock().toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0);
 }
