@@ -34,6 +34,8 @@ export class AppError extends Error {
   readonly status: number;
   readonly fields: FieldProblem[] | undefined;
   readonly existing: ExistingItem | undefined;
+  /** sent as Retry-After with 429 and 503 answers */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message?: string, fields?: FieldProblem[], existing?: ExistingItem) {
     super(message ?? ERROR_CODES[code].message);
@@ -43,6 +45,13 @@ export class AppError extends Error {
     this.fields = fields;
     this.existing = existing;
   }
+}
+
+/** 503: the database (or another part the service needs) is unavailable for now; the client should retry later. */
+export function unavailable(message: string, retryAfterSeconds: number): AppError {
+  const err = new AppError('UNAVAILABLE', message);
+  err.retryAfterSeconds = retryAfterSeconds;
+  return err;
 }
 
 export const validationError = (fields: FieldProblem[], message?: string) =>

@@ -11,6 +11,8 @@ declare module 'fastify' {
     db: Db;
     config: Readonly<Config>;
     clock: Clock;
+    /** set when the process has begun to shut down: new requests get 503 */
+    shuttingDown: boolean;
     /** renders a template into the self-contained print layout (for PDFs) */
     printView(template: string, data: object): Promise<string>;
   }

@@ -59,6 +59,16 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+
+  // After some errors (SQLITE_FULL, SQLITE_IOERR, ...) SQLite has already rolled the transaction back; a second
+  // ROLLBACK would fail with "no transaction is active" and that error would hide the real one.
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (err) {
+      if (!/no transaction is active/i.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {

@@ -286,6 +286,13 @@ export interface SavedFormsTable {
   expires_at: string;
 }
 
+export interface HealthProbeTable {
+  id: number;
+  checked_at: string;
+  /** which process wrote it last (host and pid) */
+  instance: string;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -308,6 +315,7 @@ export interface Database {
   report_runs: ReportRunsTable;
   idempotency_keys: IdempotencyKeysTable;
   saved_forms: SavedFormsTable;
+  health_probe: HealthProbeTable;
 }
 
 export type ReportRow = Selectable<ReportsTable>;

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The fault suite: the real server as a child process under load while its database fails, fills, is killed or
+// restarted. One file at a time (they start servers and change shared things like a PostgreSQL proxy).
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    include: ['tests/faults/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    fileParallelism: false,
+  },
+});
