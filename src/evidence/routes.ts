@@ -203,8 +203,9 @@ export async function evidenceRoutes(app: FastifyInstance) {
       request.session.flash = saved.flash;
       return reply.redirect(`/evidence/${saved.id}`, 303);
     } catch (err) {
-      // the same form sent twice at once (a double click): the save that committed first wins
-      const winner = await alreadySaved();
+      // the same form sent twice at once (a double click): the save that committed first wins (if the look-up
+      // fails too, the original error is the one to report)
+      const winner = await alreadySaved().catch(() => null);
       if (winner) return winner;
       // bad fields, or a ref already used (409): the form again, with the message beside the field
       const fieldConflict = err instanceof AppError && err.code === 'CONFLICT' && err.fields !== undefined;

@@ -69,8 +69,9 @@ export async function answerOnce<R>(
       await storeAnswer(trx, keyed, answer, app.clock);
     });
   } catch (err) {
-    // a concurrent request with this key committed first (this one rolled back): its answer is the answer
-    const winner = await findStoredAnswer(db, keyed.userId, keyed.key, app.clock);
+    // a concurrent request with this key committed first (this one rolled back): its answer is the answer; when
+    // even the look-up fails (the database is down), the original error is the one to report
+    const winner = await findStoredAnswer(db, keyed.userId, keyed.key, app.clock).catch(() => undefined);
     if (winner) return replay(reply, winner, keyed, options);
     throw err;
   }
