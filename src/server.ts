@@ -12,6 +12,8 @@ import { listFrameworks } from './framework/repository';
 import { seedDefault } from './seed/index';
 import { AppError } from './errors';
 import { purgeExpiredSessions } from './auth/session-store';
+import { purgeExpiredSavedForms } from './auth/saved-forms';
+import { purgeOldAnswers } from './idempotency/repository';
 import { systemClock } from './time';
 import { SYSTEM_ACTOR } from './audit/log';
 import { ReportScheduler } from './jobs/report-scheduler';
@@ -69,6 +71,8 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
 
   const purge = setInterval(() => {
     purgeExpiredSessions(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging expired sessions failed'));
+    purgeExpiredSavedForms(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging kept forms failed'));
+    purgeOldAnswers(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging old idempotency keys failed'));
   }, 15 * 60_000);
   purge.unref();
 

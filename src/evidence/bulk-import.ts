@@ -4,12 +4,13 @@
 
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
-import type { FieldProblem } from '../errors';
+import { AppError, conflict, type FieldProblem } from '../errors';
 import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
 import { resolveFramework } from '../scorecards/service';
 import type { ImportEvidence } from '../framework/import-types';
 import { nowIso, systemClock, type Clock } from '../time';
 import { insertEvidence, validateEvidenceInput, EVIDENCE_WRITERS } from './service';
+import { isUniqueViolation } from '../db/dialect';
 import { forbidden } from '../errors';
 
 export const CSV_HEADER = ['ref', 'title', 'summary', 'source', 'url', 'observed_on', 'source_reliability', 'credibility', 'groups', 'tlp', 'location', 'findings'] as const;
@@ -151,8 +152,15 @@ export async function bulkImportEvidence(
   if (errors.length || input.dryRun) return { ok: errors.length === 0, dryRun: input.dryRun, rows: items.length, created: 0, errors };
 
   const now = nowIso(clock);
-  await db.transaction().execute(async (trx) => {
-    for (const [i, item] of valid.entries()) await insertEvidence(trx, user, fw.id, item, { submit: true }, now, `${rowPath(i)}.ref`);
-  });
+  try {
+    await db.transaction().execute(async (trx) => {
+      for (const [i, item] of valid.entries()) await insertEvidence(trx, user, fw.id, item, { submit: true }, now, `${rowPath(i)}.ref`);
+    });
+  } catch (err) {
+    // a ref the submitter already used is listed like every other error in the file
+    if (err instanceof AppError && err.code === 'CONFLICT' && err.fields) return { ok: false, dryRun: false, rows: items.length, created: 0, errors: err.fields };
+    if (isUniqueViolation(err)) throw conflict('A concurrent request used one of these refs meanwhile; nothing was imported. Check your items and try again');
+    throw err;
+  }
   return { ok: true, dryRun: false, rows: items.length, created: valid.length, errors: [] };
 }
