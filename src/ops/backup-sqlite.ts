@@ -3,7 +3,8 @@
 // Backup: SQLite's online backup API, page by page, inside one read transaction held on the source for the whole
 // copy. In WAL mode (pactwatch always uses it) a reader never blocks writers, so the server keeps committing;
 // the held transaction pins one snapshot, so the copy neither restarts when the server commits (which a
-// stepped backup otherwise does) nor mixes two states. The copy is then made self-contained (rollback journal,
+// stepped backup otherwise does) nor mixes two states. Each step's pages are flushed to disk before the next, so
+// no single large flush holds up the server's own syncs. The copy is then made self-contained (rollback journal,
 // no -wal beside it), checked read-only (integrity_check, full audit verification), synced and renamed.
 //
 // Restore: the backup is copied beside the target, checked there (integrity_check, migrations of this version,
@@ -84,7 +85,18 @@ async function copyOnline(source: string, partial: string): Promise<void> {
     try {
       // the first read starts the transaction's snapshot; every step below reads that same snapshot
       db.prepare('select count(*) from sqlite_master').get();
-      await db.backup(partial, { progress: () => PAGES_PER_STEP });
+      const fd = fs.openSync(partial, 'r+');
+      try {
+        // flushed step by step: one large flush at the end would hold up the server's own syncs behind it
+        await db.backup(partial, {
+          progress: () => {
+            fs.fdatasyncSync(fd);
+            return PAGES_PER_STEP;
+          },
+        });
+      } finally {
+        fs.closeSync(fd);
+      }
     } finally {
       db.exec('rollback');
     }
