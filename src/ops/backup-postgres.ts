@@ -38,7 +38,7 @@ import {
 type PgTool = 'pg_dump' | 'pg_restore' | 'psql';
 
 /** The folder holding pg_dump, pg_restore and psql: first on PATH, else the newest /usr/lib/postgresql/N/bin. */
-export function findPgBin(env: NodeJS.ProcessEnv = process.env): string | null {
+export function findPgBin(env: NodeJS.ProcessEnv = process.env, versionsRoot = '/usr/lib/postgresql'): string | null {
   const executable = (dir: string) => {
     try {
       fs.accessSync(path.join(dir, 'pg_dump'), fs.constants.X_OK);
@@ -50,13 +50,13 @@ export function findPgBin(env: NodeJS.ProcessEnv = process.env): string | null {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) if (dir && executable(dir)) return dir;
   let versions: string[] = [];
   try {
-    versions = fs.readdirSync('/usr/lib/postgresql').filter((v) => /^\d+(\.\d+)?$/.test(v));
+    versions = fs.readdirSync(versionsRoot).filter((v) => /^\d+(\.\d+)?$/.test(v));
   } catch {
     // no PostgreSQL packages installed
   }
   versions.sort((a, b) => Number(b) - Number(a));
   for (const v of versions) {
-    const dir = `/usr/lib/postgresql/${v}/bin`;
+    const dir = path.join(versionsRoot, v, 'bin');
     if (executable(dir)) return dir;
   }
   return null;
@@ -122,6 +122,13 @@ function firstError(stderr: string): string {
 }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Refuses to back up a schema that does not exist (opening it would create it empty, and back that up). */
+export async function assertSchemaExists(target: DbTarget): Promise<void> {
+  if (!target.schema) return;
+  const exists = await withClient(target.location, (client) => schemaExists(client, target.schema!));
+  if (!exists) throw new BackupError('NO_DATABASE', `no schema ${target.schema} in the database`);
+}
 
 /** Dumps the (migrated) database and verifies the dumped state in the dump's own snapshot. */
 export async function backupPostgres(db: Db, file: string, options: BackupOptions): Promise<BackupSummary> {

@@ -9,7 +9,7 @@ import { openDatabase, parseDatabaseUrl } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';
 import { BackupError, type BackupOptions, type BackupSummary, type RestoreSummary } from './backup-common';
 import { backupSqlite, restoreSqlite } from './backup-sqlite';
-import { backupPostgres, restorePostgres } from './backup-postgres';
+import { assertSchemaExists, backupPostgres, restorePostgres } from './backup-postgres';
 
 export { BackupError, type BackupOptions, type BackupSummary, type RestoreSummary } from './backup-common';
 export { findPgBin } from './backup-postgres';
@@ -22,6 +22,7 @@ export async function backupDatabase(url: string | undefined, file: string, opti
     // opening would create an empty database, and back that up
     throw new BackupError('NO_DATABASE', `no database at ${path.resolve(target.location)}`);
   }
+  if (target.dialect === 'postgres') await assertSchemaExists(target);
   const db = await openDatabase(url);
   try {
     await migrateToLatest(db);

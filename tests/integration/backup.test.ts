@@ -11,6 +11,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect';
+import { findPgBin } from '../../src/ops/backup';
 import { auditHead } from '../../src/audit/log';
 import { cliDatabases, runCli } from '../helpers/cli';
 import { addUser } from '../helpers/app';
@@ -338,6 +339,26 @@ describe('backup and restore on SQLite', () => {
   });
 });
 
+describe('finding the PostgreSQL client programs', () => {
+  it('takes pg_dump from PATH first, else from the newest /usr/lib/postgresql/N/bin, else reports none', () => {
+    const root = fs.mkdtempSync(path.join(dir, 'pgbin-'));
+    const program = (folder: string) => {
+      fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(path.join(folder, 'pg_dump'), '#!/bin/sh\n', { mode: 0o755 });
+      return folder;
+    };
+    const versions = path.join(root, 'lib');
+    const onPath = program(path.join(root, 'path-bin'));
+    program(path.join(versions, '9.6', 'bin'));
+    const newest = program(path.join(versions, '16', 'bin'));
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    expect(findPgBin({ PATH: [empty, onPath].join(path.delimiter) }, versions)).toBe(onPath);
+    expect(findPgBin({ PATH: empty }, versions)).toBe(newest);
+    expect(findPgBin({ PATH: empty }, path.join(root, 'nowhere'))).toBeNull();
+  });
+});
+
 describe('backup and restore on PostgreSQL', () => {
   it('round-trips a schema into another schema with the same rows and audit head', async (ctx) => {
     ctx.skip(!onPostgres, NEEDS_POSTGRES);
@@ -359,6 +380,10 @@ describe('backup and restore on PostgreSQL', () => {
     await seededDemo(live);
     const file = newFile('backup.dump');
     const summary = JSON.parse((await runCli(['backup', file, '--db', live])).stdout);
+
+    const nothing = await runCli(['backup', newFile('nothing.dump'), '--db', pgDatabases.newUrl()]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/no schema \S+ in the database/);
 
     const target = pgDatabases.newUrl();
     expect((await runCli(['seed', '--db', target])).code).toBe(0);
