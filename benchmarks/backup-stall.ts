@@ -66,7 +66,7 @@ const stats = (xs: number[]) => {
 };
 const summary = JSON.parse(out);
 console.log(`database: ${items} generated items + writer, ${(size / 2 ** 20).toFixed(1)} MiB at start`);
-console.log(`backup: exit ${code}, ${summary.duration_ms} ms inside the command (copy + check), ${((backupEnd - backupStart) / 1000).toFixed(1)} s as a process, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB`);
+console.log(`backup: exit ${code}, copy ${summary.copy_ms} ms, ${summary.duration_ms} ms inside the command (copy + check), ${((backupEnd - backupStart) / 1000).toFixed(1)} s as a process, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB`);
 console.log(`writer before the backup: ${stats(samples.filter((s) => s.at < backupStart).map((s) => s.ms))}`);
 console.log(`writer while the backup process ran: ${stats(samples.filter((s) => s.at >= backupStart && s.at <= backupEnd).map((s) => s.ms))}`);
 const slowest = samples.filter((s) => s.at >= backupStart && s.at <= backupEnd).sort((a, b) => b.ms - a.ms).slice(0, 5);

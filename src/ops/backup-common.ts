@@ -51,6 +51,9 @@ export interface BackupSummary extends AuditFacts {
   file: string;
   bytes: number;
   sha256: string;
+  /** how long the copy (SQLite) or the dump (PostgreSQL) took: the time the snapshot was held */
+  copy_ms: number;
+  /** the whole command: copy, check, sync and rename */
   duration_ms: number;
 }
 

@@ -141,6 +141,7 @@ export async function backupPostgres(db: Db, file: string, options: BackupOption
   const schema = db.target.schema;
 
   const partial = claimPartial(final);
+  let copyMs = 0;
   try {
     const verification = await db.kysely
       .transaction()
@@ -149,6 +150,7 @@ export async function backupPostgres(db: Db, file: string, options: BackupOption
       .execute(async (trx) => {
         const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(trx);
         // the exported snapshot lives as long as this transaction: pg_dump must finish inside it
+        const dumpStarted = performance.now();
         const dump = runTool(
           pgDump,
           ['--format=custom', `--snapshot=${rows[0].snapshot}`, `--file=${partial}`, '--no-password', ...(schema ? [`--schema=${schema}`] : []), `--dbname=${conn.dbname}`],
@@ -156,6 +158,7 @@ export async function backupPostgres(db: Db, file: string, options: BackupOption
         );
         const checked = await verifyAudit(trx).finally(() => dump.catch(() => undefined));
         const done = await dump;
+        copyMs = Math.round(performance.now() - dumpStarted);
         if (done.code !== 0) throw new BackupError('TOOL_FAILED', `pg_dump failed: ${firstError(done.stderr)}`);
         return checked;
       });
@@ -166,7 +169,7 @@ export async function backupPostgres(db: Db, file: string, options: BackupOption
     fsyncFile(partial);
     publish(partial, final, options.force);
     const bytes = fs.statSync(final).size;
-    return { dialect: 'postgres', file: final, bytes, sha256: await sha256File(final), ...result.facts, duration_ms: Math.round(performance.now() - started) };
+    return { dialect: 'postgres', file: final, bytes, sha256: await sha256File(final), ...result.facts, copy_ms: copyMs, duration_ms: Math.round(performance.now() - started) };
   } finally {
     removeQuietly(partial);
   }

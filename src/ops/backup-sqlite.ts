@@ -63,13 +63,15 @@ export async function backupSqlite(target: DbTarget, file: string, options: Back
 
   const partial = claimPartial(final);
   try {
+    const copyStarted = performance.now();
     await copyOnline(source, partial);
+    const copyMs = Math.round(performance.now() - copyStarted);
     makeSelfContained(partial);
     const facts = await checkCopy(partial);
     fsyncFile(partial);
     publish(partial, final, options.force);
     const bytes = fs.statSync(final).size;
-    return { dialect: 'sqlite', file: final, bytes, sha256: await sha256File(final), ...facts, duration_ms: Math.round(performance.now() - started) };
+    return { dialect: 'sqlite', file: final, bytes, sha256: await sha256File(final), ...facts, copy_ms: copyMs, duration_ms: Math.round(performance.now() - started) };
   } finally {
     removeQuietly(partial, ...SIDECARS.map((s) => partial + s));
   }
