@@ -131,7 +131,7 @@ function describeRestore(s: RestoreSummary): string {
   return (
     `restore: ${s.from} checked and restored into ${s.into} (${counted(s.counts.evidence, 'evidence item', 'evidence items')}, ` +
     `audit log intact with ${counted(s.entries, 'entry', 'entries')}${migrated}); head ${headText(s.head)}. ` +
-    `Compare it with the head kept when the backup was made (\`pactwatch audit verify --expect-head SEQ:HASH\` with the kept one)`
+    `Compare it with the head kept at backup time: \`pactwatch audit verify --expect-head KEPT_HEAD\` fails unless they match`
   );
 }
 
