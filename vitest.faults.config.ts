@@ -1,15 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Fault tests: the real server and the real command as child processes on real databases, under load
-// (tests/faults/). Slow, so apart from the default run: `npm run test:faults`.
+// The fault suite: the real server as a child process under load while its database fails, fills, is killed or
+// restarted. One file at a time (they start servers and change shared things like a PostgreSQL proxy).
 export default defineConfig({
   test: {
-    // forks, not threads: native addons (better-sqlite3) and worker threads don't mix
     pool: 'forks',
     include: ['tests/faults/**/*.test.ts'],
-    // one at a time: each runs a server and an import or report beside it, and measures how long requests take
-    fileParallelism: false,
+    // the import and report tests run a 15k-item import and build a 20k-item database
     testTimeout: 300_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
+    fileParallelism: false,
   },
 });

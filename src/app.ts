@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { Db } from './db/connect';
+import { unavailable } from './errors';
 import type { Config } from './config';
 import { systemClock, type Clock } from './time';
 import corePlugin from './plugins/core';
@@ -47,9 +48,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // small by default; the routes that take files raise their own
     bodyLimit: DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    // while shutting down, requests on open connections get our own 503 (the contract's error shape), below
+    return503OnClosing: false,
   });
 
   await app.register(corePlugin, { db: options.db, config, clock: options.clock ?? systemClock });
+  app.decorate('shuttingDown', false);
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!app.shuttingDown) return;
+    reply.header('connection', 'close');
+    throw unavailable('The server is restarting; try again in a moment.', 5);
+  });
   await app.register(securityHeadersPlugin);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   await app.register(multipart, {

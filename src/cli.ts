@@ -19,6 +19,7 @@ import { listReports, produceReport } from './reports/service';
 import { lastCompletePeriod, parsePeriod, periodFormatHint, REPORT_KINDS, type Period } from './reports/periods';
 import { ReportScheduler } from './jobs/report-scheduler';
 import { resolveFramework } from './scorecards/service';
+import { backupDatabase, restoreDatabase, type BackupSummary, type RestoreSummary } from './ops/backup';
 import type { ReportKind } from './db/schema';
 
 class UsageError extends Error {}
@@ -48,7 +49,10 @@ commands:
                                          produce the report of a period now (default: the last complete one);
                                          KIND weekly, monthly or quarterly; P 2026-W14, 2026-04, 2026-Q2
   report list                            one line per stored report
-  backup FILE                            not available yet
+  backup FILE [--force]                  write a consistent, checked copy of the database while the server runs
+                                         (SQLite: a file; PostgreSQL: a pg_dump archive); prints the log's head
+  restore FILE [--force]                 check a backup and put it in place of the database (stop the server
+                                         first); prints the log's head to compare with the one kept
 
 every command takes --db URL (default DATABASE_URL, else ./data/pactwatch.db)`;
 
@@ -108,6 +112,27 @@ function describeLiveCheck(live: LiveVerification): string {
   }
   if (live.unread.count) out += `; ${counted(live.unread.count, 'entry', 'entries')} with a known action but not in the shape pactwatch writes skipped (first: entry ${live.unread.firstSeq})`;
   return out;
+}
+
+const headText = (head: string | null) => head ?? 'empty (no entries yet)';
+
+function describeBackup(s: BackupSummary): string {
+  const keep = s.head
+    ? `Keep this head somewhere other than the server: after a restore, \`pactwatch audit verify --expect-head ${s.head}\` checks against it`
+    : 'The audit log is empty: there is no head to keep yet';
+  return (
+    `backup: ${s.file} written and checked (${s.bytes} bytes, sha256 ${s.sha256}, ${counted(s.counts.evidence, 'evidence item', 'evidence items')}, ` +
+    `audit log intact with ${counted(s.entries, 'entry', 'entries')}) in ${(s.duration_ms / 1000).toFixed(1)} s; head ${headText(s.head)}. ${keep}`
+  );
+}
+
+function describeRestore(s: RestoreSummary): string {
+  const migrated = s.migrations_applied.length ? `, migrations applied: ${s.migrations_applied.join(', ')}` : '';
+  return (
+    `restore: ${s.from} checked and restored into ${s.into} (${counted(s.counts.evidence, 'evidence item', 'evidence items')}, ` +
+    `audit log intact with ${counted(s.entries, 'entry', 'entries')}${migrated}); head ${headText(s.head)}. ` +
+    `Compare it with the head kept at backup time: \`pactwatch audit verify --expect-head KEPT_HEAD\` fails unless they match`
+  );
 }
 
 /** Progress of a long run: a self-updating line on a terminal, plain lines in logs. */
@@ -335,8 +360,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return 0;
       }
       case 'backup':
-        io.stderr(`pactwatch ${command}: not available yet\n`);
-        return 2;
+      case 'restore': {
+        const { values, positionals } = parse(rest, { force: { type: 'boolean' } }, 1);
+        const file = positionals[0];
+        if (!file) throw new UsageError(`${command} needs a FILE`);
+        const options = { force: values.force ?? false, log: (line: string) => io.stderr(`${line}\n`) };
+        const url = values.db ?? process.env.DATABASE_URL;
+        if (command === 'backup') {
+          const summary = await backupDatabase(url, file, options);
+          io.stdout(`${JSON.stringify(summary)}\n`);
+          io.stderr(`${describeBackup(summary)}\n`);
+        } else {
+          const summary = await restoreDatabase(url, file, options);
+          io.stdout(`${JSON.stringify(summary)}\n`);
+          io.stderr(`${describeRestore(summary)}\n`);
+        }
+        return 0;
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -26,10 +26,16 @@ export interface Config {
   reportKinds: ReportKind[];
   /** time of day the scheduled reports run, HH:MM */
   reportTime: string;
-  /** IANA time zone of the schedule (and of "today" when deciding which period is complete) */
+  /** IANA time zone of the schedule's time of day (periods themselves are UTC calendar periods) */
   reportTimeZone: string;
   /** at most this many missed periods per kind are produced at start */
   reportCatchUpMax: number;
+  /** PostgreSQL: longest a statement may run before it is cancelled (a frozen server answers 503 after this) */
+  dbStatementTimeoutMs: number;
+  /** PostgreSQL: longest to wait for a new connection */
+  dbConnectTimeoutMs: number;
+  /** on SIGTERM/SIGINT: longest to wait for requests in progress before closing their connections */
+  shutdownGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +124,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     reportTime,
     reportTimeZone,
     reportCatchUpMax: intVar(env, 'REPORTS_CATCHUP_MAX', 24, 0, 520),
+    dbStatementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    dbConnectTimeoutMs: intVar(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    shutdownGraceSeconds: intVar(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     port: intVar(env, 'PORT', 3000, 0, 65535),
     host,
     logLevel: logLevel as Config['logLevel'],

@@ -12,9 +12,12 @@ import { listFrameworks } from './framework/repository';
 import { seedDefault } from './seed/index';
 import { AppError } from './errors';
 import { purgeExpiredSessions } from './auth/session-store';
+import { purgeExpiredSavedForms } from './auth/saved-forms';
+import { purgeOldAnswers } from './idempotency/repository';
 import { systemClock } from './time';
 import { SYSTEM_ACTOR } from './audit/log';
 import { ReportScheduler } from './jobs/report-scheduler';
+import { failAbandonedRuns } from './reports/runs';
 
 /** On an empty database: the admin account (password printed once) and, if configured, the demo. */
 export async function prepareFirstStart(db: Db, config: Config, print: (line: string) => void): Promise<void> {
@@ -41,7 +44,13 @@ export async function prepareFirstStart(db: Db, config: Config, print: (line: st
 }
 
 export async function runServer(config: Readonly<Config>): Promise<FastifyInstance> {
-  const db = await openDatabase(config.databaseUrl);
+  // connection errors nobody waits for are logged through the app's logger once it exists
+  let reportConnectionError = (err: Error): void => void process.stderr.write(`database connection error: ${err.message}\n`);
+  const db = await openDatabase(config.databaseUrl, {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    onConnectionError: (err) => reportConnectionError(err),
+  });
   await migrateToLatest(db);
   await prepareFirstStart(db, config, (line) => process.stdout.write(`${line}\n`));
   const app = await buildApp({
@@ -56,8 +65,14 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
     },
   });
 
+  reportConnectionError = (err) => app.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database connection error');
+  const abandoned = await failAbandonedRuns(db.kysely, systemClock);
+  if (abandoned) app.log.warn({ abandoned }, 'report runs left running by an ended process were marked failed');
+
   const purge = setInterval(() => {
     purgeExpiredSessions(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging expired sessions failed'));
+    purgeExpiredSavedForms(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging kept forms failed'));
+    purgeOldAnswers(db.kysely, systemClock).catch((err) => app.log.warn({ err }, 'purging old idempotency keys failed'));
   }, 15 * 60_000);
   purge.unref();
 
@@ -67,13 +82,25 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    app.shuttingDown = true;
+    app.log.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
     clearInterval(purge);
+    // past the grace period, connections still open (a slow client, a long upload) are closed and the process ends
+    const deadline = setTimeout(() => {
+      app.log.warn('shutdown grace period over: closing the remaining connections');
+      app.server.closeAllConnections();
+      setTimeout(() => process.exit(1), 1_000).unref();
+    }, config.shutdownGraceSeconds * 1_000);
+    deadline.unref();
     try {
+      // no new connections; idle keep-alive connections close now, requests in progress may finish
+      const closed = app.close();
+      app.server.closeIdleConnections();
       // a report in progress finishes (or its transaction rolls back) before the database closes
       await scheduler.stop();
-      await app.close();
+      await closed;
       await db.close();
+      clearTimeout(deadline);
       process.exit(0);
     } catch (err) {
       app.log.error({ err }, 'shutdown failed');

@@ -11,6 +11,8 @@ declare module 'fastify' {
     db: Db;
     config: Readonly<Config>;
     clock: Clock;
+    /** set when the process has begun to shut down: new requests get 503 */
+    shuttingDown: boolean;
     /** renders a template into the self-contained print layout (for PDFs) */
     printView(template: string, data: object): Promise<string>;
   }
@@ -19,12 +21,18 @@ declare module 'fastify' {
     user: UserRow | null;
     /** how the user was authenticated: a session cookie, or an API token (which needs no CSRF token) */
     authMethod: 'session' | 'token' | null;
+    /** the user of the session that had expired (idle or absolute limit) when this request arrived, or null */
+    expiredSessionUserId: number | null;
+    /** the user whose form this request posted after their session expired: kept, not saved (see auth/saved-forms.ts) */
+    keepFormOf: UserRow | null;
   }
   interface FastifyContextConfig {
     /** who may use the route; every route must declare it (checked when routes are registered) */
     access?: Access;
     /** 'json': errors are answered in the JSON error shape even outside /api/ (downloads) */
     errorFormat?: 'json';
+    /** a form whose POST after its session expired is kept for its user to restore after signing in again */
+    keepsFormOnExpiry?: boolean;
   }
 }
 
@@ -39,5 +47,7 @@ declare module '@fastify/session' {
     csrfSecret?: string;
     /** a message to show once on the next page */
     flash?: string;
+    /** set by the store on a session read after it expired: whose it was (the session is then ended) */
+    expiredUserId?: number;
   }
 }

@@ -7,6 +7,7 @@ import { findUserByEmail } from '../users/repository';
 import { renderPage } from '../views/render';
 import { safeNext } from '../plugins/auth';
 import { beginSignInAttempt, finishSignInAttempt, recordSecurityEvent } from '../security/log';
+import { holdsSavedForm } from './saved-forms';
 
 const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
 const LoginBody = Type.Object({
@@ -22,7 +23,7 @@ export async function authRoutes(app: FastifyInstance) {
     { config: { access: 'public' }, schema: { querystring: LoginQuery } },
     async (request, reply) => {
       if (request.user) return reply.redirect(safeNext(request.query.next ?? '/'), 303);
-      return renderPage(request, reply, 'auth/login.hbs', { title: 'Sign in', next: safeNext(request.query.next ?? '/'), email: '' });
+      return renderPage(request, reply, 'auth/login.hbs', { title: 'Sign in', next: safeNext(request.query.next ?? '/'), email: '', formKept: holdsSavedForm(request) });
     },
   );
 
@@ -43,6 +44,7 @@ export async function authRoutes(app: FastifyInstance) {
           title: 'Sign in',
           next,
           email: request.body.email,
+          formKept: holdsSavedForm(request),
           error: `Too many failed sign-in attempts ${limited.reason === 'account' ? 'for this account' : 'from your network address'}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
         });
       }
@@ -65,6 +67,7 @@ export async function authRoutes(app: FastifyInstance) {
           title: 'Sign in',
           next,
           email: request.body.email,
+          formKept: holdsSavedForm(request),
           error: 'The e-mail address or password is not right, or the account is disabled.',
         });
       }

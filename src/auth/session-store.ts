@@ -1,5 +1,6 @@
 // Server-side sessions in the database, so several app instances share them. Only a SHA-256 of the session id
-// is stored; expiry is enforced on read.
+// is stored; expiry is enforced on read. A signed-in session read after it expired still says whose it was (and
+// nothing else), for a while, so a form posted with it can be kept for that user (auth/saved-forms.ts).
 
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -16,6 +17,9 @@ interface StoredSession {
 }
 
 export const hashSessionId = (sid: string) => crypto.createHash('sha256').update(sid).digest('hex');
+
+/** How long after expiry a session's row is kept to tell whose it was: a working day of typing into a form. */
+export const EXPIRED_SESSION_MEMORY_MS = 12 * 3_600_000;
 
 export interface SessionLimits {
   idleMs: number;
@@ -45,9 +49,14 @@ export class DatabaseSessionStore {
       .executeTakeFirst()
       .then(async (row) => {
         if (!row) return callback(null, null);
-        if (Date.parse(row.expires_at) <= this.clock().getTime()) {
+        const expiresAt = Date.parse(row.expires_at);
+        const now = this.clock().getTime();
+        if (expiresAt <= now) {
           await this.db.deleteFrom('sessions').where('id', '=', id).execute();
-          return callback(null, null);
+          const { userId } = JSON.parse(row.data) as StoredSession;
+          // only whose it was: no sign-in, no CSRF secret, nothing else of the expired session
+          const tombstone = typeof userId === 'number' && now - expiresAt < EXPIRED_SESSION_MEMORY_MS ? { expiredUserId: userId } : null;
+          return callback(null, tombstone);
         }
         callback(null, JSON.parse(row.data) as StoredSession);
       })
@@ -88,7 +97,9 @@ export async function destroyUserSessions(db: Kysely<Database>, userId: number):
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
+/** Deletes sessions that expired more than EXPIRED_SESSION_MEMORY_MS ago (the store refuses the others on read). */
 export async function purgeExpiredSessions(db: Kysely<Database>, clock: Clock): Promise<number> {
-  const result = await db.deleteFrom('sessions').where('expires_at', '<=', clock().toISOString()).executeTakeFirst();
+  const before = new Date(clock().getTime() - EXPIRED_SESSION_MEMORY_MS).toISOString();
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', before).executeTakeFirst();
   return Number(result.numDeletedRows ?? 0);
 }

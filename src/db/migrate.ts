@@ -15,6 +15,15 @@ class IndexMigrationProvider implements MigrationProvider {
   }
 }
 
+/**
+ * Before running anything, kysely's migrator looks for its own tables by introspecting every schema of the
+ * database (kysely-org/kysely#1313); on PostgreSQL that query fails with "schema/relation does not exist" when
+ * another session drops or renames a schema meanwhile (a test suite ending, a restore swapping schemas). Such a
+ * failure, before any migration ran, is tried again.
+ */
+const INTROSPECTION_RACE = new Set(['3F000', '42P01']);
+const ATTEMPTS = 10;
+
 /** Applies every pending migration; returns the names applied. Throws when one fails. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({
@@ -22,7 +31,12 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     provider: new IndexMigrationProvider(db),
     ...(db.target.schema ? { migrationTableSchema: db.target.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  for (let attempt = 2; attempt <= ATTEMPTS && outcome.results === undefined && INTROSPECTION_RACE.has((outcome.error as { code?: string })?.code ?? ''); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results } = outcome;
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -278,6 +278,42 @@ export interface ReportRunsTable {
   error: string | null;
 }
 
+export interface IdempotencyKeysTable {
+  user_id: number;
+  /** the client's Idempotency-Key, or `form:` and the one-time token of an evidence web form */
+  key: string;
+  method: string;
+  /** the request path without its query */
+  path: string;
+  /** SHA-256 of the canonical JSON of the request body */
+  request_sha256: string;
+  /** the status of the stored answer */
+  status: number;
+  /** JSON of the stored answer's body */
+  response: string;
+  created_at: string;
+}
+
+export interface SavedFormsTable {
+  /** SHA-256 of the random id in the browser's cookie */
+  id: string;
+  /** the user of the expired session the form was posted with: only they may restore it */
+  user_id: number;
+  /** the form's path, e.g. /evidence/new */
+  path: string;
+  /** JSON object of the posted text fields (no files) */
+  fields: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface HealthProbeTable {
+  id: number;
+  checked_at: string;
+  /** which process wrote it last (host and pid) */
+  instance: string;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -299,6 +335,9 @@ export interface Database {
   reports: ReportsTable;
   report_pdfs: ReportPdfsTable;
   report_runs: ReportRunsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  saved_forms: SavedFormsTable;
+  health_probe: HealthProbeTable;
 }
 
 export type ReportRow = Selectable<ReportsTable>;

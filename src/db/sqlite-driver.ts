@@ -20,7 +20,6 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { AppError } from '../errors';
 
 /** How a connection waits for a lock another connection holds. */
 export interface BusyPolicy {
@@ -36,16 +35,16 @@ export interface BusyPolicy {
 export const DEFAULT_BUSY_POLICY: Readonly<BusyPolicy> = { busyTimeoutMs: 5, deadlineMs: 10_000, firstBackoffMs: 2, maxBackoffMs: 25 };
 
 /**
- * The database stayed locked by another writer for longer than the wait allows. An AppError with code BUSY
- * (503 "try again in a moment"): nothing was written by the statement that gave up.
+ * The database stayed locked by another writer for longer than the wait allows; nothing was written by the
+ * statement that gave up. Recognised by name (db/failures.ts): the error handler answers 503 with Retry-After.
  */
-export class DatabaseBusyError extends AppError {
+export class DatabaseBusyError extends Error {
+  readonly code = 'SQLITE_BUSY';
   readonly waitedMs: number;
   constructor(waitedMs: number, cause?: unknown) {
-    super('BUSY', `The database is busy (locked for ${Math.round(waitedMs)} ms by another writer); try again in a moment`);
+    super(`the database stayed locked by another writer for ${Math.round(waitedMs)} ms`, cause === undefined ? undefined : { cause });
     this.name = 'DatabaseBusyError';
     this.waitedMs = waitedMs;
-    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
 
@@ -158,8 +157,14 @@ class BusyWaitingDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('commit'));
   }
 
+  // After some errors (SQLITE_FULL, SQLITE_IOERR, ...) SQLite has already rolled the transaction back; a second
+  // ROLLBACK would fail with "no transaction is active" and that error would hide the real one.
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (err) {
+      if (!/no transaction is active/i.test((err as Error).message)) throw err;
+    }
   }
 
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {

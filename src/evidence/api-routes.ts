@@ -1,7 +1,11 @@
-// The evidence API (/api/v1/evidence): log, read, list and review, under the same rules as the pages.
+// The evidence API (/api/v1/evidence): log, read, list and review, under the same rules as the pages. Every POST
+// takes an Idempotency-Key (see idempotency/api.ts).
 
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
+import type { Database, EvidenceRow, UserRow } from '../db/schema';
+import { answerOnce, type Answer, type AnswerOptions } from '../idempotency/api';
 import { createEvidence, reviewEvidence, assertCanSee, EVIDENCE_WRITERS, REVIEWERS } from './service';
 import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail } from './repository';
 import { evidenceJson } from './present';
@@ -21,6 +25,28 @@ function reasonFrom(body: unknown): string | null {
 
 const CreateBody = Type.Object({}, { additionalProperties: true });
 
+const evidenceLocation = (body: Answer['body']) => `/api/v1/evidence/${body.id}`;
+
+/** A stored answer shows an item: replayed only while the caller may still see it (a delegation may have changed). */
+function replayOptions(db: Kysely<Database>, user: UserRow, location?: typeof evidenceLocation): AnswerOptions {
+  return {
+    location,
+    mayReplay: async (body) => {
+      const row = await findEvidence(db, body.id);
+      if (!row) throw notFound('No such evidence item');
+      assertCanSee(user, row);
+    },
+  };
+}
+
+/** The answer to a write: the item as the caller sees it, with its history (read in the write's transaction, if any). */
+function itemAnswer(status: number, user: UserRow) {
+  return async (db: Kysely<Database>, row: EvidenceRow): Promise<Answer> => ({
+    status,
+    body: evidenceJson(await loadEvidenceDetail(db, row, user), await evidenceHistory(db, row.id, user)),
+  });
+}
+
 export async function evidenceApiRoutes(app: FastifyInstance) {
   const db = app.db.kysely;
 
@@ -32,9 +58,14 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       const framework = body.framework;
       if (framework !== undefined && typeof framework !== 'string') throw validationError([{ path: 'framework', message: 'must be a framework code' }]);
       if (body.submit !== undefined && typeof body.submit !== 'boolean') throw validationError([{ path: 'submit', message: 'must be true or false' }]);
-      const row = await createEvidence(db, request.user!, framework, body, { submit: body.submit === true }, app.clock);
-      const detail = await loadEvidenceDetail(db, row, request.user!);
-      return reply.status(201).header('location', `/api/v1/evidence/${row.id}`).send(evidenceJson(detail, await evidenceHistory(db, row.id, request.user!)));
+      return answerOnce(
+        app,
+        request,
+        reply,
+        (inTransaction) => createEvidence(db, request.user!, framework, body, { submit: body.submit === true, inTransaction }, app.clock),
+        itemAnswer(201, request.user!),
+        replayOptions(db, request.user!, evidenceLocation),
+      );
     },
   );
 
@@ -79,8 +110,14 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
       const body = request.body;
       if (body.submit !== undefined && typeof body.submit !== 'boolean') throw validationError([{ path: 'submit', message: 'must be true or false' }]);
       const fw = await db.selectFrom('frameworks').select('code').where('id', '=', original.framework_id).executeTakeFirstOrThrow();
-      const row = await createEvidence(db, request.user!, fw.code, body, { submit: body.submit === true, supersedes: original.id }, app.clock);
-      return reply.status(201).header('location', `/api/v1/evidence/${row.id}`).send(evidenceJson(await loadEvidenceDetail(db, row, request.user!), await evidenceHistory(db, row.id, request.user!)));
+      return answerOnce(
+        app,
+        request,
+        reply,
+        (inTransaction) => createEvidence(db, request.user!, fw.code, body, { submit: body.submit === true, supersedes: original.id, inTransaction }, app.clock),
+        itemAnswer(201, request.user!),
+        replayOptions(db, request.user!, evidenceLocation),
+      );
     },
   );
 
@@ -94,10 +131,17 @@ export async function evidenceApiRoutes(app: FastifyInstance) {
     app.post<{ Params: IdParams; Body: unknown }>(
       `/api/v1/evidence/:id/${action}`,
       { config: { access }, schema: { params: IdParams } },
-      async (request) => {
+      async (request, reply) => {
         const id = Number(request.params.id);
-        const row = await reviewEvidence(db, request.user!, id, action, reasonFrom(request.body), app.clock);
-        return evidenceJson(await loadEvidenceDetail(db, row, request.user!), await evidenceHistory(db, id, request.user!));
+        const reason = reasonFrom(request.body);
+        return answerOnce(
+          app,
+          request,
+          reply,
+          (inTransaction) => reviewEvidence(db, request.user!, id, action, reason, app.clock, { inTransaction }),
+          itemAnswer(200, request.user!),
+          replayOptions(db, request.user!),
+        );
       },
     );
   }

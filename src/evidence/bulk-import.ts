@@ -176,7 +176,7 @@ export async function bulkImportEvidence(
     }
   } catch (err) {
     // a concurrent request used one of the refs after the check above; the database's unique key decided
-    if (isUniqueViolation(err)) throw conflict('A concurrent request used one of these refs; reload and check before trying again');
+    if (isUniqueViolation(err)) throw conflict('A concurrent request used one of these refs meanwhile; nothing was imported. Check your items and try again');
     throw err;
   }
   return { ok: true, dryRun: false, rows: items.length, created: valid.length, errors: [] };

@@ -7,7 +7,9 @@ import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, type FrameworkTree } from '../framework/repository';
-import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS } from './service';
+import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS, type InTransaction } from './service';
+import { consumeFormToken, formTokenOf, itemSavedWithToken, newFormToken } from './form-tokens';
+import { RESTORED_NOTICE, takeSavedForm } from '../auth/saved-forms';
 import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail, type EvidenceDetail, type EvidencePage } from './repository';
 import { evidenceCsv, evidenceJson } from './present';
 import { detailToForm, formErrors, formToInput, formView, type FormValues } from './form';
@@ -133,11 +135,24 @@ export async function evidenceRoutes(app: FastifyInstance) {
   async function renderForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    opts: { tree: FrameworkTree; values: FormValues; errors?: Record<string, string>; summary?: { field: string; message: string }[]; mode: 'new' | 'edit' | 'correct'; item?: EvidenceDetail },
+    opts: {
+      tree: FrameworkTree;
+      values: FormValues;
+      errors?: Record<string, string>;
+      summary?: { field: string; message: string }[];
+      /** the status of a re-rendered form with problems (400, or 409 for a ref already used) */
+      status?: number;
+      mode: 'new' | 'edit' | 'correct';
+      item?: EvidenceDetail;
+      /** the one-time token of this form: the posted one when it is shown again, else a new one */
+      formToken?: string;
+      /** the values come from a form kept across an expired session */
+      restored?: boolean;
+    },
   ) {
     const title = opts.mode === 'new' ? 'Log evidence' : opts.mode === 'edit' ? `Edit draft #${opts.item!.row.id}` : `Correct item #${opts.item!.row.id}`;
     const action = opts.mode === 'new' ? '/evidence/new' : `/evidence/${opts.item!.row.id}/${opts.mode}`;
-    if (opts.summary?.length) reply.status(400);
+    if (opts.summary?.length) reply.status(opts.status ?? 400);
     return renderPage(request, reply, 'evidence/form.hbs', {
       title,
       action,
@@ -145,6 +160,8 @@ export async function evidenceRoutes(app: FastifyInstance) {
       item: opts.item ? { id: opts.item.row.id, title: opts.item.row.title } : null,
       framework: { code: opts.tree.code, name: opts.tree.name },
       form: formView(opts.tree, opts.values, opts.errors),
+      formToken: opts.formToken ?? newFormToken(),
+      restoredNotice: opts.restored ? RESTORED_NOTICE : null,
       errorSummary: opts.summary ?? [],
       maxMiB: MAX_ATTACHMENT_BYTES / 1024 / 1024,
       extensions: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', '),
@@ -153,32 +170,55 @@ export async function evidenceRoutes(app: FastifyInstance) {
 
   app.get('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
     const tree = await frameworkTree();
-    return renderForm(request, reply, { tree, values: { tlp: 'AMBER', observed_on: app.clock().toISOString().slice(0, 10) }, mode: 'new' });
+    const restored = await takeSavedForm(app, request, reply);
+    const values = restored ?? { tlp: 'AMBER', observed_on: app.clock().toISOString().slice(0, 10) };
+    return renderForm(request, reply, { tree, values, mode: 'new', restored: restored !== null });
   });
 
-  /** Saves a posted evidence form; on bad fields re-renders it with the messages and everything typed. */
+  /**
+   * Saves a posted evidence form once per form token (a resubmission leads to the item already saved); on bad fields
+   * re-renders it with the messages and everything typed.
+   */
   async function saveForm(
     request: FastifyRequest<{ Body: Record<string, unknown> }>,
     reply: FastifyReply,
     form: { tree: FrameworkTree; mode: 'new' | 'edit' | 'correct'; item?: EvidenceDetail },
-    save: (input: Record<string, unknown>, submit: boolean) => Promise<{ id: number; flash: string }>,
+    save: (input: Record<string, unknown>, submit: boolean, inTransaction: InTransaction | undefined) => Promise<{ id: number; flash: string }>,
   ) {
+    const user = request.user!;
+    const token = formTokenOf(request.body);
+    const alreadySaved = async () => {
+      const id = token === null ? null : await itemSavedWithToken(db, user.id, token, app.clock);
+      if (id === null) return null;
+      request.session.flash = `This form was already saved as #${id}`;
+      return reply.redirect(`/evidence/${id}`, 303);
+    };
+    const earlier = await alreadySaved();
+    if (earlier) return earlier;
     const { input, rowOfFinding } = formToInput(request.body ?? {});
+    const path = request.url.split('?')[0];
     try {
-      const saved = await save(input, str(request.body?.action) === 'submit');
+      const consume = token === null ? undefined : consumeFormToken(user.id, token, path, request.body ?? {}, app.clock);
+      const saved = await save(input, str(request.body?.action) === 'submit', consume);
       request.session.flash = saved.flash;
       return reply.redirect(`/evidence/${saved.id}`, 303);
     } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
+      // the same form sent twice at once (a double click): the save that committed first wins (if the look-up
+      // fails too, the original error is the one to report)
+      const winner = await alreadySaved().catch(() => null);
+      if (winner) return winner;
+      // bad fields, or a ref already used (409): the form again, with the message beside the field
+      const fieldConflict = err instanceof AppError && err.code === 'CONFLICT' && err.fields !== undefined;
+      if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && !fieldConflict)) throw err;
       const { byField, summary } = formErrors(err.fields ?? [], rowOfFinding);
-      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary });
+      return renderForm(request, reply, { ...form, values: (request.body ?? {}) as FormValues, errors: byField, summary, status: err.status, formToken: token ?? undefined });
     }
   }
 
-  app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS } }, async (request, reply) => {
+  app.post<{ Body: Record<string, unknown> }>('/evidence/new', { config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true } }, async (request, reply) => {
     const tree = await frameworkTree();
-    return saveForm(request, reply, { tree, mode: 'new' }, async (input, submit) => {
-      const row = await createEvidence(db, request.user!, tree.code, input, { submit }, app.clock);
+    return saveForm(request, reply, { tree, mode: 'new' }, async (input, submit, inTransaction) => {
+      const row = await createEvidence(db, request.user!, tree.code, input, { submit, inTransaction }, app.clock);
       return { id: row.id, flash: row.status === 'draft' ? 'Draft saved. Only you can see it until you submit it.' : 'Submitted for review by another reviewer.' };
     });
   });
@@ -226,17 +266,18 @@ export async function evidenceRoutes(app: FastifyInstance) {
     const detail = await visibleDetail(request);
     if (detail.row.created_by !== request.user!.id || detail.row.status !== 'draft') throw new AppError('CONFLICT', 'Only your own drafts can be edited');
     const tree = await frameworkTree(detail.framework);
-    return renderForm(request, reply, { tree, values: detailToForm(detail), mode: 'edit', item: detail });
+    const restored = await takeSavedForm(app, request, reply);
+    return renderForm(request, reply, { tree, values: restored ?? detailToForm(detail), mode: 'edit', item: detail, restored: restored !== null });
   });
 
   app.post<{ Params: IdParams; Body: Record<string, unknown> }>(
     '/evidence/:id/edit',
-    { config: { access: EVIDENCE_WRITERS }, schema: { params: IdParams } },
+    { config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
-      return saveForm(request, reply, { tree, mode: 'edit', item: detail }, async (input, submit) => {
-        const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock);
+      return saveForm(request, reply, { tree, mode: 'edit', item: detail }, async (input, submit, inTransaction) => {
+        const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock, { inTransaction });
         return { id: row.id, flash: row.status === 'draft' ? 'Draft saved.' : 'Submitted for review by another reviewer.' };
       });
     },
@@ -246,19 +287,19 @@ export async function evidenceRoutes(app: FastifyInstance) {
     const detail = await visibleDetail(request);
     if (detail.row.status !== 'verified') throw new AppError('CONFLICT', 'Only a verified item can be corrected');
     const tree = await frameworkTree(detail.framework);
-    const values = detailToForm(detail);
-    values.ref = '';
-    return renderForm(request, reply, { tree, values, mode: 'correct', item: detail });
+    const restored = await takeSavedForm(app, request, reply);
+    const values = restored ?? { ...detailToForm(detail), ref: '' };
+    return renderForm(request, reply, { tree, values, mode: 'correct', item: detail, restored: restored !== null });
   });
 
   app.post<{ Params: IdParams; Body: Record<string, unknown> }>(
     '/evidence/:id/correct',
-    { config: { access: EVIDENCE_WRITERS }, schema: { params: IdParams } },
+    { config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const detail = await visibleDetail(request);
       const tree = await frameworkTree(detail.framework);
-      return saveForm(request, reply, { tree, mode: 'correct', item: detail }, async (input, submit) => {
-        const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id }, app.clock);
+      return saveForm(request, reply, { tree, mode: 'correct', item: detail }, async (input, submit, inTransaction) => {
+        const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id, inTransaction }, app.clock);
         return { id: row.id, flash: `Correction #${row.id} created. It replaces #${detail.row.id} once another reviewer verifies it.` };
       });
     },

@@ -3,7 +3,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
-import { conflict, forbidden, notFound, validationError, type FieldProblem } from '../errors';
+import { conflict, forbidden, notFound, validationError, type AppError, type FieldProblem } from '../errors';
 import { appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
@@ -18,6 +18,16 @@ export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
 export const REVIEWERS = ['reviewer', 'admin'] as const;
 
 export type EvidenceInput = Record<string, unknown>;
+
+/**
+ * Run inside a state change's transaction, after the change, with the changed row: whatever must commit together
+ * with the change or not at all (the API's stored answer to an Idempotency-Key, a web form's one-time token).
+ */
+export type InTransaction = (trx: Transaction<Database>, row: EvidenceRow) => Promise<void>;
+
+export interface TransactionHook {
+  inTransaction?: InTransaction;
+}
 
 const PLACEHOLDER_REF = 'desk-item';
 const ACTION_KEYS = new Set(['framework', 'submit']);
@@ -96,12 +106,56 @@ function assertTlpFloor(item: ImportEvidence, original: EvidenceRow): void {
   }
 }
 
-/** Refuses a ref the submitter already used for another of their own items (refs are per submitter). */
-async function assertRefFree(trx: Transaction<Database>, frameworkId: number, createdBy: number, ref: string, refPath: string, exceptId?: number) {
-  let query = liveEvidence(trx).select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
+/** The submitter's own item with this ref, if any (refs are per submitter: nobody else's item is ever named). */
+async function ownItemWithRef(db: Kysely<Database>, frameworkId: number, createdBy: number, ref: string, exceptId?: number) {
+  let query = liveEvidence(db).select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-  const clash = await query.executeTakeFirst();
-  if (clash) throw validationError([{ path: refPath, message: `"${ref}" is already used by your item #${clash.id}` }]);
+  return query.executeTakeFirst();
+}
+
+/** 409 naming the submitter's own item that has the ref, so a client retrying a create can tell it succeeded. */
+function refConflict(ref: string, refPath: string, existingId: number): AppError {
+  const message = `"${ref}" is already used by your item #${existingId}`;
+  return conflict(message, [{ path: refPath, message }], { id: existingId });
+}
+
+/** Refuses a ref the submitter already used for another of their own items. */
+async function assertRefFree(trx: Transaction<Database>, frameworkId: number, createdBy: number, ref: string, refPath: string, exceptId?: number) {
+  const clash = await ownItemWithRef(trx, frameworkId, createdBy, ref, exceptId);
+  if (clash) throw refConflict(ref, refPath, clash.id);
+}
+
+async function pendingCorrectionOf(db: Kysely<Database>, originalId: number): Promise<EvidenceRow | undefined> {
+  return db.selectFrom('evidence').selectAll().where('supersedes_id', '=', originalId).where('status', 'in', ['draft', 'submitted']).executeTakeFirst();
+}
+
+/** Names the pending correction only to those who may see it; it is the "existing" item only for its own author. */
+function pendingCorrectionConflict(user: UserRow, pending: EvidenceRow): AppError {
+  const visible = canSeeDraft(user, pending) && canSeeEvidence(user, pending);
+  const which = visible ? `item #${pending.id}` : 'by another user';
+  return conflict(`A correction of this item is already pending (${which})`, undefined, visible && pending.created_by === user.id ? { id: pending.id } : undefined);
+}
+
+/**
+ * The 409 for a write the database's unique keys refused after a concurrent request passed the same checks: names
+ * the submitter's own item with the ref, or the pending correction, when that is what clashed.
+ */
+async function uniqueViolationConflict(
+  db: Kysely<Database>,
+  user: UserRow,
+  frameworkId: number,
+  ref: string,
+  options: { exceptId?: number; supersedes?: number } = {},
+): Promise<AppError> {
+  if (ref) {
+    const clash = await ownItemWithRef(db, frameworkId, user.id, ref, options.exceptId);
+    if (clash) return refConflict(ref, 'ref', clash.id);
+  }
+  if (options.supersedes !== undefined) {
+    const pending = await pendingCorrectionOf(db, options.supersedes);
+    if (pending) return pendingCorrectionConflict(user, pending);
+  }
+  return conflict('A concurrent request created the same item or correction; reload and check before trying again');
 }
 
 /** Refuses with 404 what the user may not know exists, 403 what they may see but not change. */
@@ -146,7 +200,7 @@ export async function createEvidence(
   user: UserRow,
   frameworkCode: string | null | undefined,
   input: EvidenceInput,
-  options: CreateOptions,
+  options: CreateOptions & TransactionHook,
   clock: Clock = systemClock,
 ): Promise<EvidenceRow> {
   assertRole(user, EVIDENCE_WRITERS, 'log evidence');
@@ -154,10 +208,14 @@ export async function createEvidence(
   const checked = await validateEvidenceInput(db, fw.id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
   try {
-    return await db.transaction().execute((trx) => insertEvidence(trx, user, fw.id, checked.value, options, nowIso(clock)));
+    return await db.transaction().execute(async (trx) => {
+      const row = await insertEvidence(trx, user, fw.id, checked.value, options, nowIso(clock));
+      await options.inTransaction?.(trx, row);
+      return row;
+    });
   } catch (err) {
     // two requests raced past the checks above; the database's unique keys decided
-    if (isUniqueViolation(err)) throw conflict('A concurrent request created the same item or correction; reload and check before trying again');
+    if (isUniqueViolation(err)) throw await uniqueViolationConflict(db, user, fw.id, checked.value.ref, { supersedes: options.supersedes });
     throw err;
   }
 }
@@ -180,17 +238,8 @@ export async function insertEvidence(
     assertVisible(user, original);
     if (original.status !== 'verified') throw conflict('Only a verified item can be corrected');
     if (original.framework_id !== frameworkId) throw conflict('A correction belongs to the same framework as the original');
-    const pending = await trx
-      .selectFrom('evidence')
-      .select('id')
-      .where('supersedes_id', '=', original.id)
-      .where('status', 'in', ['draft', 'submitted'])
-      .executeTakeFirst();
-    if (pending) {
-      const visible = await trx.selectFrom('evidence').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow();
-      const which = canSeeDraft(user, visible) && canSeeEvidence(user, visible) ? `item #${pending.id}` : 'by another user';
-      throw conflict(`A correction of this item is already pending (${which})`);
-    }
+    const pending = await pendingCorrectionOf(trx, original.id);
+    if (pending) throw pendingCorrectionConflict(user, pending);
     assertTlpFloor(item, original);
     ownerDelegation = original.owner_delegation;
   }
@@ -237,7 +286,15 @@ export async function insertEvidence(
 }
 
 /** The author edits a draft; nothing else is ever edited. */
-export async function updateDraft(db: Kysely<Database>, user: UserRow, id: number, input: EvidenceInput, submit: boolean, clock: Clock = systemClock): Promise<EvidenceRow> {
+export async function updateDraft(
+  db: Kysely<Database>,
+  user: UserRow,
+  id: number,
+  input: EvidenceInput,
+  submit: boolean,
+  clock: Clock = systemClock,
+  hook: TransactionHook = {},
+): Promise<EvidenceRow> {
   const existing = await db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
   if (!existing) throw notFound('No such evidence item');
   assertVisible(user, existing);
@@ -259,7 +316,11 @@ export async function updateDraft(db: Kysely<Database>, user: UserRow, id: numbe
     await writeFindingsAndGroups(trx, row.framework_id, id, item);
     await appendAudit(trx, { actor: actorOf(user), action: 'evidence.draft_updated', entityType: 'evidence', entityId: id, content: { item: auditContent(item) }, at: now });
     if (submit) await appendAudit(trx, { actor: actorOf(user), action: 'evidence.submitted', entityType: 'evidence', entityId: id, content: {}, at: now });
+    await hook.inTransaction?.(trx, updated);
     return updated;
+  }).catch(async (err: unknown) => {
+    // a concurrent request took the ref first (or stored the answer of the hook's key)
+    throw isUniqueViolation(err) ? await uniqueViolationConflict(db, user, existing.framework_id, item.ref, { exceptId: id }) : err;
   });
 }
 
@@ -273,6 +334,7 @@ export async function reviewEvidence(
   action: ReviewAction,
   reason: string | null,
   clock: Clock = systemClock,
+  hook: TransactionHook = {},
 ): Promise<EvidenceRow> {
   const trimmed = reason?.trim() ?? '';
   if ((action === 'reject' || action === 'retract') && trimmed.length === 0) throw validationError([{ path: 'reason', message: 'is required' }]);
@@ -322,7 +384,11 @@ export async function reviewEvidence(
       const pending = await trx.selectFrom('evidence').select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
       if (pending.length) throw conflict(`Item ${pending.map((p) => p.id).join(', ')} is a pending correction of this item: reject it first`);
     }
+    await hook.inTransaction?.(trx, updated);
     return updated;
+  }).catch((err: unknown) => {
+    // a concurrent change committed first (or stored the answer of the hook's key)
+    throw isUniqueViolation(err) ? conflict(`Item ${id} changed meanwhile; reload it and try again`) : err;
   });
 }
 

@@ -1,16 +1,71 @@
-// GET /health: 200 {"status":"ok"} when the database answers, else 503.
+// GET /health: 200 {"status":"ok"} when the database answers a read and accepts a write, each within a bound;
+// else 503 with Retry-After, saying which part is down. A full disk or a read-only database fails the write check,
+// so a load balancer stops sending requests that would all fail.
 
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { databaseUnavailability } from '../db/failures';
+
+const INSTANCE = `${os.hostname()}:${process.pid}`;
+
+/** Longest a health check waits for each part: a frozen database must not make /health hang. */
+export const HEALTH_TIMEOUT_MS = 2_000;
+/** The write check runs at most this often per process (it writes one row); in between, its last answer stands. */
+const WRITE_CHECK_EVERY_MS = 5_000;
+
+type PartState = 'ok' | string;
+
+class TimeoutError extends Error {}
+
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+const describe = (err: unknown): string =>
+  err instanceof TimeoutError ? `no answer within ${HEALTH_TIMEOUT_MS} ms` : databaseUnavailability(err)?.reason ?? 'failed';
 
 export async function healthRoutes(app: FastifyInstance) {
-  app.get('/health', { config: { access: 'public' } }, async (request, reply) => {
+  let lastWrite: { at: number; state: PartState } | null = null;
+
+  async function checkWrite(): Promise<PartState> {
+    const now = Date.now();
+    if (lastWrite && now - lastWrite.at < WRITE_CHECK_EVERY_MS) return lastWrite.state;
+    let state: PartState;
     try {
-      await sql`select 1`.execute(app.db.kysely);
-      return { status: 'ok' };
+      // a real write of one row: fails on a full disk, a read-only file or replica, or a lock held too long
+      await within(
+        HEALTH_TIMEOUT_MS,
+        app.db.kysely
+          .insertInto('health_probe')
+          .values({ id: 1, checked_at: new Date(now).toISOString(), instance: INSTANCE })
+          .onConflict((oc) => oc.column('id').doUpdateSet({ checked_at: new Date(now).toISOString(), instance: INSTANCE }))
+          .execute(),
+      );
+      state = 'ok';
     } catch (err) {
-      request.log.error({ err }, 'health check: database does not answer');
-      return reply.status(503).send({ status: 'unavailable' });
+      state = describe(err);
     }
+    lastWrite = { at: now, state };
+    return state;
+  }
+
+  app.get('/health', { config: { access: 'public' } }, async (request, reply) => {
+    let read: PartState;
+    try {
+      await within(HEALTH_TIMEOUT_MS, sql`select 1`.execute(app.db.kysely));
+      read = 'ok';
+    } catch (err) {
+      read = describe(err);
+    }
+    const write = read === 'ok' ? await checkWrite() : 'not checked (reads fail)';
+    reply.header('cache-control', 'no-store');
+    if (read === 'ok' && write === 'ok') return { status: 'ok', database: { read, write } };
+    request.log.error({ read, write }, 'health check failed');
+    return reply.status(503).header('retry-after', '5').send({ status: 'unavailable', database: { read, write } });
   });
 }

@@ -6,7 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Kysely } from 'kysely';
 import type { Database, ReportKind } from '../db/schema';
 import type { Config } from '../config';
-import { systemClock, type Clock } from '../time';
+import { endOfDayUtc, systemClock, todayUtc, type Clock } from '../time';
 import { latestReportOfKind, produceReport, type ProduceResult } from '../reports/service';
 import { lastCompletePeriod, nextPeriod, type Period } from '../reports/periods';
 import { listFrameworks } from '../framework/repository';
@@ -28,6 +28,8 @@ export interface SchedulerDeps {
 }
 
 export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
+/** a little after a period's UTC end, so clocks a moment apart agree it has ended */
+const UTC_END_MARGIN_MS = 5_000;
 
 /** Today's date in a time zone, YYYY-MM-DD. */
 export function todayIn(timeZone: string, clock: Clock): string {
@@ -48,6 +50,8 @@ export class ReportScheduler {
   private readonly timers = new Set<{ cancel(): void }>();
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** periods waiting for their UTC end (see waitForUtcEnd) */
+  private readonly pendingEnds = new Set<string>();
 
   constructor(private readonly deps: SchedulerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -72,9 +76,14 @@ export class ReportScheduler {
     for (const kind of this.deps.config.reportKinds) await this.runKind(kind, 'catch-up');
   }
 
-  /** The complete periods of a kind still to produce for a framework: after the latest stored, up to the last complete. */
+  /**
+   * The complete periods of a kind still to produce for a framework: after the latest stored, up to the last
+   * complete. Periods are UTC calendar periods (as every as-of date is a UTC day), so a period is complete only
+   * once its last day has ended in UTC, whatever the schedule's time zone: a report is frozen for good, and one
+   * frozen before its period ended would miss its last hours forever.
+   */
   async duePeriods(frameworkId: number, kind: ReportKind): Promise<Period[]> {
-    const last = lastCompletePeriod(kind, todayIn(this.deps.config.reportTimeZone, this.clock));
+    const last = lastCompletePeriod(kind, todayUtc(this.clock));
     const latest = await latestReportOfKind(this.deps.db, frameworkId, kind);
     if (!latest) return [last];
     const due: Period[] = [];
@@ -96,7 +105,27 @@ export class ReportScheduler {
         else break; // a failed period is retried; later periods wait so reports stay in order
       }
     }
+    this.waitForUtcEnd(kind);
     return results;
+  }
+
+  /**
+   * East of UTC the schedule's day can begin before the period has ended in UTC (06:00 in Kabul is 01:30 UTC): the
+   * period the schedule's zone already calls complete is then produced right after its UTC end, not a period later.
+   */
+  private waitForUtcEnd(kind: ReportKind): void {
+    if (this.stopped) return;
+    const local = lastCompletePeriod(kind, todayIn(this.deps.config.reportTimeZone, this.clock));
+    const endMs = Date.parse(endOfDayUtc(local.end)) + 1;
+    const waitMs = endMs - this.clock().getTime();
+    if (waitMs <= 0 || this.pendingEnds.has(local.code)) return;
+    this.pendingEnds.add(local.code);
+    const timer = (this.deps.setTimer ?? defaultTimer)(() => {
+      this.timers.delete(timer);
+      this.pendingEnds.delete(local.code);
+      void this.enqueue(() => this.runKind(kind, 'schedule'));
+    }, waitMs + UTC_END_MARGIN_MS);
+    this.timers.add(timer);
   }
 
   private async attempt(frameworkCode: string, period: Period, trigger: string, attempt: number): Promise<ProduceResult | null> {

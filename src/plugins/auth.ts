@@ -1,12 +1,15 @@
 // Authorization on every route: each route declares `config.access`; a route without one cannot be registered.
 // Access is checked on request, before any body is read. Also checks the CSRF token of every state-changing
-// request made with a session (once the body, which may carry it, is parsed).
+// request made with a session (once the body, which may carry it, is parsed). The one exception to reading no body
+// without a user: a form route that keeps forms, posted with a session that expired, has its form kept for that
+// user (nothing else happens; see auth/saved-forms.ts).
 
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../db/schema';
 import { AppError } from '../errors';
 import { csrfTokenValid } from '../auth/csrf';
+import { keepFormAndAskToSignIn, userWhoseFormToKeep } from '../auth/saved-forms';
 
 /** 'public': anyone (only /login, /health, static assets); 'signed-in': any signed-in user; or the roles allowed. */
 export type Access = 'public' | 'signed-in' | readonly Role[];
@@ -58,6 +61,8 @@ async function authPlugin(app: FastifyInstance) {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config.access ?? 'signed-in';
     if (access !== 'public' && !request.user) {
+      request.keepFormOf = await userWhoseFormToKeep(app, request, (user) => mayAccess(access, user.role));
+      if (request.keepFormOf) return;
       if (isApiRequest(request) || request.method !== 'GET') refuse(request, reply, new AppError('UNAUTHENTICATED'));
       return reply.redirect(`/login?next=${encodeURIComponent(safeNext(request.url))}`, 303);
     }
@@ -65,7 +70,9 @@ async function authPlugin(app: FastifyInstance) {
   });
 
   // the CSRF token may travel in the form body, so it is checked once the body is parsed
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    // the expired session's CSRF secret is gone; nothing is changed but the kept form, which its user must save
+    if (request.keepFormOf) return keepFormAndAskToSignIn(app, request, reply, request.keepFormOf);
     if (STATE_CHANGING.has(request.method) && request.authMethod !== 'token') {
       if (!csrfTokenValid(request)) throw new AppError('CSRF');
     }

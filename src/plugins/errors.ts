@@ -3,13 +3,16 @@
 
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CODES, type ErrorCode, type FieldProblem } from '../errors';
+import { AppError, ERROR_CODES, unavailable, type ErrorCode, type FieldProblem } from '../errors';
+import { databaseUnavailability } from '../db/failures';
 import { isApiRequest } from './auth';
 import { renderPage } from '../views/render';
 import { recordSecurityEvent } from '../security/log';
 
 function toAppError(err: FastifyError | AppError | Error): AppError {
   if (err instanceof AppError) return err;
+  const down = databaseUnavailability(err);
+  if (down) return unavailable(`The service is unavailable for a moment: ${down.reason}. Try again in ${down.retryAfterSeconds} seconds.`, down.retryAfterSeconds);
   const fe = err as FastifyError;
   if (fe.validation) {
     const fields: FieldProblem[] = fe.validation.map((v) => ({
@@ -36,8 +39,11 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
 
 export async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   reply.status(error.status);
+  if (error.retryAfterSeconds !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(error.retryAfterSeconds));
   if (isApiRequest(request) || request.url === '/health' || request.routeOptions.config?.errorFormat === 'json') {
-    return reply.send({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } });
+    return reply.send({
+      error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}), ...(error.existing ? { existing: error.existing } : {}) },
+    });
   }
   if (error.code === 'UNAUTHENTICATED' && request.method === 'GET') return reply.redirect('/login', 303);
   return renderPage(request, reply, 'errors/error.hbs', { title: titleFor(error.code), error });

@@ -38,11 +38,19 @@ async function sessionPlugin(app: FastifyInstance) {
 
   app.decorateRequest('user', null);
   app.decorateRequest('authMethod', null);
+  app.decorateRequest('expiredSessionUserId', null);
+  app.decorateRequest('keepFormOf', null);
 
   // who is signed in: an API token's user (API only), else the session's user if still enabled and within
   // the session's lifetime. Resolved on request (after @fastify/session's own onRequest loaded the session), so
-  // access is decided before any body is read.
+  // access is decided before any body is read. An expired session is ended, remembering only whose it was.
   app.addHook('onRequest', async (request) => {
+    const expiredUserId = request.session?.expiredUserId;
+    if (typeof expiredUserId === 'number') {
+      // a fresh anonymous session in its place, so a sign-in page served now carries a usable CSRF token
+      await request.session.regenerate();
+      request.expiredSessionUserId = expiredUserId;
+    }
     const authorization = request.headers.authorization;
     if (authorization !== undefined && request.url.startsWith('/api/')) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -59,6 +67,7 @@ async function sessionPlugin(app: FastifyInstance) {
     const lastSeenAt = session.lastSeenAt ?? 0;
     if (now - signedInAt >= limits.absoluteMs || now - lastSeenAt >= limits.idleMs) {
       await session.destroy();
+      request.expiredSessionUserId = session.userId;
       return;
     }
     const user = await findUserById(db.kysely, session.userId);

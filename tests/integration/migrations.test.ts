@@ -83,7 +83,7 @@ describe('migration 0007 (refs per submitter) on a database with data', () => {
   it('lets two submitters use one ref, but not one submitter twice, and keeps imported refs unique', async () => {
     const input = { ref: 'A-1', title: 'Same ref', observed_on: '2026-01-03', source_reliability: 'B', credibility: 2, findings: [{ benchmark: 'BORDER-1', stance: 1 }] };
     await expect(createEvidence(db.kysely, users.b, null, input, { submit: false })).resolves.toMatchObject({ ref: 'A-1' });
-    await expect(createEvidence(db.kysely, users.a, null, input, { submit: false })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(createEvidence(db.kysely, users.a, null, input, { submit: false })).rejects.toMatchObject({ code: 'CONFLICT', fields: [{ path: 'ref' }] });
     const imported = await db.kysely.selectFrom('evidence').select(['framework_id', 'ref']).where('origin', '=', 'import').executeTakeFirstOrThrow();
     const now = new Date().toISOString();
     const duplicate = db.kysely

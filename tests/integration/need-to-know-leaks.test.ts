@@ -95,10 +95,11 @@ describe('need-to-know side channels', () => {
       const res = await api('evalCHN', 'POST', '/api/v1/evidence', item({ ref: 'PAK-RED-0001' }));
       expect(res.statusCode).toBe(201);
       expect(res.json().ref).toBe('PAK-RED-0001');
-      // a submitter's own refs still clash, naming their own item
+      // a submitter's own refs still clash (409 since issue 10.4), naming their own item
       const again = await api('evalCHN', 'POST', '/api/v1/evidence', item({ ref: 'PAK-RED-0001' }));
-      expect(again.statusCode).toBe(400);
+      expect(again.statusCode).toBe(409);
       expect(again.json().error.fields[0]).toMatchObject({ path: 'ref' });
+      expect(again.json().error.existing).toEqual({ id: res.json().id });
       expect(again.json().error.message).toContain(`#${res.json().id}`);
     });
   });

@@ -392,12 +392,15 @@ function postProbe(route: string, url: string, clashRef: string): Probe {
   };
 }
 
-/** The response with what is per-request random blanked: CSRF tokens, API tokens shown once. */
+/** The response with what is per-request random blanked: CSRF tokens, one-time form tokens, API tokens shown once. */
 function normalise(res: LightMyRequestResponse): string {
   const keep = ['content-type', 'location', 'content-disposition', 'cache-control', 'retry-after'];
   const headers = keep.map((h) => `${h}: ${String(res.headers[h] ?? '')}`).join('\n');
   let body = res.headers['content-type']?.toString().startsWith('application/pdf') ? '(PDF: rendered from the report page compared above)' : res.body;
-  body = body.replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf" value="CSRF"').replace(/pw_[A-Za-z0-9_-]{20,}/g, 'pw_TOKEN');
+  body = body
+    .replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf" value="CSRF"')
+    .replace(/name="form_token" value="[^"]+"/g, 'name="form_token" value="FORM"')
+    .replace(/pw_[A-Za-z0-9_-]{20,}/g, 'pw_TOKEN');
   return `${res.statusCode}\n${headers}\n\n${body}`;
 }
 
