@@ -126,7 +126,7 @@ async function assertRefFree(trx: Transaction<Database>, frameworkId: number, cr
 }
 
 async function pendingCorrectionOf(db: Kysely<Database>, originalId: number): Promise<EvidenceRow | undefined> {
-  return db.selectFrom('evidence').selectAll().where('supersedes_id', '=', originalId).where('status', 'in', ['draft', 'submitted']).executeTakeFirst();
+  return liveEvidence(db).selectAll().where('supersedes_id', '=', originalId).where('status', 'in', ['draft', 'submitted']).executeTakeFirst();
 }
 
 /** Names the pending correction only to those who may see it; it is the "existing" item only for its own author. */
@@ -295,7 +295,7 @@ export async function updateDraft(
   clock: Clock = systemClock,
   hook: TransactionHook = {},
 ): Promise<EvidenceRow> {
-  const existing = await db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+  const existing = await liveEvidence(db).selectAll().where('id', '=', id).executeTakeFirst();
   if (!existing) throw notFound('No such evidence item');
   assertVisible(user, existing);
   const checked = await validateEvidenceInput(db, existing.framework_id, input, clock);
@@ -381,7 +381,7 @@ export async function reviewEvidence(
     }
     if (action === 'retract') {
       // a pending correction of a retracted item has nothing left to correct
-      const pending = await trx.selectFrom('evidence').select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
+      const pending = await liveEvidence(trx).select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
       if (pending.length) throw conflict(`Item ${pending.map((p) => p.id).join(', ')} is a pending correction of this item: reject it first`);
     }
     await hook.inTransaction?.(trx, updated);
