@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     pool: 'forks',
     include: ['tests/faults/**/*.test.ts'],
-    testTimeout: 180_000,
+    // the import and report tests run a 15k-item import and build a 20k-item database
+    testTimeout: 300_000,
     hookTimeout: 180_000,
     fileParallelism: false,
   },

@@ -9,6 +9,7 @@ import * as auditCoverage from './20261201_0005_audit_coverage';
 import * as reportPdfs from './20261201_0006_report_pdfs';
 import * as evidenceRefScope from './20261201_0007_evidence_ref_scope';
 import * as idempotencyAndSavedForms from './20261201_0008_idempotency_and_saved_forms';
+import * as importBatches from './20261201_0009_import_batches';
 import * as healthProbe from './20261201_0010_health_probe';
 
 export interface MigrationModule {
@@ -24,5 +25,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0006_report_pdfs': reportPdfs,
   '20261201_0007_evidence_ref_scope': evidenceRefScope,
   '20261201_0008_idempotency_and_saved_forms': idempotencyAndSavedForms,
+  '20261201_0009_import_batches': importBatches,
   '20261201_0010_health_probe': healthProbe,
 };

@@ -26,6 +26,8 @@ import { passwordRoutes } from './auth/password-routes';
 import { adminRoutes } from './users/admin-routes';
 import { reportRoutes } from './reports/routes';
 import type { PdfRenderer } from './reports/pdf';
+import { recoverImports } from './framework/import-batches';
+import { SYSTEM_ACTOR } from './audit/log';
 
 export interface BuildAppOptions {
   db: Db;
@@ -86,6 +88,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(passwordRoutes);
   await app.register(adminRoutes);
   await app.register(reportRoutes, { renderPdf: options.renderPdf });
+
+  // an import whose process died before publishing left invisible rows that hold refs: abort it, delete them
+  app.addHook('onReady', async () => {
+    await recoverImports(options.db.kysely, { clock: options.clock ?? systemClock, actor: SYSTEM_ACTOR });
+  });
 
   await app.ready();
   return app;

@@ -9,7 +9,7 @@ import { passwordFingerprint } from './log';
 import type { AttachmentFold, EvidenceFold, FrameworkFold, LoggedItem, ReportFold, TokenFold, UserFold } from './replay';
 
 export interface LiveDifference {
-  table: 'frameworks' | 'users' | 'api_tokens' | 'evidence' | 'findings' | 'evidence_groups' | 'attachments' | 'reports';
+  table: 'frameworks' | 'users' | 'api_tokens' | 'import_batches' | 'evidence' | 'findings' | 'evidence_groups' | 'attachments' | 'reports';
   /** the row: an id, or a framework code */
   row: string;
   column: string | null;

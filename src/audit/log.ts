@@ -64,24 +64,55 @@ export function entryHash(prevHash: string, entry: EntryFields): string {
   return crypto.createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
 }
 
+/**
+ * Takes the log's append lock in the caller's transaction (PostgreSQL; held to commit). On SQLite the write lock
+ * the transaction began with already serialises appends. Taking it before choosing the entries' time keeps `at`
+ * in commit order, which a report's barrier relies on (reports/service.ts).
+ */
+export async function lockAuditLog(trx: Transaction<Database>): Promise<void> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+}
+
+/** An entry whose content is already canonical JSON (computed before the transaction, to keep it short). */
+export interface PreparedAuditInput extends Omit<AuditInput, 'content'> {
+  contentJson: string;
+}
+
+// rows per INSERT: 10 columns each, well under both databases' limits on bound variables
+const AUDIT_INSERT_CHUNK = 500;
+
 /** Appends one entry in the caller's transaction and returns it. */
 export async function appendAudit(trx: Transaction<Database>, input: AuditInput): Promise<AuditRow> {
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  return (await appendAuditEntries(trx, [input]))[0];
+}
+
+/** Appends entries, in order, in the caller's transaction: one read of the head, multi-row inserts. */
+export async function appendAuditEntries(trx: Transaction<Database>, inputs: (AuditInput | PreparedAuditInput)[]): Promise<AuditRow[]> {
+  if (inputs.length === 0) return [];
+  await lockAuditLog(trx);
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const fields: EntryFields = {
-    seq: (last ? Number(last.seq) : 0) + 1,
-    at: input.at,
-    actor_id: input.actor.id,
-    actor: input.actor.label,
-    action: input.action,
-    entity_type: input.entityType,
-    entity_id: input.entityId === null ? null : String(input.entityId),
-    content: canonicalJson(input.content),
-  };
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const row: AuditRow = { ...fields, prev_hash: prevHash, hash: entryHash(prevHash, fields) };
-  await trx.insertInto('audit_log').values(row).execute();
-  return row;
+  let seq = last ? Number(last.seq) : 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const rows: AuditRow[] = inputs.map((input) => {
+    seq += 1;
+    const fields: EntryFields = {
+      seq,
+      at: input.at,
+      actor_id: input.actor.id,
+      actor: input.actor.label,
+      action: input.action,
+      entity_type: input.entityType,
+      entity_id: input.entityId === null ? null : String(input.entityId),
+      content: 'contentJson' in input ? input.contentJson : canonicalJson(input.content),
+    };
+    const row: AuditRow = { ...fields, prev_hash: prevHash, hash: entryHash(prevHash, fields) };
+    prevHash = row.hash;
+    return row;
+  });
+  for (let i = 0; i < rows.length; i += AUDIT_INSERT_CHUNK) {
+    await trx.insertInto('audit_log').values(rows.slice(i, i + AUDIT_INSERT_CHUNK)).execute();
+  }
+  return rows;
 }
 
 export interface AuditHead {

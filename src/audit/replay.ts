@@ -101,6 +101,13 @@ export interface ReportFold {
   seq: number;
 }
 
+/** An import batch the log has closed: published (its entries count from here) or aborted (they never count). */
+export interface BatchFold {
+  id: number;
+  state: 'published' | 'aborted';
+  seq: number;
+}
+
 export interface ReplayState {
   evidence: Map<number, EvidenceFold>;
   attachments: Map<number, AttachmentFold>;
@@ -108,6 +115,10 @@ export interface ReplayState {
   tokens: Map<number, TokenFold>;
   frameworks: Map<string, FrameworkFold>;
   reports: Map<number, ReportFold>;
+  /** import batches published or aborted; a batch not here is still staging (or never staged anything) */
+  batches: Map<number, BatchFold>;
+  /** entries written by imports still staging, by batch: folded in when the batch's 'import.published' comes */
+  staged: Map<number, { entry: LogEntry; content: unknown }[]>;
   /** entries of a known action the replay could not read: content of another shape, or about an entity never created */
   unread: { count: number; firstSeq: number | null };
 }
@@ -120,6 +131,8 @@ export function newReplayState(): ReplayState {
     tokens: new Map(),
     frameworks: new Map(),
     reports: new Map(),
+    batches: new Map(),
+    staged: new Map(),
     unread: { count: 0, firstSeq: null },
   };
 }
@@ -251,6 +264,7 @@ const REPLAYERS = new Map<string, Replayer>([
   ['user token', replayUser],
   ['framework framework', replayFramework],
   ['report report', replayReport],
+  ['import import', replayImport],
 ]);
 
 /** Folds one entry into the state. Unknown actions and entity types are no concern of the replay. */
@@ -264,7 +278,35 @@ export function replayEntry(state: ReplayState, entry: LogEntry): void {
     markUnread(state, entry);
     return;
   }
+  // an entry an import wrote while staging counts only once its batch is published (never if it is aborted)
+  if (entry.entity_type === 'evidence' && isObj(content) && content.batch !== undefined) {
+    const batch = content.batch;
+    if (!isId(batch)) return markUnread(state, entry);
+    const closed = state.batches.get(batch);
+    if (closed?.state === 'aborted') return;
+    if (!closed) {
+      const list = state.staged.get(batch);
+      if (list) list.push({ entry, content });
+      else state.staged.set(batch, [{ entry, content }]);
+      return;
+    }
+  }
   if (handler(state, entry, content) === 'unread') markUnread(state, entry);
+}
+
+/** 'import.published' folds in the batch's staged entries, in their order; 'import.aborted' drops them. */
+function replayImport(state: ReplayState, entry: LogEntry, content: unknown): Outcome {
+  if (entry.action !== 'import.published' && entry.action !== 'import.aborted') return 'ignored';
+  const id = entityNumber(entry);
+  if (id === null || !isObj(content) || content.batch !== id || state.batches.has(id)) return 'unread';
+  const published = entry.action === 'import.published';
+  state.batches.set(id, { id, state: published ? 'published' : 'aborted', seq: Number(entry.seq) });
+  const staged = state.staged.get(id) ?? [];
+  state.staged.delete(id);
+  if (published) {
+    for (const s of staged) if (replayEvidence(state, s.entry, s.content) === 'unread') markUnread(state, s.entry);
+  }
+  return 'read';
 }
 
 function replayEvidence(state: ReplayState, entry: LogEntry, content: unknown): Outcome {

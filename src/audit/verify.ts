@@ -45,11 +45,13 @@ interface LiveFacts {
   notCovered: { column: string; rows: number }[];
   /** entries of a known action the replay could not read (not written by the services) */
   unread: { count: number; firstSeq: number | null };
+  /** imports still staging, and the rows of unpublished imports (also aborted ones not yet deleted): invisible, not compared */
+  staging: { batches: number; rows: number };
 }
 
 export type LiveVerification =
   | ({ ok: true } & LiveFacts)
-  /** the first difference, in the order frameworks, users, API tokens, evidence (row, findings, tags), attachments, reports */
+  /** the first difference, in the order frameworks, users, API tokens, import batches, evidence (row, findings, tags), attachments, reports */
   | ({ ok: false; difference: LiveDifference } & LiveFacts);
 
 /** The chain's verification, and the live tables' when the chain is intact (a broken chain cannot be trusted). */
@@ -123,6 +125,9 @@ interface Check {
   frameworkCodes: Map<number, string>;
   head: AuditHead | null;
   batches: VerifyBatches;
+  /** import batches whose rows the log does not count (yet): not published in the log */
+  unpublished: Set<number>;
+  staging: { batches: number; rows: number };
 }
 
 /** Compares the live tables with the replayed state; stops at the first difference. */
@@ -136,9 +141,11 @@ export async function compareLiveTables(db: Kysely<Database>, state: ReplayState
     frameworkCodes: new Map(frameworks.map((f) => [f.id, f.code])),
     head,
     batches,
+    unpublished: new Set(),
+    staging: { batches: 0, rows: 0 },
   };
   let difference: LiveDifference | null = null;
-  for (const table of [checkFrameworks, checkUsers, checkTokens, checkEvidence, checkAttachments, checkReports]) {
+  for (const table of [checkFrameworks, checkUsers, checkTokens, checkImportBatches, checkEvidence, checkAttachments, checkReports]) {
     difference = await table(check);
     if (difference) break;
   }
@@ -146,6 +153,7 @@ export async function compareLiveTables(db: Kysely<Database>, state: ReplayState
     counts: check.counts,
     notCovered: [...check.uncovered].map(([column, rows]) => ({ column, rows })),
     unread: { ...state.unread },
+    staging: check.staging,
   };
   return difference ? { ok: false, difference, ...facts } : { ok: true, ...facts };
 }
@@ -199,6 +207,28 @@ async function checkFrameworks(check: Check): Promise<LiveDifference | null> {
   return missing ? onlyInLog('frameworks', missing.code, `framework ${missing.code}`, missing.seq) : null;
 }
 
+/**
+ * The import batches against the log: published exactly when the log has its 'import.published' entry, aborted
+ * exactly when it has 'import.aborted', otherwise staging. (Flipping a batch's state would show or hide rows the
+ * log does not, or does, count.) Notes the batches whose rows the evidence check leaves out.
+ */
+async function checkImportBatches(check: Check): Promise<LiveDifference | null> {
+  const rows = await check.db.selectFrom('import_batches').select(['id', 'state']).orderBy('id').execute();
+  for (const row of rows) {
+    const fold = check.state.batches.get(row.id);
+    const inLog = fold?.state ?? 'staging';
+    if (row.state !== inLog) {
+      const said = fold ? ` (entry ${fold.seq})` : ' (no entry closes it)';
+      return { table: 'import_batches', row: String(row.id), column: 'state', seq: fold?.seq ?? null, message: `import batch ${row.id}: state is ${row.state} in the database but ${inLog} in the log${said}` };
+    }
+    if (inLog !== 'published') check.unpublished.add(row.id);
+    if (inLog === 'staging') check.staging.batches += 1;
+  }
+  const stored = new Set(rows.map((r) => r.id));
+  const missing = [...check.state.batches.values()].filter((b) => !stored.has(b.id)).sort((a, b) => a.id - b.id)[0];
+  return missing ? onlyInLog('import_batches', missing.id, `import batch ${missing.id}`, missing.seq) : null;
+}
+
 async function checkUsers(check: Check): Promise<LiveDifference | null> {
   const folds = check.state.users;
   return walkById(
@@ -245,7 +275,15 @@ async function checkEvidence(check: Check): Promise<LiveDifference | null> {
     folds.keys(),
     (after, limit) => db.selectFrom('evidence').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute(),
     check.batches.rows,
-    async (rows, expectedIds, after, upTo) => {
+    async (allRows, expectedIds, after, upTo) => {
+      // rows of an import the log has not published are invisible to every reader and not in the log yet
+      const unpublished = new Set(allRows.filter((r) => r.import_batch_id !== null && check.unpublished.has(r.import_batch_id)).map((r) => r.id));
+      for (const id of unpublished) {
+        const fold = folds.get(id);
+        if (fold) return { table: 'evidence', row: String(id), column: 'import_batch_id', seq: fold.createdSeq, message: `evidence ${id} is in the log (entry ${fold.createdSeq}) but hidden in the unpublished import batch ${allRows.find((r) => r.id === id)!.import_batch_id}` };
+      }
+      check.staging.rows += unpublished.size;
+      const rows = allRows.filter((r) => !unpublished.has(r.id));
       // findings and tags of the same id range, so rows pointing at a missing item are seen too
       const findings = await db
         .selectFrom('findings')
@@ -266,8 +304,8 @@ async function checkEvidence(check: Check): Promise<LiveDifference | null> {
         .where('evidence_groups.evidence_id', '>', after)
         .$if(upTo !== null, (q) => q.where('evidence_groups.evidence_id', '<=', upTo!))
         .execute();
-      const findingsOf = groupBy(findings as LiveFinding[]);
-      const tagsOf = groupBy(tags as LiveTag[]);
+      const findingsOf = groupBy((findings as LiveFinding[]).filter((f) => !unpublished.has(f.evidence_id)));
+      const tagsOf = groupBy((tags as LiveTag[]).filter((t) => !unpublished.has(t.evidence_id)));
       const contentSeqs = rows.flatMap((r) => folds.get(r.id)?.contentSeq ?? []);
       const contents = await entriesBySeq(db, contentSeqs, check.batches.rows);
 

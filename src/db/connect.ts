@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './schema';
+import { BusyWaitingSqliteDialect, type BusyPolicy } from './sqlite-driver';
+import { registerSnapshotReader } from './snapshot';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -54,50 +56,39 @@ export function parseDatabaseUrl(url: string | undefined): DbTarget {
   return { dialect: 'sqlite', location, schema: null };
 }
 
-/** SQLite driver whose transactions take the write lock up front, so concurrent writers wait instead of failing. */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+function openSqliteHandle(location: string, options: { readonly: boolean }): SqliteDatabase.Database {
+  const sqlite = new SqliteDatabase(location, { readonly: options.readonly });
+  if (!options.readonly) {
+    sqlite.pragma('journal_mode = WAL');
+    // evidence must survive power loss: WAL defaults to NORMAL, which can lose the last commits
+    sqlite.pragma('synchronous = FULL');
   }
-
-  // After some errors (SQLITE_FULL, SQLITE_IOERR, ...) SQLite has already rolled the transaction back; a second
-  // ROLLBACK would fail with "no transaction is active" and that error would hide the real one.
-  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    try {
-      await connection.executeQuery(CompiledQuery.raw('rollback'));
-    } catch (err) {
-      if (!/no transaction is active/i.test((err as Error).message)) throw err;
-    }
-  }
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver() {
-    return new ImmediateSqliteDriver(this.#config);
-  }
-}
-
-function openSqlite(target: DbTarget): Db {
+/**
+ * SQLite: one connection for everything (its transactions begin immediate, so concurrent writers wait for the
+ * lock at BEGIN, asynchronously: see sqlite-driver.ts), and for a file database a second, read-only one that long
+ * reads (reports) take a snapshot on without occupying the first.
+ */
+function openSqlite(target: DbTarget, busy: Partial<BusyPolicy> = {}): Db {
   if (target.location !== ':memory:') {
     fs.mkdirSync(path.dirname(path.resolve(target.location)), { recursive: true });
   }
-  const sqlite = new SqliteDatabase(target.location);
-  sqlite.pragma('journal_mode = WAL');
-  // evidence must survive power loss: WAL defaults to NORMAL, which can lose the last commits
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 10000');
-  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new BusyWaitingSqliteDialect(openSqliteHandle(target.location, { readonly: false }), busy) });
+  let reader: Kysely<Database> | null = null;
+  if (target.location !== ':memory:') {
+    registerSnapshotReader(kysely, () => (reader ??= new Kysely<Database>({ dialect: new BusyWaitingSqliteDialect(openSqliteHandle(target.location, { readonly: true }), busy) })));
+  }
   return {
     kysely,
     dialect: 'sqlite',
     target,
-    close: () => kysely.destroy(),
+    close: async () => {
+      await reader?.destroy();
+      await kysely.destroy();
+    },
   };
 }
 
@@ -105,6 +96,8 @@ function openSqlite(target: DbTarget): Db {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 export interface PostgresOptions {
+  /** SQLite only: how long and how a statement waits for another writer's lock (see sqlite-driver.ts) */
+  sqliteBusy?: Partial<BusyPolicy>;
   /** longest a statement may run on the server before PostgreSQL cancels it */
   statementTimeoutMs?: number;
   /** longest to wait for a new connection */
@@ -146,7 +139,7 @@ function openPostgres(target: DbTarget, options: PostgresOptions = {}): Db {
 /** Opens the database; on PostgreSQL with a schema, creates the schema first. */
 export async function openDatabase(url: string | undefined, options: PostgresOptions = {}): Promise<Db> {
   const target = parseDatabaseUrl(url);
-  if (target.dialect === 'sqlite') return openSqlite(target);
+  if (target.dialect === 'sqlite') return openSqlite(target, options.sqliteBusy);
   if (target.schema) {
     const client = new pg.Client({ connectionString: target.location, connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs });
     await client.connect();

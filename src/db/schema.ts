@@ -112,6 +112,27 @@ export interface EvidenceTable {
   retract_reason: string | null;
   supersedes_id: number | null;
   superseded_at: string | null;
+  /** the import that created the row; readers see it only once that import is published (evidence/live.ts) */
+  import_batch_id: Generated<number | null>;
+}
+
+export type ImportBatchState = 'staging' | 'published' | 'aborted';
+
+export interface ImportBatchesTable {
+  id: Generated<number>;
+  state: ImportBatchState;
+  framework_code: string | null;
+  actor: string | null;
+  actor_id: number | null;
+  /** host:pid of the importing process */
+  owner: string;
+  started_at: string;
+  heartbeat_at: string;
+  finished_at: string | null;
+  /** items staged so far */
+  items: number;
+  /** why it was aborted */
+  reason: string | null;
 }
 
 export interface EvidenceGroupsTable {
@@ -302,6 +323,7 @@ export interface Database {
   users: UsersTable;
   evidence: EvidenceTable;
   evidence_groups: EvidenceGroupsTable;
+  import_batches: ImportBatchesTable;
   findings: FindingsTable;
   sessions: SessionsTable;
   settings: SettingsTable;
@@ -331,3 +353,4 @@ export type NewUser = Insertable<UsersTable>;
 export type EvidenceRow = Selectable<EvidenceTable>;
 export type NewEvidence = Insertable<EvidenceTable>;
 export type EvidenceUpdate = Updateable<EvidenceTable>;
+export type ImportBatchRow = Selectable<ImportBatchesTable>;

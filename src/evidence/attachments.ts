@@ -9,6 +9,7 @@ import { AppError, conflict, forbidden, notFound, validationError } from '../err
 import { nowIso, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 import { actorOf } from './service';
+import { liveEvidence } from './live';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** Body limit of the routes that take a file: the file plus room for the form's other fields. */
@@ -76,7 +77,7 @@ export async function addAttachment(
   const checked = checkAttachment(file.filename, file.data);
   const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
   return db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('evidence').selectAll().where('id', '=', evidenceId).executeTakeFirst();
+    const item = await liveEvidence(trx).selectAll().where('id', '=', evidenceId).executeTakeFirst();
     if (!item || !canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such evidence item');
     if (item.created_by !== user.id) throw forbidden('Only the author may attach documents');
     if (item.status !== 'draft' && item.status !== 'submitted') throw conflict(`Documents can be attached before verification only; this item is ${item.status}`);
@@ -102,7 +103,7 @@ export async function addAttachment(
 export async function attachmentForDownload(db: Kysely<Database>, user: UserRow, attachmentId: number): Promise<AttachmentRow> {
   const row = await db.selectFrom('attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst();
   if (!row) throw notFound('No such attachment');
-  const item = await db.selectFrom('evidence').selectAll().where('id', '=', row.evidence_id).executeTakeFirstOrThrow();
-  if (!canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such attachment');
+  const item = await liveEvidence(db).selectAll().where('id', '=', row.evidence_id).executeTakeFirst();
+  if (!item || !canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such attachment');
   return row;
 }

@@ -1,20 +1,30 @@
 // Bulk import of evidence by evaluators from CSV or the JSON import format: every row is checked first and
-// every error listed (a dry run stops there); only a file without errors is written, in one transaction.
-// Items arrive as submitted, awaiting review by someone else: review dates can't be imported from here.
+// every error listed (a dry run stops there); only a file without errors is written, all or nothing: in one short
+// transaction when it is small, else staged in short transactions and published at once (framework/import-batches.ts),
+// so the request never holds the write lock for long. Items arrive as submitted, awaiting review by someone else:
+// review dates can't be imported from here.
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
-import { AppError, conflict, type FieldProblem } from '../errors';
+import { conflict, type FieldProblem } from '../errors';
 import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
 import { resolveFramework } from '../scorecards/service';
-import type { ImportEvidence } from '../framework/import-types';
+import { evidenceContentColumns, type ImportEvidence } from '../framework/import-types';
 import { nowIso, systemClock, type Clock } from '../time';
-import { insertEvidence, validateEvidenceInput, EVIDENCE_WRITERS } from './service';
-import { isUniqueViolation } from '../db/dialect';
+import { actorOf, validateEvidenceInput, EVIDENCE_WRITERS } from './service';
 import { forbidden } from '../errors';
+import { appendAuditEntries, canonicalJson, lockAuditLog, type Actor, type PreparedAuditInput } from '../audit/log';
+import { isUniqueViolation } from '../db/dialect';
+import { chunks, codeIds, insertFindingsAndTags, type CodeIds } from '../framework/import-writes';
+import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, stageInParts } from '../framework/import-batches';
+import { liveEvidence } from './live';
 
 export const CSV_HEADER = ['ref', 'title', 'summary', 'source', 'url', 'observed_on', 'source_reliability', 'credibility', 'groups', 'tlp', 'location', 'findings'] as const;
 export const MAX_BULK_ROWS = 2000;
+/** Up to this many items, a bulk import is written in one transaction; more are staged. */
+export const BULK_SINGLE_TRANSACTION_ITEMS = 300;
+/** How long a bulk import (a request) waits for another import to finish staging before it gives up (409). */
+const BULK_CLAIM_WAIT_MS = 5_000;
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
 export function parseCsv(text: string): string[][] {
@@ -149,18 +159,106 @@ export async function bulkImportEvidence(
       valid.push(checked.value);
     }
   }
+  if (errors.length === 0) errors.push(...(await refsAlreadyUsed(db, fw.id, user, valid, rowPath)));
   if (errors.length || input.dryRun) return { ok: errors.length === 0, dryRun: input.dryRun, rows: items.length, created: 0, errors };
 
-  const now = nowIso(clock);
+  const ids = await codeIds(db, fw.id);
+  const args = { frameworkId: fw.id, frameworkCode: fw.code, ids, user, actor: actorOf(user) };
   try {
-    await db.transaction().execute(async (trx) => {
-      for (const [i, item] of valid.entries()) await insertEvidence(trx, user, fw.id, item, { submit: true }, now, `${rowPath(i)}.ref`);
-    });
+    if (valid.length <= BULK_SINGLE_TRANSACTION_ITEMS) {
+      await db.transaction().execute(async (trx) => {
+        // the log's lock before the time (reports' barrier)
+        await lockAuditLog(trx);
+        await appendAuditEntries(trx, await insertDeskItems(trx, { ...args, items: valid, now: nowIso(clock), batchId: null }));
+      });
+    } else {
+      await writeStaged(db, args, valid, clock);
+    }
   } catch (err) {
-    // a ref the submitter already used is listed like every other error in the file
-    if (err instanceof AppError && err.code === 'CONFLICT' && err.fields) return { ok: false, dryRun: false, rows: items.length, created: 0, errors: err.fields };
+    // a concurrent request used one of the refs after the check above; the database's unique key decided
     if (isUniqueViolation(err)) throw conflict('A concurrent request used one of these refs meanwhile; nothing was imported. Check your items and try again');
     throw err;
   }
   return { ok: true, dryRun: false, rows: items.length, created: valid.length, errors: [] };
+}
+
+/** Refs of the file the submitter already gave one of their own items (refs are per submitter). */
+async function refsAlreadyUsed(db: Kysely<Database>, frameworkId: number, user: UserRow, items: ImportEvidence[], rowPath: (i: number) => string): Promise<FieldProblem[]> {
+  const rowOf = new Map(items.flatMap((item, i) => (item.ref ? [[item.ref, i] as const] : [])));
+  const problems: FieldProblem[] = [];
+  for (const part of chunks([...rowOf.keys()], 500)) {
+    const clashes = await liveEvidence(db).select(['id', 'ref']).where('framework_id', '=', frameworkId).where('created_by', '=', user.id).where('ref', 'in', part).execute();
+    for (const c of clashes) problems.push({ path: `${rowPath(rowOf.get(c.ref!)!)}.ref`, message: `"${c.ref}" is already used by your item #${c.id}` });
+  }
+  return problems;
+}
+
+interface DeskWrite {
+  frameworkId: number;
+  frameworkCode: string;
+  ids: CodeIds;
+  user: UserRow;
+  actor: Actor;
+}
+
+/** Inserts submitted items of the user (rows of `batchId` when staged) with findings and tags; returns their log entries. */
+async function insertDeskItems(trx: Transaction<Database>, args: DeskWrite & { items: ImportEvidence[]; now: string; batchId: number | null }): Promise<PreparedAuditInput[]> {
+  const written: { id: number; item: ImportEvidence }[] = [];
+  for (const part of chunks(args.items, 400)) {
+    const rows = part.map((item) => ({
+      framework_id: args.frameworkId,
+      ...evidenceContentColumns(item),
+      status: 'submitted' as const,
+      origin: 'desk' as const,
+      created_by: args.user.id,
+      owner_delegation: args.user.delegation,
+      created_at: args.now,
+      updated_at: args.now,
+      submitted_at: args.now,
+      supersedes_id: null,
+      import_batch_id: args.batchId,
+    }));
+    // RETURNING order is not promised, but one INSERT numbers its rows in the order of its VALUES (both databases):
+    // the i-th smallest id is the i-th row (desk items may have no ref to match them by)
+    const inserted = (await trx.insertInto('evidence').values(rows).returning('id').execute()).map((r) => r.id).sort((a, b) => a - b);
+    part.forEach((item, i) => written.push({ id: inserted[i], item }));
+  }
+  await insertFindingsAndTags(trx, args.ids, written);
+  // as insertEvidence logs a new submitted item (log format 2), plus the batch when staged
+  return written.map(({ id, item }): PreparedAuditInput => ({
+    actor: args.actor,
+    action: 'evidence.created',
+    entityType: 'evidence',
+    entityId: id,
+    contentJson: canonicalJson({
+      status: 'submitted',
+      supersedes: null,
+      item: { ...evidenceContentColumns(item), groups: item.groups, findings: item.findings },
+      framework: args.frameworkCode,
+      origin: 'desk',
+      created_by: args.user.id,
+      owner_delegation: args.user.delegation,
+      ...(args.batchId !== null ? { batch: args.batchId } : {}),
+    }),
+    at: args.now,
+  }));
+}
+
+/** A large bulk import: staged in short transactions, published at once; aborted (nothing visible) on any failure. */
+async function writeStaged(db: Kysely<Database>, args: DeskWrite, items: ImportEvidence[], clock: Clock): Promise<void> {
+  const batchId = await claimBatchWaiting(db, { frameworkCode: args.frameworkCode, actor: args.actor, clock, waitMs: BULK_CLAIM_WAIT_MS });
+  try {
+    await stageInParts(db, {
+      batchId,
+      items,
+      clock,
+      write: async (trx, part, now) => {
+        await appendAuditEntries(trx, await insertDeskItems(trx, { ...args, items: part, now, batchId }));
+      },
+    });
+    await publishBatch(db, { batchId, clock, actor: args.actor, summary: { created: items.length, updated: 0 } });
+  } catch (err) {
+    await abortBatch(db, batchId, { reason: `failed: ${(err as Error).message ?? String(err)}`, owner: IMPORT_OWNER, clock, actor: args.actor }).catch(() => undefined);
+    throw err;
+  }
 }

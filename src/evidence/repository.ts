@@ -5,6 +5,7 @@ import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } fro
 import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
 import { auditEntriesFor } from '../audit/log';
 import { canSeeDraft, canSeeEvidence, visibleTo, type Viewer } from './visibility';
+import { isLiveEvidence, liveEvidence } from './live';
 
 export interface FindingView {
   benchmark: string;
@@ -45,7 +46,7 @@ export interface EvidenceDetail {
 }
 
 export async function findEvidence(db: Kysely<Database>, id: number): Promise<EvidenceRow | undefined> {
-  return db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+  return liveEvidence(db).selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow, viewer: Viewer): Promise<EvidenceDetail> {
@@ -73,7 +74,7 @@ export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow,
       .orderBy('attachments.id')
       .execute(),
     row.created_by === null ? Promise.resolve(undefined) : db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst(),
-    db.selectFrom('evidence').selectAll().where('supersedes_id', '=', row.id).orderBy('id').execute(),
+    liveEvidence(db).selectAll().where('supersedes_id', '=', row.id).orderBy('id').execute(),
   ]);
   return {
     row,
@@ -121,7 +122,7 @@ function redactVersion(details: Record<string, unknown>): Record<string, unknown
 
 export async function evidenceHistory(db: Kysely<Database>, id: number, viewer: Viewer): Promise<HistoryEntry[]> {
   const entries = await auditEntriesFor(db, 'evidence', id);
-  const item = await db.selectFrom('evidence').select('created_by').where('id', '=', id).executeTakeFirst();
+  const item = await liveEvidence(db).select('created_by').where('id', '=', id).executeTakeFirst();
   const seesEveryVersion = viewer.role === 'admin' || (item?.created_by != null && item.created_by === viewer.id);
   const history: HistoryEntry[] = entries.map((e) => {
     const action = e.action.replace(/^evidence\./, '');
@@ -137,7 +138,7 @@ export async function evidenceHistory(db: Kysely<Database>, id: number, viewer: 
   // a proposed correction the viewer may not see is mentioned without its number
   const linked = history.map((h) => h.details.correction).filter((c): c is number => typeof c === 'number');
   if (linked.length) {
-    const rows = await db.selectFrom('evidence').selectAll().where('id', 'in', linked).execute();
+    const rows = await liveEvidence(db).selectAll().where('id', 'in', linked).execute();
     const hidden = new Set(rows.filter((r) => !(canSeeDraft(viewer, r) && canSeeEvidence(viewer, r))).map((r) => r.id));
     for (const h of history) if (typeof h.details.correction === 'number' && hidden.has(h.details.correction)) h.details = { correction: 'restricted' };
   }
@@ -254,9 +255,9 @@ export async function listEvidence(
   // drafts are private to their author (and admins): not even counted for others
   const notOthersDrafts = (eb: ExpressionBuilder<Database, 'evidence'>) =>
     viewer.role === 'admin' ? sql<boolean>`1 = 1` : eb.or([eb('evidence.status', '!=', 'draft'), eb('evidence.created_by', '=', viewer.id)]);
-  const visible = applyFilters(db.selectFrom('evidence'), filters).where(notOthersDrafts).where(visibleTo(viewer));
+  const visible = applyFilters(liveEvidence(db), filters).where(notOthersDrafts).where(visibleTo(viewer));
   // hidden = not visible; a CASE counts rows whose visibility is NULL (e.g. no creator) as hidden, as it should
-  const hiddenCount = applyFilters(db.selectFrom('evidence'), withoutHiddenContentFilters(filters))
+  const hiddenCount = applyFilters(liveEvidence(db), withoutHiddenContentFilters(filters))
     .where(notOthersDrafts)
     .select((eb) => eb.fn.sum<number>(eb.case().when(visibleTo(viewer)(eb)).then(0).else(1).end()).as('n'));
   const [visibleCount, hidden, items] = await Promise.all([

@@ -12,6 +12,7 @@ import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from 
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 import { isUniqueViolation, lockingRows } from '../db/dialect';
+import { liveEvidence } from './live';
 
 export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
 export const REVIEWERS = ['reviewer', 'admin'] as const;
@@ -78,7 +79,7 @@ export async function frameworkRefsById(db: Kysely<Database>, frameworkId: numbe
 
 /** The item, locked until the transaction ends (PostgreSQL), so the state a change is decided on cannot move. */
 async function loadForUpdate(trx: Transaction<Database>, id: number): Promise<EvidenceRow> {
-  const row = await lockingRows(trx, trx.selectFrom('evidence').selectAll().where('id', '=', id)).executeTakeFirst();
+  const row = await lockingRows(trx, liveEvidence(trx).selectAll().where('id', '=', id)).executeTakeFirst();
   if (!row) throw notFound('No such evidence item');
   return row;
 }
@@ -107,7 +108,7 @@ function assertTlpFloor(item: ImportEvidence, original: EvidenceRow): void {
 
 /** The submitter's own item with this ref, if any (refs are per submitter: nobody else's item is ever named). */
 async function ownItemWithRef(db: Kysely<Database>, frameworkId: number, createdBy: number, ref: string, exceptId?: number) {
-  let query = db.selectFrom('evidence').select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
+  let query = liveEvidence(db).select('id').where('framework_id', '=', frameworkId).where('created_by', '=', createdBy).where('ref', '=', ref);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
   return query.executeTakeFirst();
 }
@@ -125,7 +126,7 @@ async function assertRefFree(trx: Transaction<Database>, frameworkId: number, cr
 }
 
 async function pendingCorrectionOf(db: Kysely<Database>, originalId: number): Promise<EvidenceRow | undefined> {
-  return db.selectFrom('evidence').selectAll().where('supersedes_id', '=', originalId).where('status', 'in', ['draft', 'submitted']).executeTakeFirst();
+  return liveEvidence(db).selectAll().where('supersedes_id', '=', originalId).where('status', 'in', ['draft', 'submitted']).executeTakeFirst();
 }
 
 /** Names the pending correction only to those who may see it; it is the "existing" item only for its own author. */
@@ -294,7 +295,7 @@ export async function updateDraft(
   clock: Clock = systemClock,
   hook: TransactionHook = {},
 ): Promise<EvidenceRow> {
-  const existing = await db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+  const existing = await liveEvidence(db).selectAll().where('id', '=', id).executeTakeFirst();
   if (!existing) throw notFound('No such evidence item');
   assertVisible(user, existing);
   const checked = await validateEvidenceInput(db, existing.framework_id, input, clock);
@@ -380,7 +381,7 @@ export async function reviewEvidence(
     }
     if (action === 'retract') {
       // a pending correction of a retracted item has nothing left to correct
-      const pending = await trx.selectFrom('evidence').select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
+      const pending = await liveEvidence(trx).select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
       if (pending.length) throw conflict(`Item ${pending.map((p) => p.id).join(', ')} is a pending correction of this item: reject it first`);
     }
     await hook.inTransaction?.(trx, updated);

@@ -1,21 +1,70 @@
-// Loading an import file: validate it whole, then upsert the framework (by code) and evidence (by ref) in one
-// transaction. A file with any error writes nothing; importing the same file twice changes nothing.
+// Loading an import file: validate it whole, plan what changes (reads only), then write. A small change is written
+// in one short transaction. A large one is staged: its new items are written in short transactions as rows of an
+// unpublished import batch, invisible to every reader, and one short transaction publishes them together with the
+// framework and any changed items (import-batches.ts). So no transaction holds the write lock (SQLite) or the
+// log's append lock (PostgreSQL) for long, whatever the file's size; a file with any error writes nothing; a
+// failure or a crash part-way leaves nothing visible; importing the same file twice changes nothing.
+//
+// Changed items (re-imports) are applied in the publishing transaction, not staged: a stored row can only change
+// in place, and that has to be at once to stay all-or-nothing. Their number per import is bounded
+// (MAX_PUBLISHED_ITEMS) so the publishing transaction stays short; a file changing more is refused, whole.
 
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, EvidenceStatus } from '../db/schema';
+import type { Database } from '../db/schema';
 import { AppError, type FieldProblem } from '../errors';
 import { nowIso, systemClock, type Clock } from '../time';
 import { METHODOLOGY_VERSION } from '../scoring/index';
-import { evidenceContentColumns, type ImportEvidence, type ImportFramework } from './import-types';
+import type { ImportEvidence, ImportFile, ImportFramework } from './import-types';
 import { frameworkCodeOf, validateImport } from './validate-import';
-import { appendAudit, CLI_ACTOR, type Actor } from '../audit/log';
-import { findFrameworkByCode, frameworkCodeById, frameworkRefsOf, loadFrameworkTree } from './repository';
+import { appendAudit, appendAuditEntries, CLI_ACTOR, lockAuditLog, type Actor, type PreparedAuditInput } from '../audit/log';
+import { findFrameworkByCode, frameworkRefsOf, loadFrameworkTree } from './repository';
+import { isUniqueViolation } from '../db/dialect';
+import {
+  codeIds,
+  evidenceShape,
+  insertImportedItems,
+  loadImportedByRef,
+  prepareCreation,
+  StaleImportUpdate,
+  updateImportedItems,
+  usesOnlyStoredCodes,
+  type CodeIds,
+  type PlannedUpdate,
+  type PreparedCreation,
+} from './import-writes';
+import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, recoverImports, releaseEmptyBatch, stageInParts, timedTransaction } from './import-batches';
+
+/** Up to this many items written, the import is one transaction (measured: well under 100 ms on SQLite, synchronous=FULL). */
+export const SINGLE_TRANSACTION_ITEMS = 300;
+/** Most changed stored items (plus new items that need a framework change first) one import applies at publication. */
+export const MAX_PUBLISHED_ITEMS = 500;
+/** Attempts when the stored items changed between planning and writing (a review, another import). */
+const WRITE_ATTEMPTS = 3;
+
+export interface ImportProgress {
+  /** 'staged': a batch of new items written, unpublished; 'published': the import is visible; 'written': a one-transaction import */
+  phase: 'staged' | 'published' | 'written';
+  batchId: number | null;
+  /** items in this transaction */
+  items: number;
+  /** new items staged so far, of `stageable` */
+  staged: number;
+  stageable: number;
+  /** how long the transaction held the write lock (SQLite) or the log's append lock (PostgreSQL), from BEGIN to COMMIT */
+  lockMs: number;
+}
 
 export interface ImportOptions {
   dryRun?: boolean;
   clock?: Clock;
   /** who imports, for the audit log (default: the command line) */
   actor?: Actor;
+  /** after every write transaction; an exception thrown here fails the import (and aborts its batch) */
+  onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  /** tuning (tests stage small files with it): the most items written in one transaction (default SINGLE_TRANSACTION_ITEMS) */
+  singleTransactionItems?: number;
+  /** tuning: a fixed number of items per staging transaction instead of sizing them by the time they take */
+  stageBatchItems?: number;
 }
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
@@ -33,59 +82,267 @@ class ImportConflict extends Error {
     super('import conflicts with stored data');
   }
 }
-class DryRunRollback extends Error {}
+/** Another import is staging: its new items hold refs this one may need, so wait for it (the staged path waits). */
+class ImportInProgress extends Error {}
 
-export async function importFile(
-  db: Kysely<Database>,
-  raw: unknown,
-  options: ImportOptions = {},
-): Promise<ImportResult> {
+/** What importing the file would change, decided on the stored state (reads only). */
+interface ImportPlan {
+  framework: { code: string; change: ChangeKind } | null;
+  /** new items whose benchmarks and groups are all stored: can be staged before the framework changes */
+  stageable: ImportEvidence[];
+  /** new items that need the file's framework written first: written at publication */
+  direct: ImportEvidence[];
+  updates: PlannedUpdate[];
+  unchanged: number;
+  problems: FieldProblem[];
+}
+
+const nothingToWrite = (plan: ImportPlan) =>
+  plan.stageable.length + plan.direct.length + plan.updates.length === 0 && (plan.framework === null || plan.framework.change === 'unchanged');
+
+function summaryOf(plan: ImportPlan, dryRun: boolean): ImportSummary {
+  return {
+    dryRun,
+    framework: plan.framework,
+    evidence: { created: plan.stageable.length + plan.direct.length, updated: plan.updates.length, unchanged: plan.unchanged },
+  };
+}
+
+export async function importFile(db: Kysely<Database>, raw: unknown, options: ImportOptions = {}): Promise<ImportResult> {
   const clock = options.clock ?? systemClock;
   const actor = options.actor ?? CLI_ACTOR;
   const dryRun = options.dryRun ?? false;
+  // an import that died before publishing leaves rows that hold refs: clean them up first
+  if (!dryRun) await recoverImports(db, { clock, actor });
   const code = frameworkCodeOf(raw);
   const stored = code ? await findFrameworkByCode(db, code) : undefined;
   const existing = stored ? frameworkRefsOf(await loadFrameworkTree(db, stored)) : null;
   const validation = validateImport(raw, existing);
   if (!validation.ok) return { ok: false, errors: validation.errors };
   const file = validation.value;
+  const context: WriteContext = { clock, actor, onProgress: options.onProgress, stageBatchItems: options.stageBatchItems };
 
-  let summary: ImportSummary | null = null;
-  try {
-    await db.transaction().execute(async (trx) => {
-      const now = nowIso(clock);
-      const frameworkChange = file.framework ? await upsertFramework(trx, file.framework, now, actor) : null;
-      const evidence = { created: 0, updated: 0, unchanged: 0 };
-      if (file.evidence.length > 0) {
-        const fw = await findFrameworkByCode(trx, file.frameworkCode!);
-        if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
-        const problems: FieldProblem[] = [];
-        const refs = await codeIds(trx, fw.id);
-        for (const [i, item] of file.evidence.entries()) {
-          const change = await upsertEvidence(trx, fw.id, refs, item, now, `evidence[${i}]`, problems, actor);
-          if (change) evidence[change] += 1;
-        }
-        if (problems.length) throw new ImportConflict(problems);
-      }
-      summary = {
-        dryRun,
-        framework: file.framework && frameworkChange ? { code: file.framework.code, change: frameworkChange } : null,
-        evidence,
-      };
-      if (dryRun) throw new DryRunRollback();
-    });
-  } catch (err) {
-    if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
-    if (!(err instanceof DryRunRollback)) throw err;
+  for (let attempt = 1; ; attempt += 1) {
+    const plan = await planImport(db, file, clock, actor);
+    if (plan.problems.length) return { ok: false, errors: plan.problems };
+    if (dryRun || nothingToWrite(plan)) return { ok: true, summary: summaryOf(plan, dryRun) };
+    const written = plan.stageable.length + plan.direct.length + plan.updates.length;
+    try {
+      if (written <= (options.singleTransactionItems ?? SINGLE_TRANSACTION_ITEMS)) await writeInOneTransaction(db, file, plan, context);
+      else return await importStaged(db, file, context);
+      return { ok: true, summary: summaryOf(plan, false) };
+    } catch (err) {
+      if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
+      if (err instanceof ImportInProgress) return importStaged(db, file, context);
+      // the stored items changed after planning: plan again on what is stored now
+      if ((err instanceof StaleImportUpdate || isUniqueViolation(err)) && attempt < WRITE_ATTEMPTS) continue;
+      if (err instanceof StaleImportUpdate || isUniqueViolation(err)) throw changedMeanwhile();
+      throw err;
+    }
   }
-  return { ok: true, summary: summary! };
 }
+
+const changedMeanwhile = () => new AppError('CONFLICT', 'Stored items changed while the file was being imported; nothing was written; import it again');
 
 /** Throws AppError(VALIDATION) listing every problem; for callers that want an exception. */
 export async function importFileOrThrow(db: Kysely<Database>, raw: unknown, options: ImportOptions = {}) {
   const result = await importFile(db, raw, options);
   if (!result.ok) throw new AppError('VALIDATION', `the file has ${result.errors.length} error(s)`, result.errors);
   return result.summary;
+}
+
+class PlanRollback extends Error {
+  constructor(readonly change: ChangeKind) {
+    super('planning only');
+  }
+}
+
+/** Whether the file's framework changes anything, and whether it may (checked by writing it and rolling back: it is small). */
+async function planFramework(db: Kysely<Database>, fw: ImportFramework, clock: Clock, actor: Actor): Promise<{ change: ChangeKind } | { problems: FieldProblem[] }> {
+  const stored = await findFrameworkByCode(db, fw.code);
+  if (stored && stableJson(await storedFrameworkShape(db, stored.id)) === stableJson(fw)) return { change: 'unchanged' };
+  try {
+    await db.transaction().execute(async (trx) => {
+      throw new PlanRollback(await upsertFramework(trx, fw, nowIso(clock), actor));
+    });
+  } catch (err) {
+    if (err instanceof PlanRollback) return { change: err.change };
+    if (err instanceof ImportConflict) return { problems: err.problems };
+    throw err;
+  }
+  throw new Error('unreachable: the planning transaction always rolls back');
+}
+
+/** Sorts the file's items into new (stageable or not), changed and unchanged, against what is stored and visible. */
+async function planEvidence(db: Kysely<Database>, frameworkId: number | null, items: ImportEvidence[], indexOf: Map<string, number>) {
+  const out = { stageable: [] as ImportEvidence[], direct: [] as ImportEvidence[], updates: [] as PlannedUpdate[], unchanged: 0, problems: [] as FieldProblem[] };
+  if (frameworkId === null) {
+    out.direct = items;
+    return out;
+  }
+  const ids = await codeIds(db, frameworkId);
+  const stored = await loadImportedByRef(db, frameworkId, items.map((i) => i.ref));
+  for (const item of items) {
+    const existing = stored.get(item.ref);
+    if (!existing) {
+      (usesOnlyStoredCodes(item, ids) ? out.stageable : out.direct).push(item);
+    } else if (existing.shape === evidenceShape(item)) {
+      out.unchanged += 1;
+    } else if (existing.origin !== 'import') {
+      out.problems.push({ path: `evidence[${indexOf.get(item.ref)}].ref`, message: `"${item.ref}" names an item logged in pactwatch; import cannot overwrite it` });
+    } else {
+      out.updates.push({ id: existing.id, updatedAt: existing.updatedAt, item });
+    }
+  }
+  return out;
+}
+
+async function planImport(db: Kysely<Database>, file: ImportFile, clock: Clock, actor: Actor): Promise<ImportPlan> {
+  const plan: ImportPlan = { framework: null, stageable: [], direct: [], updates: [], unchanged: 0, problems: [] };
+  if (file.framework) {
+    const fw = await planFramework(db, file.framework, clock, actor);
+    if ('problems' in fw) plan.problems.push(...fw.problems);
+    else plan.framework = { code: file.framework.code, change: fw.change };
+  }
+  if (file.evidence.length > 0) {
+    const fw = await findFrameworkByCode(db, file.frameworkCode!);
+    if (!fw && !file.framework) {
+      plan.problems.push({ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` });
+      return plan;
+    }
+    const indexOf = new Map(file.evidence.map((item, i) => [item.ref, i]));
+    const evidence = await planEvidence(db, fw?.id ?? null, file.evidence, indexOf);
+    Object.assign(plan, { stageable: evidence.stageable, direct: evidence.direct, updates: evidence.updates, unchanged: evidence.unchanged });
+    plan.problems.push(...evidence.problems);
+  }
+  return plan;
+}
+
+/** The file's framework (if it changes) and the given items, with their log entries in file order, in the caller's transaction. */
+async function writeFrameworkAndItems(
+  trx: Transaction<Database>,
+  file: ImportFile,
+  args: { creations: ImportEvidence[]; updates: PlannedUpdate[]; now: string; actor: Actor; batchId: number | null },
+): Promise<void> {
+  if (file.framework) await upsertFramework(trx, file.framework, args.now, args.actor);
+  if (args.creations.length + args.updates.length === 0) return;
+  const fw = await findFrameworkByCode(trx, file.frameworkCode!);
+  if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
+  const ids: CodeIds = await codeIds(trx, fw.id);
+  const created = await insertImportedItems(trx, {
+    frameworkId: fw.id,
+    ids,
+    creations: args.creations.map((item) => prepareCreation(item, fw.code, null)),
+    now: args.now,
+    actor: args.actor,
+    batchId: args.batchId,
+  });
+  const updated = await updateImportedItems(trx, { ids, updates: args.updates, now: args.now, actor: args.actor });
+  // one entry per item, in the order of the file, as before imports were batched
+  const indexOf = new Map(file.evidence.map((item, i) => [item.ref, i]));
+  const entries: [number, PreparedAuditInput][] = [
+    ...created.entries.map((e, i): [number, PreparedAuditInput] => [indexOf.get(args.creations[i].ref)!, e]),
+    ...updated.map((e, i): [number, PreparedAuditInput] => [indexOf.get(args.updates[i].item.ref)!, e]),
+  ];
+  await appendAuditEntries(trx, entries.sort((a, b) => a[0] - b[0]).map(([, e]) => e));
+}
+
+interface WriteContext {
+  clock: Clock;
+  actor: Actor;
+  onProgress?: ImportOptions['onProgress'];
+  stageBatchItems?: number;
+}
+
+/** A small import: everything in one short transaction, as long as no other import is staging. */
+async function writeInOneTransaction(db: Kysely<Database>, file: ImportFile, plan: ImportPlan, ctx: WriteContext): Promise<void> {
+  let lockMs = 0;
+  await db.transaction().execute(async (trx) => {
+    const began = performance.now();
+    // before choosing the time, so entries are appended in time order (reports' barrier)
+    await lockAuditLog(trx);
+    const now = nowIso(ctx.clock);
+    const staging = await trx.selectFrom('import_batches').select('id').where('state', '=', 'staging').executeTakeFirst();
+    if (staging) throw new ImportInProgress();
+    await writeFrameworkAndItems(trx, file, { creations: [...plan.stageable, ...plan.direct], updates: plan.updates, now, actor: ctx.actor, batchId: null });
+    lockMs = performance.now() - began;
+  });
+  await ctx.onProgress?.({ phase: 'written', batchId: null, items: plan.stageable.length + plan.direct.length + plan.updates.length, staged: 0, stageable: 0, lockMs });
+}
+
+/** A large import: claim a batch, stage new items in short transactions, publish in one. */
+async function importStaged(db: Kysely<Database>, file: ImportFile, ctx: WriteContext): Promise<ImportResult> {
+  const batchId = await claimBatchWaiting(db, { frameworkCode: file.frameworkCode, actor: ctx.actor, clock: ctx.clock });
+  try {
+    // planned again under the claim: no other import can change imported items until it is released
+    let plan = await planImport(db, file, ctx.clock, ctx.actor);
+    if (plan.problems.length || nothingToWrite(plan)) {
+      await releaseEmptyBatch(db, batchId);
+      return plan.problems.length ? { ok: false, errors: plan.problems } : { ok: true, summary: summaryOf(plan, false) };
+    }
+    const published = plan.direct.length + plan.updates.length;
+    if (published > MAX_PUBLISHED_ITEMS) {
+      await releaseEmptyBatch(db, batchId);
+      return {
+        ok: false,
+        errors: [{
+          path: 'evidence',
+          message: `changes ${plan.updates.length} stored item(s) and adds ${plan.direct.length} that need the file's framework change first; at most ${MAX_PUBLISHED_ITEMS} per import (they are applied at once): split the file`,
+        }],
+      };
+    }
+    await stageNewItems(db, file, plan.stageable, batchId, ctx);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { lockMs } = await publishBatch(db, {
+          batchId,
+          clock: ctx.clock,
+          actor: ctx.actor,
+          summary: { created: plan.stageable.length + plan.direct.length, updated: plan.updates.length },
+          beforePublish: (trx, now) => writeFrameworkAndItems(trx, file, { creations: plan.direct, updates: plan.updates, now, actor: ctx.actor, batchId }),
+        });
+        await ctx.onProgress?.({ phase: 'published', batchId, items: plan.direct.length + plan.updates.length, staged: plan.stageable.length, stageable: plan.stageable.length, lockMs });
+        break;
+      } catch (err) {
+        // a changed item was reviewed meanwhile: plan the changed items again (the staged new ones stay valid)
+        if (!(err instanceof StaleImportUpdate) || attempt >= WRITE_ATTEMPTS) throw err;
+        const fw = await findFrameworkByCode(db, file.frameworkCode!);
+        const indexOf = new Map(file.evidence.map((item, i) => [item.ref, i]));
+        const again = await planEvidence(db, fw?.id ?? null, plan.updates.map((u) => u.item), indexOf);
+        if (again.problems.length) throw new ImportConflict(again.problems);
+        plan = { ...plan, updates: again.updates, unchanged: plan.unchanged + again.unchanged };
+      }
+    }
+    return { ok: true, summary: summaryOf(plan, false) };
+  } catch (err) {
+    // nothing of the batch is visible; its rows go now (or, if this fails too, at the next import or start)
+    const reason = err instanceof ImportConflict ? 'the stored data conflicts with the file' : `failed: ${(err as Error).message ?? String(err)}`;
+    await abortBatch(db, batchId, { reason, owner: IMPORT_OWNER, clock: ctx.clock, actor: ctx.actor }).catch(() => undefined);
+    if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
+    if (err instanceof StaleImportUpdate) throw changedMeanwhile();
+    throw err;
+  }
+}
+
+/** Writes the new items as rows of the batch, in short transactions (stageInParts). */
+async function stageNewItems(db: Kysely<Database>, file: ImportFile, items: ImportEvidence[], batchId: number, ctx: WriteContext): Promise<void> {
+  if (items.length === 0) return;
+  const fw = await findFrameworkByCode(db, file.frameworkCode!);
+  if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
+  const ids = await codeIds(db, fw.id);
+  await stageInParts(db, {
+    batchId,
+    items,
+    clock: ctx.clock,
+    fixedSize: ctx.stageBatchItems,
+    // the log entries' canonical JSON is computed before the transaction, not while holding the lock
+    prepare: (part) => part.map((item) => prepareCreation(item, fw.code, batchId)),
+    write: async (trx, _part, now, prepared) => {
+      const { entries } = await insertImportedItems(trx, { frameworkId: fw.id, ids, creations: prepared as PreparedCreation[], now, actor: ctx.actor, batchId });
+      await appendAuditEntries(trx, entries);
+    },
+    afterPart: (p) => ctx.onProgress?.({ phase: 'staged', batchId, items: p.items, staged: p.staged, stageable: items.length, lockMs: p.lockMs }),
+  });
 }
 
 const stableJson = (value: unknown) => JSON.stringify(value);
@@ -247,130 +504,4 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
 
 async function benchmarkHasFindings(trx: Transaction<Database>, benchmarkId: number): Promise<boolean> {
   return !!(await trx.selectFrom('findings').select('id').where('benchmark_id', '=', benchmarkId).executeTakeFirst());
-}
-
-function importedStatus(item: ImportEvidence): EvidenceStatus {
-  if (item.retractedAt) return 'retracted';
-  return item.verifiedAt ? 'verified' : 'submitted';
-}
-
-/** Canonical content of an imported item, to tell whether a stored one differs. */
-function evidenceShape(item: ImportEvidence) {
-  return stableJson([
-    item.title, item.summary, item.source, item.url, item.observedOn, item.sourceReliability, item.credibility,
-    item.tlp, item.location, [...item.groups].sort(), item.findings.map((f) => [f.benchmark, f.stance, f.value]),
-    item.verifiedAt, item.retractedAt,
-  ]);
-}
-
-async function storedEvidenceShape(trx: Transaction<Database>, evidenceId: number): Promise<{ shape: string; origin: string }> {
-  const e = await trx.selectFrom('evidence').selectAll().where('id', '=', evidenceId).executeTakeFirstOrThrow();
-  const groups = await trx
-    .selectFrom('evidence_groups')
-    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-    .select('framework_groups.code')
-    .where('evidence_id', '=', evidenceId)
-    .execute();
-  const findings = await trx
-    .selectFrom('findings')
-    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-    .select(['benchmarks.code', 'findings.stance', 'findings.value'])
-    .where('evidence_id', '=', evidenceId)
-    .orderBy('findings.position')
-    .execute();
-  const shape = stableJson([
-    e.title, e.summary, e.source, e.url, e.observed_on, e.source_reliability, Number(e.credibility), e.tlp, e.location,
-    groups.map((g) => g.code).sort(),
-    findings.map((f) => [f.code, f.stance === null ? null : Number(f.stance), f.value === null ? null : Number(f.value)]),
-    e.verified_at, e.retracted_at,
-  ]);
-  return { shape, origin: e.origin };
-}
-
-interface CodeIds {
-  benchmarks: Map<string, number>;
-  groups: Map<string, number>;
-}
-
-async function codeIds(trx: Transaction<Database>, frameworkId: number): Promise<CodeIds> {
-  const [benchmarks, groups] = await Promise.all([
-    trx.selectFrom('benchmarks').select(['id', 'code']).where('framework_id', '=', frameworkId).execute(),
-    trx.selectFrom('framework_groups').select(['id', 'code']).where('framework_id', '=', frameworkId).execute(),
-  ]);
-  return { benchmarks: new Map(benchmarks.map((b) => [b.code, b.id])), groups: new Map(groups.map((g) => [g.code, g.id])) };
-}
-
-async function upsertEvidence(
-  trx: Transaction<Database>,
-  frameworkId: number,
-  ids: CodeIds,
-  item: ImportEvidence,
-  now: string,
-  path: string,
-  problems: FieldProblem[],
-  actor: Actor,
-): Promise<ChangeKind | null> {
-  const existing = await trx
-    .selectFrom('evidence')
-    .select(['id'])
-    .where('framework_id', '=', frameworkId)
-    .where('ref', '=', item.ref)
-    // imported items share one namespace of refs; submitters' own refs are theirs (see migration 0007)
-    .where('created_by', 'is', null)
-    .executeTakeFirst();
-  const { ref: _ref, ...content } = evidenceContentColumns(item);
-  const values = {
-    ...content,
-    status: importedStatus(item),
-    verified_at: item.verifiedAt,
-    retracted_at: item.retractedAt,
-    submitted_at: item.verifiedAt ?? now,
-    updated_at: now,
-  };
-  let evidenceId: number;
-  let change: ChangeKind;
-  if (existing) {
-    const stored = await storedEvidenceShape(trx, existing.id);
-    if (stored.shape === evidenceShape(item)) return 'unchanged';
-    if (stored.origin !== 'import') {
-      problems.push({ path: `${path}.ref`, message: `"${item.ref}" names an item logged in pactwatch; import cannot overwrite it` });
-      return null;
-    }
-    await trx.updateTable('evidence').set(values).where('id', '=', existing.id).execute();
-    await trx.deleteFrom('findings').where('evidence_id', '=', existing.id).execute();
-    await trx.deleteFrom('evidence_groups').where('evidence_id', '=', existing.id).execute();
-    evidenceId = existing.id;
-    change = 'updated';
-  } else {
-    const row = await trx
-      .insertInto('evidence')
-      .values({ framework_id: frameworkId, ref: item.ref, origin: 'import', created_by: null, created_at: now, ...values })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    evidenceId = row.id;
-    change = 'created';
-  }
-  for (const [position, f] of item.findings.entries()) {
-    await trx
-      .insertInto('findings')
-      .values({ evidence_id: evidenceId, benchmark_id: ids.benchmarks.get(f.benchmark)!, stance: f.stance, value: f.value, position })
-      .execute();
-  }
-  for (const code of item.groups) {
-    await trx.insertInto('evidence_groups').values({ evidence_id: evidenceId, group_id: ids.groups.get(code)! }).execute();
-  }
-  await appendAudit(trx, {
-    actor,
-    action: change === 'created' ? 'evidence.imported' : 'evidence.import_updated',
-    entityType: 'evidence',
-    entityId: evidenceId,
-    content: {
-      ref: item.ref,
-      item,
-      // log format 2: the columns an import sets on a new row, for `audit verify` to replay
-      ...(change === 'created' ? { framework: await frameworkCodeById(trx, frameworkId), origin: 'import', created_by: null, owner_delegation: null } : {}),
-    },
-    at: now,
-  });
-  return change;
 }

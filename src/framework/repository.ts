@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
 import type { FrameworkRefs, ImportBenchmark, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
+import { isLiveEvidence } from '../evidence/live';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
@@ -152,6 +153,7 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .select(['id', 'observed_on', 'source_reliability', 'credibility', 'verified_at', 'retracted_at', 'superseded_at'])
     .where('framework_id', '=', frameworkId)
     .where('verified_at', 'is not', null)
+    .where(isLiveEvidence)
     .orderBy('id')
     .execute();
   if (items.length === 0) return [];
@@ -162,6 +164,7 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
+    .where(isLiveEvidence)
     .orderBy('findings.evidence_id')
     .orderBy('findings.position')
     .execute();
@@ -172,6 +175,7 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .select(['evidence_groups.evidence_id', 'framework_groups.code'])
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
+    .where(isLiveEvidence)
     .execute();
   const byId = new Map<number, ScoringEvidence>();
   const out = items.map((e) => {

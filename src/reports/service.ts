@@ -1,18 +1,22 @@
-// Producing reports exactly once per (framework, kind, period): the work runs in one transaction that first
-// takes a lock (SQLite: the write lock; PostgreSQL: a transaction-level advisory lock for that period), then
-// checks whether the report exists, builds it with known-at = its generation time, and stores it with the
-// SHA-256 of its canonical content. Every attempt is recorded in report_runs.
+// Producing reports exactly once per (framework, kind, period), without holding any lock while building: a
+// barrier fixes the generation time (every write that could carry an earlier time has committed by then), the
+// content is built with known-at = that time from one read snapshot, and a short transaction stores it with the
+// SHA-256 of its canonical content, unless the report exists by then (PostgreSQL: under an advisory lock for that
+// period; both: the unique key). Every attempt is recorded in report_runs.
 
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, ReportKind, ReportRow } from '../db/schema';
-import { appendAudit, canonicalJson, SYSTEM_ACTOR } from '../audit/log';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, EvidenceRow, ReportKind, ReportRow } from '../db/schema';
+import { appendAudit, canonicalJson, lockAuditLog, SYSTEM_ACTOR } from '../audit/log';
 import { resolveFramework } from '../scorecards/service';
 import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
 import { systemClock, type Clock } from '../time';
 import { buildReport, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
+import { liveEvidence } from '../evidence/live';
+import { isPostgres } from '../db/dialect';
+import { inReadSnapshot } from '../db/snapshot';
 
 export const INSTANCE = `${os.hostname()}:${process.pid}`;
 
@@ -35,23 +39,41 @@ function lockKey(frameworkId: number, kind: string, period: string): bigint {
   return digest.readBigInt64BE(0) & 0x7fffffffffffffffn;
 }
 
+/** Ids per `IN (...)` list when reading a period's items. */
+const SNAPSHOT_CHUNK = 500;
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number[], generatedAt: string): Promise<ItemSnapshot[]> {
-  if (ids.length === 0) return [];
-  const rows = await trx.selectFrom('evidence').selectAll().where('id', 'in', ids).orderBy('id').execute();
-  const pillars = await trx
-    .selectFrom('findings')
-    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-    .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
-    .select(['findings.evidence_id', 'pillars.code'])
-    .where('findings.evidence_id', 'in', ids)
-    .execute();
-  const groups = await trx
-    .selectFrom('evidence_groups')
-    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-    .select(['evidence_groups.evidence_id', 'framework_groups.code'])
-    .where('evidence_groups.evidence_id', 'in', ids)
-    .execute();
+  const rows: EvidenceRow[] = [];
+  const pillarsOf = new Map<number, string[]>();
+  const groupsOf = new Map<number, string[]>();
+  // a busy period has thousands of items: bounded lists of ids, and lookups by id rather than scans
+  for (let i = 0; i < ids.length; i += SNAPSHOT_CHUNK) {
+    const chunk = ids.slice(i, i + SNAPSHOT_CHUNK);
+    rows.push(...(await liveEvidence(trx).selectAll().where('id', 'in', chunk).execute()));
+    const pillars = await trx
+      .selectFrom('findings')
+      .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+      .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
+      .select(['findings.evidence_id', 'pillars.code'])
+      .where('findings.evidence_id', 'in', chunk)
+      .execute();
+    for (const p of pillars) pushTo(pillarsOf, p.evidence_id, p.code);
+    const groups = await trx
+      .selectFrom('evidence_groups')
+      .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+      .select(['evidence_groups.evidence_id', 'framework_groups.code'])
+      .where('evidence_groups.evidence_id', 'in', chunk)
+      .execute();
+    for (const g of groups) pushTo(groupsOf, g.evidence_id, g.code);
+  }
   return rows
+    .sort((a, b) => a.id - b.id)
     .filter((r) => r.framework_id === frameworkId)
     .map((r) => ({
       id: r.id,
@@ -65,8 +87,8 @@ async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number
         r.rejected_at && r.rejected_at <= generatedAt ? r.rejected_by : null,
         r.retracted_at && r.retracted_at <= generatedAt ? r.retracted_by : null,
       ].filter((x): x is number => x !== null),
-      pillars: [...new Set(pillars.filter((p) => p.evidence_id === r.id).map((p) => p.code))].sort(),
-      groups: [...new Set(groups.filter((g) => g.evidence_id === r.id).map((g) => g.code))].sort(),
+      pillars: [...new Set(pillarsOf.get(r.id) ?? [])].sort(),
+      groups: [...new Set(groupsOf.get(r.id) ?? [])].sort(),
     }));
 }
 
@@ -78,7 +100,7 @@ export async function buildReportContent(db: Kysely<Database>, frameworkId: numb
   const from = startOfDay(period.start);
   const to = endOfDay(period.end) < generatedAt ? endOfDay(period.end) : generatedAt;
   const inPeriod = (column: 'verified_at' | 'retracted_at') =>
-    db.selectFrom('evidence').select(['id', 'supersedes_id']).where('framework_id', '=', frameworkId).where(column, '>=', from).where(column, '<=', to).execute();
+    liveEvidence(db).select(['id', 'supersedes_id']).where('framework_id', '=', frameworkId).where(column, '>=', from).where(column, '<=', to).execute();
   const verifiedRows = await inPeriod('verified_at');
   const retractedRows = await inPeriod('retracted_at');
   const previous = await db
@@ -125,6 +147,45 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Longest wait for PostgreSQL writers that were under way at the barrier (they take milliseconds). */
+const BARRIER_WAIT_MS = 5_000;
+
+/**
+ * Chooses a report's generation time such that no write committed later can carry a time up to it, and returns
+ * it. The time is chosen holding the lock every writer of evidence and log entries takes before choosing its own
+ * time (SQLite: the write lock, BEGIN IMMEDIATE; PostgreSQL: the log's append lock): writers that had it have
+ * committed, later ones choose later times (the lock is kept until the clock has moved on). On PostgreSQL, writers
+ * that chose their time before taking the append lock (e.g. a review: its row lock first) are waited for too.
+ */
+export async function reportBarrier(db: Kysely<Database>, clock: Clock): Promise<string> {
+  let generatedAt = '';
+  let underWay: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    await lockAuditLog(trx);
+    generatedAt = clock().toISOString();
+    // a writer right after must not share the millisecond (bounded: a test's fixed clock never moves)
+    const until = performance.now() + 5;
+    while (clock().toISOString() <= generatedAt && performance.now() < until) await sleep(1);
+    if (isPostgres(trx)) {
+      const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(trx);
+      underWay = (rows[0]?.snapshot.split(':')[2] ?? '').split(',').filter(Boolean);
+    }
+  });
+  const deadline = performance.now() + BARRIER_WAIT_MS;
+  while (underWay.length && performance.now() < deadline) {
+    const { rows } = await sql<{ xid: string }>`select x::text as xid from unnest(${`{${underWay.join(',')}}`}::xid8[]) as x
+      where pg_xact_status(x) = 'in progress'`.execute(db);
+    underWay = rows.map((r) => r.xid);
+    if (underWay.length) await sleep(10);
+  }
+  return generatedAt;
+}
+
+async function findReport(db: Kysely<Database>, frameworkId: number, period: Period) {
+  return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', period.kind).where('period', '=', period.code).executeTakeFirst();
+}
+
 /** Produces the report of one period unless it exists; exactly once whatever runs at the same time. */
 export async function produceReport(
   db: Kysely<Database>,
@@ -147,21 +208,22 @@ export async function produceReport(
       .execute();
   };
   try {
+    const made = await findReport(db, fw.id, args.period);
+    if (made) {
+      await finish('exists', made.id, null);
+      return { outcome: 'exists', report: made };
+    }
+    const generatedAt = await reportBarrier(db, clock);
+    // the long part, holding no lock: one snapshot, so every read agrees with the others
+    const content = await inReadSnapshot(db, (snapshot) => buildReportContent(snapshot, fw.id, args.period, generatedAt));
+    const { text, sha256 } = contentHash(content);
     const result = await db.transaction().execute(async (trx: Transaction<Database>) => {
-      if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      if (isPostgres(trx)) {
         await sql`select pg_advisory_xact_lock(${lockKey(fw.id, args.period.kind, args.period.code).toString()}::bigint)`.execute(trx);
       }
-      const existing = await trx
-        .selectFrom('reports')
-        .selectAll()
-        .where('framework_id', '=', fw.id)
-        .where('kind', '=', args.period.kind)
-        .where('period', '=', args.period.code)
-        .executeTakeFirst();
+      // another run may have stored it while this one was building
+      const existing = await findReport(trx, fw.id, args.period);
       if (existing) return { outcome: 'exists' as const, report: existing };
-      const generatedAt = clock().toISOString();
-      const content = await buildReportContent(trx, fw.id, args.period, generatedAt);
-      const { text, sha256 } = contentHash(content);
       const report = await trx
         .insertInto('reports')
         .values({
@@ -205,7 +267,7 @@ export async function produceReport(
     return result;
   } catch (err) {
     if (isUniqueViolation(err)) {
-      const report = await db.selectFrom('reports').selectAll().where('framework_id', '=', fw.id).where('kind', '=', args.period.kind).where('period', '=', args.period.code).executeTakeFirstOrThrow();
+      const report = (await findReport(db, fw.id, args.period))!;
       await finish('exists', report.id, null);
       return { outcome: 'exists', report };
     }

@@ -7,6 +7,7 @@ import { createScoringIndex, addDays, SCORING_CONSTANTS } from '../scoring/index
 import type { BenchmarkScore, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
 import { JOINT, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import { canSeeDraft, canSeeEvidence, type Viewer } from '../evidence/visibility';
+import { liveEvidence } from '../evidence/live';
 import type { ResolvedScorecardQuery } from './service';
 import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
 import { todayUtc, type Clock } from '../time';
@@ -226,7 +227,7 @@ export async function benchmarkFindings(
   const index = createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: resolved.perspective });
   const counted = index.countedFindings(resolved.asOf, code);
   const ids = [...new Set(counted.map((c) => Number(c.evidenceId)))];
-  const rows = ids.length ? await db.selectFrom('evidence').selectAll().where('id', 'in', ids).execute() : [];
+  const rows = ids.length ? await liveEvidence(db).selectAll().where('id', 'in', ids).execute() : [];
   const byId = new Map<number, EvidenceRow>(rows.map((r) => [r.id, r]));
   const total = counted.reduce((s, c) => s + c.weight, 0);
   const findings: FindingRow[] = counted.map((c) => {

@@ -208,6 +208,7 @@ describe('audit verify compares the live tables with the log', () => {
       },
       notCovered: [],
       unread: { count: 0, firstSeq: null },
+      staging: { batches: 0, rows: 0 },
     });
     expect(result.live?.counts).toMatchObject({ users: 6, tokens: 3, evidence: 125 + 7 });
   });

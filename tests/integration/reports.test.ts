@@ -211,9 +211,11 @@ describe.runIf(onPostgres)('two scheduler processes on one PostgreSQL database',
     await seedDefault(setup.kysely, { demo: true });
     await setup.close();
     const now = '2026-11-02T06:00:00Z';
+    // both start catching up at the same instant, some seconds from now (time enough for both to load)
+    const startAt = String(Date.now() + 6000);
     const runOne = () =>
       new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/scheduler-process.ts', url, now], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, START_DELAY_MS: '300' } });
+        const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/scheduler-process.ts', url, now], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, START_AT: startAt } });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));

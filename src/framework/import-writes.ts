@@ -1,0 +1,258 @@
+// The rows an import reads and writes, many at a time: stored imported items by ref with the shape of their
+// content (to tell unchanged from changed), and multi-row inserts and updates of items with their findings, tags
+// and log entries. No per-item round trips, so a transaction of a few hundred items stays a few tens of ms.
+
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, EvidenceStatus } from '../db/schema';
+import { canonicalJson, type Actor, type PreparedAuditInput } from '../audit/log';
+import { isLiveEvidence } from '../evidence/live';
+import { evidenceContentColumns, type ImportEvidence } from './import-types';
+
+/** Rows per multi-row INSERT: the widest (evidence, ~20 columns) stays far below both databases' variable limits. */
+const INSERT_CHUNK = 400;
+/** Ids per `IN (...)` list. */
+const ID_CHUNK = 500;
+
+const stableJson = (value: unknown) => JSON.stringify(value);
+
+export function importedStatus(item: ImportEvidence): EvidenceStatus {
+  if (item.retractedAt) return 'retracted';
+  return item.verifiedAt ? 'verified' : 'submitted';
+}
+
+/** Canonical content of an imported item, to tell whether a stored one differs. */
+export function evidenceShape(item: ImportEvidence): string {
+  return stableJson([
+    item.title, item.summary, item.source, item.url, item.observedOn, item.sourceReliability, item.credibility,
+    item.tlp, item.location, [...item.groups].sort(), item.findings.map((f) => [f.benchmark, f.stance, f.value]),
+    item.verifiedAt, item.retractedAt,
+  ]);
+}
+
+export interface StoredImported {
+  id: number;
+  origin: string;
+  /** the row's updated_at when read: an update applies only if it is unchanged (nobody reviewed it meanwhile) */
+  updatedAt: string;
+  shape: string;
+}
+
+export function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** The visible items without a creator (imports share that namespace of refs) of a framework, by ref, with their shapes. */
+export async function loadImportedByRef(db: Kysely<Database>, frameworkId: number, refs: string[]): Promise<Map<string, StoredImported>> {
+  const out = new Map<string, StoredImported>();
+  for (const part of chunks(refs, ID_CHUNK)) {
+    const rows = await db
+      .selectFrom('evidence')
+      .selectAll()
+      .where('framework_id', '=', frameworkId)
+      .where('created_by', 'is', null)
+      .where('ref', 'in', part)
+      .where(isLiveEvidence)
+      .execute();
+    if (rows.length === 0) continue;
+    const ids = rows.map((r) => r.id);
+    const [groups, findings] = await Promise.all([
+      db
+        .selectFrom('evidence_groups')
+        .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+        .select(['evidence_groups.evidence_id', 'framework_groups.code'])
+        .where('evidence_groups.evidence_id', 'in', ids)
+        .execute(),
+      db
+        .selectFrom('findings')
+        .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+        .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
+        .where('findings.evidence_id', 'in', ids)
+        .orderBy('findings.evidence_id')
+        .orderBy('findings.position')
+        .execute(),
+    ]);
+    const groupsOf = new Map<number, string[]>();
+    for (const g of groups) groupsOf.set(g.evidence_id, [...(groupsOf.get(g.evidence_id) ?? []), g.code]);
+    const findingsOf = new Map<number, [string, number | null, number | null][]>();
+    for (const f of findings) {
+      const list = findingsOf.get(f.evidence_id) ?? [];
+      list.push([f.code, f.stance === null ? null : Number(f.stance), f.value === null ? null : Number(f.value)]);
+      findingsOf.set(f.evidence_id, list);
+    }
+    for (const e of rows) {
+      const shape = stableJson([
+        e.title, e.summary, e.source, e.url, e.observed_on, e.source_reliability, Number(e.credibility), e.tlp, e.location,
+        (groupsOf.get(e.id) ?? []).sort(),
+        findingsOf.get(e.id) ?? [],
+        e.verified_at, e.retracted_at,
+      ]);
+      out.set(e.ref!, { id: e.id, origin: e.origin, updatedAt: e.updated_at, shape });
+    }
+  }
+  return out;
+}
+
+/** Benchmark and group ids of a framework by code. */
+export interface CodeIds {
+  benchmarks: Map<string, number>;
+  groups: Map<string, number>;
+}
+
+export async function codeIds(db: Kysely<Database>, frameworkId: number): Promise<CodeIds> {
+  const [benchmarks, groups] = await Promise.all([
+    db.selectFrom('benchmarks').select(['id', 'code']).where('framework_id', '=', frameworkId).execute(),
+    db.selectFrom('framework_groups').select(['id', 'code']).where('framework_id', '=', frameworkId).execute(),
+  ]);
+  return { benchmarks: new Map(benchmarks.map((b) => [b.code, b.id])), groups: new Map(groups.map((g) => [g.code, g.id])) };
+}
+
+/** Whether every benchmark and group the item names exists already. */
+export function usesOnlyStoredCodes(item: ImportEvidence, ids: CodeIds): boolean {
+  return item.findings.every((f) => ids.benchmarks.has(f.benchmark)) && item.groups.every((g) => ids.groups.has(g));
+}
+
+/** A new item with its log entry's content already in canonical JSON (computed outside the transaction). */
+export interface PreparedCreation {
+  item: ImportEvidence;
+  contentJson: string;
+}
+
+/** The log content of a new imported item (log format 2 keys, for `audit verify` to replay the row). */
+export function prepareCreation(item: ImportEvidence, frameworkCode: string, batchId: number | null): PreparedCreation {
+  const content = { ref: item.ref, item, framework: frameworkCode, origin: 'import', created_by: null, owner_delegation: null, ...(batchId !== null ? { batch: batchId } : {}) };
+  return { item, contentJson: canonicalJson(content) };
+}
+
+function changeableColumns(item: ImportEvidence, now: string) {
+  const { ref: _ref, ...content } = evidenceContentColumns(item);
+  return {
+    ...content,
+    status: importedStatus(item),
+    verified_at: item.verifiedAt,
+    retracted_at: item.retractedAt,
+    submitted_at: item.verifiedAt ?? now,
+    updated_at: now,
+  };
+}
+
+/** Findings and tags of items just written (multi-row inserts). */
+export async function insertFindingsAndTags(trx: Transaction<Database>, ids: CodeIds, items: { id: number; item: ImportEvidence }[]): Promise<void> {
+  const findings = items.flatMap(({ id, item }) =>
+    item.findings.map((f, position) => ({ evidence_id: id, benchmark_id: ids.benchmarks.get(f.benchmark)!, stance: f.stance, value: f.value, position })),
+  );
+  const tags = items.flatMap(({ id, item }) => item.groups.map((code) => ({ evidence_id: id, group_id: ids.groups.get(code)! })));
+  for (const part of chunks(findings, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
+  for (const part of chunks(tags, INSERT_CHUNK)) await trx.insertInto('evidence_groups').values(part).execute();
+}
+
+/**
+ * Inserts new imported items (rows of `batchId` when given) with findings and tags; returns their ids in the
+ * order given and the log entries to append (the caller appends them, with any others, in file order).
+ */
+export async function insertImportedItems(
+  trx: Transaction<Database>,
+  args: { frameworkId: number; ids: CodeIds; creations: PreparedCreation[]; now: string; actor: Actor; batchId: number | null },
+): Promise<{ ids: number[]; entries: PreparedAuditInput[] }> {
+  const idByRef = new Map<string, number>();
+  for (const part of chunks(args.creations, INSERT_CHUNK)) {
+    const rows = part.map(({ item }) => ({
+      framework_id: args.frameworkId,
+      ref: item.ref,
+      origin: 'import' as const,
+      created_by: null,
+      owner_delegation: null,
+      created_at: args.now,
+      import_batch_id: args.batchId,
+      ...changeableColumns(item, args.now),
+    }));
+    // RETURNING order is not promised: match rows by ref (unique among imported items of a framework)
+    const inserted = await trx.insertInto('evidence').values(rows).returning(['id', 'ref']).execute();
+    for (const r of inserted) idByRef.set(r.ref!, r.id);
+  }
+  const written = args.creations.map(({ item }) => ({ id: idByRef.get(item.ref)!, item }));
+  await insertFindingsAndTags(trx, args.ids, written);
+  const entries = args.creations.map(({ contentJson }, i): PreparedAuditInput => ({
+    actor: args.actor,
+    action: 'evidence.imported',
+    entityType: 'evidence',
+    entityId: written[i].id,
+    contentJson,
+    at: args.now,
+  }));
+  return { ids: written.map((w) => w.id), entries };
+}
+
+export interface PlannedUpdate {
+  id: number;
+  /** updated_at as planned: the row is changed only if still so */
+  updatedAt: string;
+  item: ImportEvidence;
+}
+
+/** The stored item changed between planning and writing (e.g. reviewed meanwhile). */
+export class StaleImportUpdate extends Error {
+  constructor(readonly ref: string) {
+    super(`imported item "${ref}" changed while the import ran`);
+  }
+}
+
+/** The evidence columns an import changes on a stored item, with their PostgreSQL types (VALUES lists need them). */
+const CHANGEABLE: [column: keyof ReturnType<typeof changeableColumns>, pgType: string][] = [
+  ['title', 'text'], ['summary', 'text'], ['source', 'text'], ['url', 'text'], ['observed_on', 'text'], ['source_reliability', 'text'],
+  ['credibility', 'integer'], ['tlp', 'text'], ['location', 'text'], ['status', 'text'], ['verified_at', 'text'], ['retracted_at', 'text'],
+  ['submitted_at', 'text'], ['updated_at', 'text'],
+];
+const UPDATE_CHUNK = 250;
+
+/**
+ * `UPDATE evidence SET … FROM (VALUES …)`: many rows in one statement (both databases name the VALUES columns
+ * column1, column2, …). A row changes only if its updated_at is still the planned one; returns how many did.
+ */
+async function updateRows(trx: Transaction<Database>, updates: PlannedUpdate[], now: string): Promise<number> {
+  let changed = 0;
+  for (const part of chunks(updates, UPDATE_CHUNK)) {
+    const rows = part.map((u, rowIndex) => {
+      const values = changeableColumns(u.item, now);
+      const cells = [[u.id, 'integer'], [u.updatedAt, 'text'], ...CHANGEABLE.map(([c, type]) => [values[c], type])] as [unknown, string][];
+      // the first row's casts type the columns of the VALUES list (PostgreSQL would otherwise take untyped text)
+      return sql`(${sql.join(cells.map(([value, type]) => (rowIndex === 0 ? sql`cast(${value} as ${sql.raw(type)})` : sql`${value}`)))})`;
+    });
+    const result = await sql`update evidence set ${sql.join(CHANGEABLE.map(([c], i) => sql`${sql.ref(c)} = v.${sql.ref(`column${i + 3}`)}`))}
+      from (values ${sql.join(rows)}) as v
+      where evidence.id = v.column1 and evidence.updated_at = v.column2`.execute(trx);
+    changed += Number(result.numAffectedRows ?? 0);
+  }
+  return changed;
+}
+
+/** Replaces the content of stored imported items, with findings and tags; returns the log entries to append. */
+export async function updateImportedItems(
+  trx: Transaction<Database>,
+  args: { ids: CodeIds; updates: PlannedUpdate[]; now: string; actor: Actor },
+): Promise<PreparedAuditInput[]> {
+  if (args.updates.length === 0) return [];
+  if ((await updateRows(trx, args.updates, args.now)) !== args.updates.length) {
+    // reviewed (or re-imported) after planning: which one, for the message
+    const current = new Map<number, string>();
+    for (const part of chunks(args.updates.map((u) => u.id), ID_CHUNK)) {
+      for (const r of await trx.selectFrom('evidence').select(['id', 'updated_at']).where('id', 'in', part).execute()) current.set(r.id, r.updated_at);
+    }
+    const stale = args.updates.find((u) => current.get(u.id) !== args.now) ?? args.updates[0];
+    throw new StaleImportUpdate(stale.item.ref);
+  }
+  for (const part of chunks(args.updates.map((u) => u.id), ID_CHUNK)) {
+    await trx.deleteFrom('findings').where('evidence_id', 'in', part).execute();
+    await trx.deleteFrom('evidence_groups').where('evidence_id', 'in', part).execute();
+  }
+  await insertFindingsAndTags(trx, args.ids, args.updates);
+  return args.updates.map((u): PreparedAuditInput => ({
+    actor: args.actor,
+    action: 'evidence.import_updated',
+    entityType: 'evidence',
+    entityId: u.id,
+    contentJson: canonicalJson({ ref: u.item.ref, item: u.item }),
+    at: args.now,
+  }));
+}
