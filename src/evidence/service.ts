@@ -4,7 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
 import { conflict, forbidden, notFound, validationError, type AppError, type FieldProblem } from '../errors';
-import { appendAudit, type Actor } from '../audit/log';
+import { lockAuditLog, appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
 import { resolveFramework } from '../scorecards/service';
@@ -341,6 +341,9 @@ export async function reviewEvidence(
   if (trimmed.length > 2000) throw validationError([{ path: 'reason', message: 'must be at most 2000 characters' }]);
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw validationError([{ path: 'reason', message: 'must not contain control characters' }]);
   return db.transaction().execute(async (trx) => {
+    // review times decide what a report counts: take the log's lock before choosing the time, so times follow
+    // commit order and a report's barrier (reports/service.ts) sees every change dated before it
+    await lockAuditLog(trx);
     const row = await loadForUpdate(trx, id);
     assertVisible(user, row);
     const now = nowIso(clock);
