@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
-    include: ['tests/faults/**/*.test.ts'],
+    // plus, from the main suite, the backup taken while another process writes and the report periods by time zone
+    include: ['tests/faults/**/*.test.ts', 'tests/integration/backup.test.ts', 'tests/integration/report-periods-tz.test.ts'],
     // the import and report tests run a 15k-item import and build a 20k-item database
     testTimeout: 300_000,
     hookTimeout: 180_000,
