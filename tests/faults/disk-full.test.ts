@@ -37,11 +37,11 @@ describe.skipIf(mountProblem !== null)(`a full disk${mountProblem ? ` (skipped: 
     const user = await createUser(db.kysely, { email: 'writer@faults.example', role: 'evaluator', delegation: 'PAK', password: 'fault suite writer password' });
     token = (await createApiToken(db.kysely, user, 'faults', CLI_ACTOR)).token;
     await db.close();
-    server = await startServer({ DATABASE_URL: dbFile, DEMO_ON_FIRST_START: 'false' });
+    server = await startServer(dbFile, { env: { LOG_LEVEL: 'info', DEMO_ON_FIRST_START: 'false' } });
   }, 120_000);
 
   afterAll(async () => {
-    server?.proc.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
     await server?.exited;
     try {
       execFileSync('umount', [mountPoint], { stdio: 'pipe' });
@@ -82,8 +82,8 @@ describe.skipIf(mountProblem !== null)(`a full disk${mountProblem ? ` (skipped: 
     await until('/health to see the full disk', async () => (await request(server.url, 'health', { path: '/health' })).status === 503, 20_000, 500);
     const health = await request(server.url, 'health', { path: '/health' });
     expect(JSON.parse(health.body)).toEqual({ status: 'unavailable', database: { read: 'ok', write: 'the disk is full' } });
-    expect(server.output.join('\n')).toMatch(/SQLITE_FULL|disk is full/);
-    expect(server.output.join('\n')).not.toMatch(/cannot rollback/);
+    expect(server.output()).toMatch(/SQLITE_FULL|disk is full/);
+    expect(server.output()).not.toMatch(/cannot rollback/);
 
     fs.rmSync(filler);
     await until('writes to work again', async () => (await write(100)).status === 201, 20_000, 500);

@@ -96,13 +96,16 @@ export interface ServerProcess {
   adminPassword: string | null;
   child: ChildProcess;
   output(): string;
+  /** settles with the exit code (or signal) when the process ends */
+  exited: Promise<number | string | null>;
+  alive(): boolean;
   /** SIGTERM, then SIGKILL if it does not exit within 10 s */
   stop(): Promise<void>;
 }
 
 /** Starts `pactwatch serve` on the database and waits until /health answers 200 (at most `timeoutMs`). */
 export async function startServer(databaseUrl: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: {
       ...process.env,
@@ -122,7 +125,7 @@ export async function startServer(databaseUrl: string, options: { timeoutMs?: nu
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   let exited = false;
-  child.on('exit', () => (exited = true));
+  const exitedWith = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => { exited = true; resolve(code ?? signal); }));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`the server on ${url}`, options.timeoutMs ?? 60_000, async () => {
     if (exited) throw new Error(`the server exited: ${output.slice(-2000)}`);
@@ -135,6 +138,8 @@ export async function startServer(databaseUrl: string, options: { timeoutMs?: nu
     adminPassword: password,
     child,
     output: () => output,
+    exited: exitedWith,
+    alive: () => !exited,
     async stop() {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,12 +1,12 @@
-// The fault suite's tools: the real server as a child process (`pactwatch serve`), a client that keeps it busy and
-// records every answer, a TCP proxy between the server and PostgreSQL that can drop, refuse or freeze connections,
-// and waits bounded by deadlines (never by how fast the machine is).
+// The fault suite's tools beside harness.ts (servers and commands as child processes): a client that keeps a
+// server busy and records every answer, a TCP proxy between the server and PostgreSQL that can drop, refuse or
+// freeze connections, and waits bounded by deadlines (never by how fast the machine is).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export { startServer, type ServerProcess as Server } from './harness';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PG_URL = process.env.PACTWATCH_FAULT_PG_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -32,46 +32,6 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
-}
-
-export interface Server {
-  url: string;
-  proc: ChildProcess;
-  output: string[];
-  adminEmail: string;
-  adminPassword: string | null;
-  /** resolves with the exit code (or the signal) when the process ends */
-  exited: Promise<number | string | null>;
-  alive(): boolean;
-}
-
-/** Starts `pactwatch serve` on a free port with the given environment; resolves once it listens. */
-export async function startServer(env: Record<string, string>, opts: { startMs?: number } = {}): Promise<Server> {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/pactwatch.js'), 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REPORTS: 'none', ADMIN_EMAIL: 'admin@faults.example', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  let url = '';
-  let adminPassword: string | null = null;
-  let ended = false;
-  const exited = new Promise<number | string | null>((resolve) => proc.on('exit', (code, signal) => { ended = true; resolve(code ?? signal); }));
-  const take = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      output.push(line);
-      const password = /^\s*password:\s+(\S+)/.exec(line);
-      if (password) adminPassword = password[1];
-      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (listening) url = listening[1];
-    }
-  };
-  proc.stdout!.on('data', take);
-  proc.stderr!.on('data', take);
-  await until('the server to listen', () => url !== '' || ended, opts.startMs ?? 60_000);
-  if (!url) throw new Error(`the server did not start:\n${output.join('\n')}`);
-  return { url, proc, output, adminEmail: 'admin@faults.example', get adminPassword() { return adminPassword; }, exited, alive: () => !ended } as Server;
 }
 
 export interface Answer {

@@ -5,7 +5,6 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,17 +18,10 @@ import { createApiToken } from '../../src/auth/tokens';
 import { CLI_ACTOR } from '../../src/audit/log';
 import { dropTestSchema } from '../helpers/db';
 import { PG_URL, ROOT, postgresReachable, request, startServer, until, type Server } from './helpers';
+import { freePort } from './harness';
 
 const WRITERS = 4;
 const KILLS = 3;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const reachable = await postgresReachable();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-kill-'));
@@ -54,8 +46,8 @@ describe.each(targets)('SIGKILL under concurrent writers on %s', (_name, url, av
     await db.close();
 
     const port = String(await freePort());
-    const env = { DATABASE_URL: url, DEMO_ON_FIRST_START: 'false', PORT: port };
-    let server: Server = await startServer(env);
+    const env = { DEMO_ON_FIRST_START: 'false', PORT: port };
+    let server: Server = await startServer(url, { env });
     const base = server.url;
     const acknowledged = new Map<string, number>();
     const sent = new Set<string>();
@@ -90,15 +82,15 @@ describe.each(targets)('SIGKILL under concurrent writers on %s', (_name, url, av
     for (let kill = 0; kill < KILLS; kill += 1) {
       const before = acknowledged.size;
       await until(`writes acknowledged before kill ${kill + 1}`, () => acknowledged.size >= before + 20 + Math.floor(Math.random() * 30), 60_000);
-      server.proc.kill('SIGKILL');
+      server.child.kill('SIGKILL');
       await server.exited;
-      server = await startServer(env);
+      server = await startServer(url, { env });
     }
     const last = acknowledged.size;
     await until('writes after the last restart', () => acknowledged.size >= last + 20, 60_000);
     running = false;
     await Promise.all(writers);
-    server.proc.kill('SIGTERM');
+    server.child.kill('SIGTERM');
     await server.exited;
 
     expect(refusals).toEqual([]);

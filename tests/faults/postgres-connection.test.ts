@@ -40,13 +40,13 @@ describe.skipIf(!reachable)('PostgreSQL failures under load', () => {
     const user = await createUser(db.kysely, { email: 'writer@faults.example', role: 'evaluator', delegation: 'PAK', password: 'fault suite writer password' });
     token = (await createApiToken(db.kysely, user, 'faults', CLI_ACTOR)).token;
     await db.close();
-    server = await startServer({ DATABASE_URL: viaProxy(), DB_STATEMENT_TIMEOUT_MS: '2000', DB_CONNECT_TIMEOUT_MS: '1000', DEMO_ON_FIRST_START: 'false' });
+    server = await startServer(viaProxy(), { env: { LOG_LEVEL: 'info', DB_STATEMENT_TIMEOUT_MS: '2000', DB_CONNECT_TIMEOUT_MS: '1000', DEMO_ON_FIRST_START: 'false' } });
     admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
   }, 120_000);
 
   afterAll(async () => {
-    server?.proc.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
     await proxy.stop().catch(() => undefined);
     await proxy.start().catch(() => undefined);
     await admin?.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);

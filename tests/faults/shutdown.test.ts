@@ -31,11 +31,11 @@ describe('graceful shutdown', () => {
     const user = await createUser(db.kysely, { email: 'writer@faults.example', role: 'evaluator', delegation: 'PAK', password: 'fault suite writer password' });
     token = (await createApiToken(db.kysely, user, 'faults', CLI_ACTOR)).token;
     await db.close();
-    server = await startServer({ DATABASE_URL: dbFile, DEMO_ON_FIRST_START: 'false', SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) });
+    server = await startServer(dbFile, { env: { LOG_LEVEL: 'info', DEMO_ON_FIRST_START: 'false', SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) } });
   }, 120_000);
 
   afterAll(() => {
-    server?.proc.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -51,14 +51,14 @@ describe('graceful shutdown', () => {
     await new Promise((r) => setTimeout(r, 200));
 
     const signalled = Date.now();
-    server.proc.kill('SIGTERM');
+    server.child.kill('SIGTERM');
     const code = await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('still running'), (GRACE_SECONDS + 10) * 1_000))]);
     const took = Date.now() - signalled;
     await traffic.stop();
     slow.destroy();
     expect(code).not.toBe('still running');
     expect(took).toBeLessThan((GRACE_SECONDS + 10) * 1_000);
-    expect(server.output.join('\n')).toMatch(/shutting down/);
+    expect(server.output()).toMatch(/shutting down/);
 
     // what arrived after the signal: finished normally, refused with 503 in the contract's shape, or refused to connect
     const after = traffic.since(signalled);
