@@ -5,8 +5,8 @@
 
 import Fastify from 'fastify';
 import { dashboardModel } from '../src/scorecards/pages';
-import { buildScorecard, resolveFramework, resolveQuery } from '../src/scorecards/service';
-import { loadFrameworkTree, loadScoringEvidence } from '../src/framework/repository';
+import { buildScorecard, resolveQuery } from '../src/scorecards/service';
+import { resolveFramework, loadFrameworkTree, loadScoringEvidence } from '../src/framework/repository';
 import { systemClock } from '../src/time';
 import { buildAppWithNodeEnv, startSignedInApp } from './app-fixture';
 import { fmt, fmtMs, fmtOps, fmtRatio, interleave, nowMs, progress, quantile, ratioRange, roundRatio, type BenchResult, type VariantResult } from './harness';

@@ -7,7 +7,7 @@ import type { Config } from './config';
 import { buildApp } from './app';
 import { countUsers } from './users/repository';
 import { createUser } from './users/service';
-import { randomPassword } from './auth/password';
+import { randomPassword } from './security/password';
 import { listFrameworks } from './framework/repository';
 import { seedDefault } from './seed/index';
 import { AppError } from './errors';

@@ -17,6 +17,8 @@ declare module 'fastify' {
     printView(template: string, data: object): Promise<string>;
   }
   interface FastifyRequest {
+    /** a CSRF token for this request's session (a fresh one each call), or '' without a session */
+    csrfToken(): string;
     /** the signed-in user, or null */
     user: UserRow | null;
     /** how the user was authenticated: a session cookie, or an API token (which needs no CSRF token) */

@@ -2,7 +2,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { dummyPasswordHash, verifyPassword } from './password';
+import { dummyPasswordHash, verifyPassword } from '../security/password';
 import { findUserByEmail } from '../users/repository';
 import { renderPage } from '../views/render';
 import { safeNext } from '../plugins/auth';

@@ -9,7 +9,7 @@ import { AppError, conflict, forbidden, notFound, validationError } from '../err
 import { nowIso, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 import { actorOf } from './service';
-import { liveEvidence } from './live';
+import { liveEvidence } from '../framework/live-evidence';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** Body limit of the routes that take a file: the file plus room for the form's other fields. */

@@ -7,8 +7,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
 import { conflict, type FieldProblem } from '../errors';
-import { frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
-import { resolveFramework } from '../scorecards/service';
+import { frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
 import { evidenceContentColumns, type ImportEvidence } from '../framework/import-types';
 import { nowIso, systemClock, type Clock } from '../time';
 import { actorOf, validateEvidenceInput, EVIDENCE_WRITERS } from './service';
@@ -17,7 +16,7 @@ import { appendAuditEntries, canonicalJson, lockAuditLog, type Actor, type Prepa
 import { isUniqueViolation } from '../db/dialect';
 import { chunks, codeIds, insertFindingsAndTags, type CodeIds } from '../framework/import-writes';
 import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, stageInParts } from '../framework/import-batches';
-import { liveEvidence } from './live';
+import { liveEvidence } from '../framework/live-evidence';
 
 export const CSV_HEADER = ['ref', 'title', 'summary', 'source', 'url', 'observed_on', 'source_reliability', 'credibility', 'groups', 'tlp', 'location', 'findings'] as const;
 export const MAX_BULK_ROWS = 2000;

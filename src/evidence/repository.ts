@@ -5,7 +5,7 @@ import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } fro
 import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
 import { auditEntriesFor } from '../audit/log';
 import { canSeeDraft, canSeeEvidence, visibleTo, type Viewer } from './visibility';
-import { isLiveEvidence, liveEvidence } from './live';
+import { isLiveEvidence, liveEvidence } from '../framework/live-evidence';
 
 export interface FindingView {
   benchmark: string;

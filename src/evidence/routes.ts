@@ -5,8 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
-import { resolveFramework } from '../scorecards/service';
-import { loadFrameworkTree, type FrameworkTree } from '../framework/repository';
+import { resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
 import { createEvidence, reviewEvidence, updateDraft, assertCanSee, EVIDENCE_WRITERS, REVIEWERS, type InTransaction } from './service';
 import { consumeFormToken, formTokenOf, itemSavedWithToken, newFormToken } from './form-tokens';
 import { RESTORED_NOTICE, takeSavedForm } from '../auth/saved-forms';

@@ -6,13 +6,12 @@ import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schem
 import { conflict, forbidden, notFound, validationError, type AppError, type FieldProblem } from '../errors';
 import { lockAuditLog, appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
-import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree } from '../framework/repository';
-import { resolveFramework } from '../scorecards/service';
+import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
 import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from '../framework/import-types';
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { canSeeDraft, canSeeEvidence } from './visibility';
 import { isUniqueViolation, lockingRows } from '../db/dialect';
-import { liveEvidence } from './live';
+import { liveEvidence } from '../framework/live-evidence';
 
 export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
 export const REVIEWERS = ['reviewer', 'admin'] as const;

@@ -5,7 +5,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EvidenceStatus } from '../db/schema';
 import { canonicalJson, type Actor, type PreparedAuditInput } from '../audit/log';
-import { isLiveEvidence } from '../evidence/live';
+import { isLiveEvidence } from './live-evidence';
 import { evidenceContentColumns, type ImportEvidence } from './import-types';
 
 /** Rows per multi-row INSERT: the widest (evidence, ~20 columns) stays far below both databases' variable limits. */

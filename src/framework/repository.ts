@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
 import type { FrameworkRefs, ImportBenchmark, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
-import { isLiveEvidence } from '../evidence/live';
+import { AppError, validationError } from '../errors';
+import { isLiveEvidence } from './live-evidence';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
@@ -57,6 +58,21 @@ function parseWeights(json: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(parsed)) out[k] = Number(v);
   return out;
+}
+
+/** The framework a request names, or the only one when none is named. */
+export async function resolveFramework(db: Kysely<Database>, code: string | null | undefined): Promise<FrameworkRow> {
+  if (code) {
+    const fw = await findFrameworkByCode(db, code);
+    if (!fw) throw new AppError('NOT_FOUND', `unknown framework "${code}"`);
+    return fw;
+  }
+  const all = await listFrameworks(db);
+  if (all.length === 0) throw new AppError('NOT_FOUND', 'no framework is loaded yet (run `pactwatch seed` or `pactwatch import FILE`)');
+  if (all.length > 1) {
+    throw validationError([{ path: 'framework', message: `required while several frameworks exist (${all.map((f) => f.code).join(', ')})` }]);
+  }
+  return all[0];
 }
 
 export async function loadFrameworkTree(db: Kysely<Database>, framework: FrameworkRow): Promise<FrameworkTree> {

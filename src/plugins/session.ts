@@ -3,7 +3,8 @@
 import fp from 'fastify-plugin';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { csrfToken } from '../auth/csrf';
 import { DatabaseSessionStore } from '../auth/session-store';
 import { getOrCreateSetting, randomSecret } from '../settings';
 import { findUserById } from '../users/repository';
@@ -37,6 +38,10 @@ async function sessionPlugin(app: FastifyInstance) {
   });
 
   app.decorateRequest('user', null);
+  // pages get their form token through the request, so the view layer needs no knowledge of how it is made
+  app.decorateRequest('csrfToken', function csrfTokenOfRequest(this: FastifyRequest) {
+    return this.session ? csrfToken(this) : '';
+  });
   app.decorateRequest('authMethod', null);
   app.decorateRequest('expiredSessionUserId', null);
   app.decorateRequest('keepFormOf', null);

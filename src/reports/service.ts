@@ -9,12 +9,11 @@ import os from 'node:os';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EvidenceRow, ReportKind, ReportRow } from '../db/schema';
 import { appendAudit, canonicalJson, lockAuditLog, SYSTEM_ACTOR } from '../audit/log';
-import { resolveFramework } from '../scorecards/service';
-import { loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
+import { resolveFramework, loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
 import { systemClock, type Clock } from '../time';
 import { buildReport, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
-import { liveEvidence } from '../evidence/live';
+import { liveEvidence } from '../framework/live-evidence';
 import { isPostgres } from '../db/dialect';
 import { inReadSnapshot } from '../db/snapshot';
 

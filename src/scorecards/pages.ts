@@ -7,7 +7,7 @@ import { createScoringIndex, addDays, SCORING_CONSTANTS } from '../scoring/index
 import type { BenchmarkScore, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
 import { JOINT, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import { canSeeDraft, canSeeEvidence, type Viewer } from '../evidence/visibility';
-import { liveEvidence } from '../evidence/live';
+import { liveEvidence } from '../framework/live-evidence';
 import type { ResolvedScorecardQuery } from './service';
 import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
 import { todayUtc, type Clock } from '../time';

@@ -3,10 +3,10 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { buildScorecard, resolveFramework, resolveQuery } from './service';
+import { buildScorecard, resolveQuery } from './service';
+import { resolveFramework, loadFrameworkTree, loadScoringEvidence, toScoringFramework, JOINT } from '../framework/repository';
 import { renderPage } from '../views/render';
 import { notFound } from '../errors';
-import { loadFrameworkTree, loadScoringEvidence, toScoringFramework, JOINT } from '../framework/repository';
 import { METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
 import type { ReportContent } from '../reports/build';
 import { type ReportReference, benchmarkChart, benchmarkFindings, dashboardModel, perspectiveChoices, perspectiveName, perspectivesModel, timeTravel, viewLink, type PageQuery } from './pages';

@@ -7,7 +7,7 @@ import { AppError, validationError, type FieldProblem } from '../errors';
 import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { scoreFramework } from '../scoring/index';
 import type { Scorecard, ScoringEvidence } from '../scoring/types';
-import { JOINT, listFrameworks, findFrameworkByCode, loadFrameworkTree, loadScoringEvidence, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { JOINT, resolveFramework, loadFrameworkTree, loadScoringEvidence, toScoringFramework, type FrameworkTree } from '../framework/repository';
 
 export interface ScorecardRequest {
   framework?: string | null;
@@ -22,21 +22,6 @@ export interface ResolvedScorecardQuery {
   asOf: string;
   knownAt: string;
   perspective: string;
-}
-
-/** The framework a request names, or the only one when none is named. */
-export async function resolveFramework(db: Kysely<Database>, code: string | null | undefined): Promise<FrameworkRow> {
-  if (code) {
-    const fw = await findFrameworkByCode(db, code);
-    if (!fw) throw new AppError('NOT_FOUND', `unknown framework "${code}"`);
-    return fw;
-  }
-  const all = await listFrameworks(db);
-  if (all.length === 0) throw new AppError('NOT_FOUND', 'no framework is loaded yet (run `pactwatch seed` or `pactwatch import FILE`)');
-  if (all.length > 1) {
-    throw validationError([{ path: 'framework', message: `required while several frameworks exist (${all.map((f) => f.code).join(', ')})` }]);
-  }
-  return all[0];
 }
 
 /** Known-at: a date means the end of that day UTC; an ISO instant is taken as given; absent means now. */

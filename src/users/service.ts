@@ -2,8 +2,8 @@
 
 import type { Kysely } from 'kysely';
 import { ROLES, type Database, type Role, type UserRow } from '../db/schema';
-import { hashPassword, randomPassword, verifyPassword } from '../auth/password';
-import { passwordPolicyProblem } from '../auth/password-policy';
+import { hashPassword, randomPassword, verifyPassword } from '../security/password';
+import { passwordPolicyProblem } from '../security/password-policy';
 import crypto from 'node:crypto';
 import { validationError, conflict, notFound, type FieldProblem } from '../errors';
 import { nowIso, type Clock, systemClock } from '../time';

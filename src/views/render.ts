@@ -1,7 +1,6 @@
 // Renders a page inside the layout with what every page needs: the user, a CSRF token, the title.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { csrfToken } from '../auth/csrf';
 
 export interface PageData {
   title: string;
@@ -16,7 +15,7 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
     : null;
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
-  const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.session ? csrfToken(request) : '', flash });
+  const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.csrfToken(), flash });
   return reply.send(showDirectionControls(html as string));
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, cookieJar, csrfFrom, manualClock, postForm, signIn, startTestApp, type TestApp } from '../helpers/app';
 import { createApiToken } from '../../src/auth/tokens';
 import { CLI_ACTOR, verifyAuditChain } from '../../src/audit/log';
-import { passwordPolicyProblem } from '../../src/auth/password-policy';
+import { passwordPolicyProblem } from '../../src/security/password-policy';
 
 describe('password policy', () => {
   it('wants 12 to 1024 characters, accepts any Unicode as typed, and refuses common passwords', () => {
@@ -189,7 +189,7 @@ describe('sign-in attempt limits', () => {
 
 describe('passwords are used exactly as typed', () => {
   it('tells apart a composed and a decomposed accent, and keeps surrounding spaces', async () => {
-    const { hashPassword, verifyPassword } = await import('../../src/auth/password');
+    const { hashPassword, verifyPassword } = await import('../../src/security/password');
     const composed = ' caf\u00e9 terrace under moonlight ';
     const hash = await hashPassword(composed);
     expect(await verifyPassword(composed, hash)).toBe(true);

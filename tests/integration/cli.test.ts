@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli';
 import { dropTestSchema, freshDatabaseUrl, onPostgres } from '../helpers/db';
 import { openDatabase } from '../../src/db/connect';
-import { verifyPassword } from '../../src/auth/password';
+import { verifyPassword } from '../../src/security/password';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-cli-'));
 const schemas: string[] = [];

@@ -8,7 +8,7 @@ import { AppError } from '../../errors';
 import { ReportScheduler } from '../../jobs/report-scheduler';
 import { lastCompletePeriod, parsePeriod, periodFormatHint, REPORT_KINDS, type Period } from '../../reports/periods';
 import { listReports, produceReport } from '../../reports/service';
-import { resolveFramework } from '../../scorecards/service';
+import { resolveFramework } from '../../framework/repository';
 import { defineCommand, UsageError, type CommandGroup } from '../command';
 import { withDatabase } from '../database';
 import { progressReporter } from '../io';

@@ -1,5 +1,5 @@
 // Which evidence rows exist for readers, in one place: every row except those of an import that is not published
-// (still staging, or aborted and awaiting deletion; see framework/import-batches.ts). Every query that reads
+// (still staging, or aborted and awaiting deletion; see import-batches.ts: the framework layer owns both). Every query that reads
 // evidence, or joins it, filters with this; a staged row becomes visible to all of them at once when its import is
 // published. The set of unpublished imports is tiny (usually empty), so the check costs a probe per row.
 
