@@ -2,13 +2,14 @@
 // `pactwatch report run`) as separate processes, as in production, with a client reading and writing through the
 // API meanwhile.
 //
-// The stall bound: no request may take longer than STALL_BOUND_MS (2 s). Before issue 10.2, better-sqlite3 waited
+// The stall bound: no request may take longer than STALL_BOUND_MS (5 s). Before issue 10.2, better-sqlite3 waited
 // for the write lock inside SQLite (busy_timeout 10 s), blocking the server's event loop while an import or a
 // report held the lock for its whole run. Measured on that code with these tests: (a) every request stalled 10-20 s
 // and a write failed (503 after 10.5 s); (b) 8.9 s; (c) has nothing to inspect (no staging). So they fail on it.
 // Now a transaction holds the lock about 50 ms and waiting for it is asynchronous: the longest request measured
-// here is 130-360 ms, mostly CPU shared with the other process on 2 cores. 2 s leaves a 5x margin over that for
-// slower CI machines and is still 4-10x below the old stalls. (d) guards all-or-nothing: the old code passed it too.
+// here is 130-360 ms on a quiet machine and up to 1.5 s with other test suites running on the same 2 cores (CPU, not
+// locks: a scorecard over 20k items takes 0.3-1 s). 5 s leaves a wide margin for a busy machine and stays well
+// below the old stalls (8.9-20 s). (d) guards all-or-nothing: the old code passed it too.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +37,7 @@ import {
   type ServerProcess,
 } from './harness';
 
-const STALL_BOUND_MS = 2000;
+const STALL_BOUND_MS = 5000;
 const IMPORT_ITEMS = 15_000;
 const REPORT_DB_ITEMS = 20_000;
 
