@@ -3,12 +3,11 @@
 // transaction and are serialised (SQLite: the write lock; PostgreSQL: an advisory lock), so the chain never forks.
 
 import crypto from 'node:crypto';
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { holdAuditLogLock } from '../db/locks';
 import type { AuditRow, Database } from '../db/schema';
 
 export const GENESIS_HASH = '0'.repeat(64);
-// an arbitrary constant naming the audit-append lock among PostgreSQL advisory locks
-const AUDIT_LOCK_KEY = 7_202_611_250;
 
 export interface Actor {
   id: number | null;
@@ -69,9 +68,7 @@ export function entryHash(prevHash: string, entry: EntryFields): string {
  * the transaction began with already serialises appends. Taking it before choosing the entries' time keeps `at`
  * in commit order, which a report's barrier relies on (reports/service.ts).
  */
-export async function lockAuditLog(trx: Transaction<Database>): Promise<void> {
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-}
+export const lockAuditLog = holdAuditLogLock;
 
 /** An entry whose content is already canonical JSON (computed before the transaction, to keep it short). */
 export interface PreparedAuditInput extends Omit<AuditInput, 'content'> {

@@ -3,7 +3,8 @@
 // batches, so memory stays bounded however large the database. Everything is read in one snapshot, so a server
 // writing meanwhile causes no false alarm.
 
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { inReadSnapshot } from '../db/snapshot';
 import type { Database } from '../db/schema';
 import { storedFrameworkShape } from '../framework/import-service';
 import { verifyAuditChain, type AuditHead, type AuditVerification } from './log';
@@ -73,7 +74,7 @@ export const DEFAULT_BATCHES: VerifyBatches = { entries: 2000, rows: 500, attach
 
 /** Checks the chain, then the live tables against the replayed log. */
 export async function verifyAudit(db: Kysely<Database>, batches: VerifyBatches = DEFAULT_BATCHES): Promise<FullAuditVerification> {
-  return inSnapshot(db, async (snapshot) => {
+  return inReadSnapshot(db, async (snapshot) => {
     const chain = await verifyAuditChain(snapshot, batches.entries);
     if (!chain.ok) return { chain, live: null };
     const state = await replayLog(snapshot, batches.entries);
@@ -81,22 +82,6 @@ export async function verifyAudit(db: Kysely<Database>, batches: VerifyBatches =
   });
 }
 
-async function inSnapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db);
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
-  }
-  // SQLite: a deferred transaction reads one snapshot without taking the write lock (the driver's own
-  // transactions begin immediate, which would hold writers off for the whole check)
-  return db.connection().execute(async (connection) => {
-    await sql`begin`.execute(connection);
-    try {
-      return await fn(connection);
-    } finally {
-      await sql`rollback`.execute(connection);
-    }
-  });
-}
 
 /** Folds the whole log, batch by batch, into the state it implies. */
 export async function replayLog(db: Kysely<Database>, batchSize = DEFAULT_BATCHES.entries): Promise<ReplayState> {

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { inTransaction } from '../db/transaction';
 import type { Database, UserRow } from '../db/schema';
 import type { Clock } from '../time';
 import { findUserById } from '../users/repository';
@@ -72,7 +73,7 @@ export async function keepFormAndAskToSignIn(app: FastifyInstance, request: Fast
   const id = crypto.randomBytes(32).toString('base64url');
   const path = pathOf(request);
   const previous = request.cookies[SAVED_FORM_COOKIE];
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('saved_forms').where('expires_at', '<=', now.toISOString()).execute();
     // the cookie is replaced: the form it named can no longer be restored
     if (previous && COOKIE_VALUE.test(previous)) await trx.deleteFrom('saved_forms').where('id', '=', hashId(previous)).execute();

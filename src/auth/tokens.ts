@@ -2,6 +2,7 @@
 
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { inTransaction } from '../db/transaction';
 import type { Database, UserRow } from '../db/schema';
 import { appendAudit, actorLabel, type Actor } from '../audit/log';
 import { notFound, validationError } from '../errors';
@@ -29,7 +30,7 @@ export async function createApiToken(
   if (label.length > 100 || /[\u0000-\u001f\u007f]/.test(label)) throw validationError([{ path: 'name', message: 'must be at most 100 characters, without control characters' }]);
   const token = `${PREFIX}${crypto.randomBytes(32).toString('base64url')}`;
   const now = nowIso(clock);
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inTransaction(db, async (trx) => {
     const inserted = await trx
       .insertInto('api_tokens')
       .values({ user_id: owner.id, name: label, token_hash: hashToken(token), created_at: now, last_used_at: null, revoked_at: null })
@@ -47,7 +48,7 @@ export async function listApiTokens(db: Kysely<Database>, userId: number): Promi
 
 export async function revokeApiToken(db: Kysely<Database>, owner: UserRow, tokenId: number, clock: Clock = systemClock): Promise<void> {
   const now = nowIso(clock);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const token = await trx.selectFrom('api_tokens').selectAll().where('id', '=', tokenId).where('user_id', '=', owner.id).executeTakeFirst();
     if (!token) throw notFound('No such token');
     if (token.revoked_at) return;

@@ -14,7 +14,8 @@ import { systemClock, type Clock } from '../time';
 import { buildReport, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
 import { liveEvidence } from '../framework/live-evidence';
-import { isPostgres } from '../db/dialect';
+import { isPostgres, isUniqueViolation } from '../db/dialect';
+import { holdTransactionLock, lockKeyFor } from '../db/locks';
 import { inReadSnapshot } from '../db/snapshot';
 
 export const INSTANCE = `${os.hostname()}:${process.pid}`;
@@ -32,11 +33,8 @@ export const REPORT_ACTIONS = ['report.produced', 'report.registered'];
 const endOfDay = (date: string) => `${date}T23:59:59.999Z`;
 const startOfDay = (date: string) => `${date}T00:00:00.000Z`;
 
-/** A stable 63-bit key for the advisory lock of one (framework, kind, period). */
-function lockKey(frameworkId: number, kind: string, period: string): bigint {
-  const digest = crypto.createHash('sha256').update(`report:${frameworkId}:${kind}:${period}`).digest();
-  return digest.readBigInt64BE(0) & 0x7fffffffffffffffn;
-}
+/** The advisory lock of one (framework, kind, period): instances storing the same period wait for each other. */
+const periodLock = (frameworkId: number, kind: string, period: string) => lockKeyFor(`report:${frameworkId}:${kind}:${period}`);
 
 /** Ids per `IN (...)` list when reading a period's items. */
 const SNAPSHOT_CHUNK = 500;
@@ -141,11 +139,6 @@ export function contentHash(content: ReportContent): { text: string; sha256: str
   return { text, sha256: crypto.createHash('sha256').update(text).digest('hex') };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Longest wait for PostgreSQL writers that were under way at the barrier (they take milliseconds). */
 const BARRIER_WAIT_MS = 5_000;
@@ -217,9 +210,7 @@ export async function produceReport(
     const content = await inReadSnapshot(db, (snapshot) => buildReportContent(snapshot, fw.id, args.period, generatedAt));
     const { text, sha256 } = contentHash(content);
     const result = await db.transaction().execute(async (trx: Transaction<Database>) => {
-      if (isPostgres(trx)) {
-        await sql`select pg_advisory_xact_lock(${lockKey(fw.id, args.period.kind, args.period.code).toString()}::bigint)`.execute(trx);
-      }
+      await holdTransactionLock(trx, periodLock(fw.id, args.period.kind, args.period.code));
       // another run may have stored it while this one was building
       const existing = await findReport(trx, fw.id, args.period);
       if (existing) return { outcome: 'exists' as const, report: existing };

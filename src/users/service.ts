@@ -1,6 +1,7 @@
 // Creating accounts: validates e-mail, role, delegation and password, hashes the password, stores the user.
 
 import type { Kysely } from 'kysely';
+import { inTransaction } from '../db/transaction';
 import { ROLES, type Database, type Role, type UserRow } from '../db/schema';
 import { hashPassword, randomPassword, verifyPassword } from '../security/password';
 import { passwordPolicyProblem } from '../security/password-policy';
@@ -43,10 +44,14 @@ export function userInputProblems(input: NewUserInput): FieldProblem[] {
 export async function createUser(db: Kysely<Database>, input: NewUserInput, clock: Clock = systemClock, actor: Actor = SYSTEM_ACTOR): Promise<UserRow> {
   const problems = userInputProblems(input);
   if (problems.length) throw validationError(problems);
-  const email = input.email.trim().toLowerCase();
   // hash before the transaction: never hold the write lock over slow work
-  const passwordHash = await hashPassword(input.password);
-  return db.transaction().execute(async (trx) => {
+  return insertAccount(db, input, await hashPassword(input.password), clock, actor);
+}
+
+/** Stores a validated account with its password hash, and logs it, in the caller's transaction or a new one. */
+async function insertAccount(db: Kysely<Database>, input: NewUserInput, passwordHash: string, clock: Clock, actor: Actor): Promise<UserRow> {
+  const email = input.email.trim().toLowerCase();
+  return inTransaction(db, async (trx) => {
     if (await findUserByEmail(trx, email)) throw conflict(`a user with e-mail ${email} already exists`);
     const now = nowIso(clock);
     const user = await insertUser(trx, {
@@ -122,7 +127,7 @@ export async function updateUser(db: Kysely<Database>, actor: Actor, id: number,
     problems.push({ path: 'name', message: 'must be 1 to 200 characters without control characters' });
   }
   if (problems.length) throw validationError(problems);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const before = await loadUser(trx, id);
     const after = {
       name: changes.name != null ? changes.name.trim() : before.name,
@@ -151,7 +156,7 @@ export async function updateUser(db: Kysely<Database>, actor: Actor, id: number,
 
 /** Disables (ending all sessions and tokens at once) or re-enables an account. */
 export async function setUserDisabled(db: Kysely<Database>, actor: Actor, id: number, disabled: boolean, clock: Clock = systemClock): Promise<UserRow> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const user = await loadUser(trx, id);
     if (disabled && actor.id === id) throw conflict('You cannot disable your own account');
     if (disabled && user.role === 'admin' && !user.disabled_at && (await enabledAdminsOtherThan(trx, id)) === 0) {
@@ -175,7 +180,7 @@ export async function issuePasswordCode(
   clock: Clock = systemClock,
 ): Promise<{ code: string; expiresAt: string }> {
   const code = crypto.randomBytes(24).toString('base64url');
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const user = await loadUser(trx, userId);
     if (user.disabled_at) throw conflict('The account is disabled: enable it first');
     const now = nowIso(clock);
@@ -200,9 +205,16 @@ export async function inviteUser(
   clock: Clock = systemClock,
 ): Promise<{ user: UserRow; code: string; expiresAt: string }> {
   // a random password nobody knows, replaced when the invitation is used
-  const user = await createUser(db, { ...input, password: `${randomPassword()}-${randomPassword()}` }, clock, actor);
-  const { code, expiresAt } = await issuePasswordCode(db, actor, user.id, 'invite', clock);
-  return { user, code, expiresAt };
+  const password = `${randomPassword()}-${randomPassword()}`;
+  const problems = userInputProblems({ ...input, password });
+  if (problems.length) throw validationError(problems);
+  const passwordHash = await hashPassword(password);
+  // the account and its invitation together: never an invited account that nobody can open
+  return inTransaction(db, async (trx) => {
+    const user = await insertAccount(trx, { ...input, password }, passwordHash, clock, actor);
+    const { code, expiresAt } = await issuePasswordCode(trx, actor, user.id, 'invite', clock);
+    return { user, code, expiresAt };
+  });
 }
 
 /** Looks up a one-time code; null when unknown, used or expired. */
@@ -225,7 +237,7 @@ export async function setPasswordWithCode(db: Kysely<Database>, code: string, pa
   const problem = passwordPolicyProblem(password, { email: found.email, name: found.name });
   if (problem) throw validationError([{ path: 'password', message: problem }]);
   const hash = await hashPassword(password);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const now = nowIso(clock);
     const claimed = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', found.id).where('used_at', 'is', null).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw validationError([{ path: 'code', message: 'this link was already used' }]);
@@ -251,7 +263,7 @@ export async function changeOwnPassword(
   else if (next === current) problems.push({ path: 'new_password', message: 'must differ from the current password' });
   if (problems.length) throw validationError(problems);
   const hash = await hashPassword(next);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const now = nowIso(clock);
     await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', user.id).execute();
     await endAccess(trx, user.id, now, true);
