@@ -11,6 +11,7 @@ import * as evidenceRefScope from './20261201_0007_evidence_ref_scope';
 import * as idempotencyAndSavedForms from './20261201_0008_idempotency_and_saved_forms';
 import * as importBatches from './20261201_0009_import_batches';
 import * as healthProbe from './20261201_0010_health_probe';
+import * as frameworkLists from './20261201_0011_framework_lists';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -27,4 +28,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0008_idempotency_and_saved_forms': idempotencyAndSavedForms,
   '20261201_0009_import_batches': importBatches,
   '20261201_0010_health_probe': healthProbe,
+  '20261201_0011_framework_lists': frameworkLists,
 };

@@ -11,6 +11,12 @@ export interface FrameworksTable {
   description: string | null;
   prior_strength: number;
   assessed_threshold: number;
+  /** what the JOINT perspective is called; null: "Joint" */
+  joint_name: string | null;
+  /** JSON array of {code, name}; null: the perspectives plus the secretariat */
+  delegations: string | null;
+  /** JSON array of place names offered on the evidence form; null: none */
+  locations: string | null;
   methodology: string;
   created_at: string;
   updated_at: string;

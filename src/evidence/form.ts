@@ -2,7 +2,7 @@
 // items back into field values and messages for re-rendering.
 
 import type { FieldProblem } from '../errors';
-import type { FrameworkTree } from '../framework/repository';
+import { locationsOf, type FrameworkTree } from '../framework/repository';
 import type { EvidenceDetail } from './repository';
 
 export const FINDING_ROWS = 4;
@@ -38,14 +38,6 @@ export const STANCES = [
   ['0', '0 mixed'],
   ['-1', '−1 non-compliance'],
   ['-2', '−2 serious non-compliance'],
-] as const;
-
-export const LOCATIONS = [
-  'Torkham crossing', 'Chaman–Spin Boldak crossing', 'Ghulam Khan crossing', 'Angoor Adda crossing', 'Islam Qala crossing',
-  'Milak–Zaranj crossing', 'Hairatan crossing', 'Sher Khan Bandar crossing', 'Wakhan corridor',
-  'Badakhshan', 'Badghis', 'Baghlan', 'Balkh', 'Bamyan', 'Daykundi', 'Farah', 'Faryab', 'Ghazni', 'Ghor', 'Helmand', 'Herat',
-  'Jowzjan', 'Kabul', 'Kandahar', 'Kapisa', 'Khost', 'Kunar', 'Kunduz', 'Laghman', 'Logar', 'Nangarhar', 'Nimruz', 'Nuristan',
-  'Paktia', 'Paktika', 'Panjshir', 'Parwan', 'Samangan', 'Sar-e Pol', 'Takhar', 'Uruzgan', 'Wardak', 'Zabul',
 ] as const;
 
 export type FormValues = Record<string, string | string[]>;
@@ -137,7 +129,8 @@ export function formView(tree: FrameworkTree, values: FormValues, errors: Record
   const groups = list(values.groups);
   // after a post, "__other" means the free text in location_other; a stored item has the text in location
   const location = v('location') === '__other' ? v('location_other') : v('location');
-  const knownLocation = location === '' || (LOCATIONS as readonly string[]).includes(location);
+  const places = locationsOf(tree);
+  const knownLocation = location === '' || places.includes(location);
   const benchmarks = tree.pillars.flatMap((p) => p.benchmarks.map((b) => ({ ...b, pillar: p.name })));
   return {
     values: {
@@ -149,7 +142,7 @@ export function formView(tree: FrameworkTree, values: FormValues, errors: Record
     credibility: CREDIBILITY_GRADES.map(([code, label]) => ({ code, label, selected: v('credibility') === code })),
     tlp: TLP_CHOICES.map(([code, label]) => ({ code, label, checked: (v('tlp') || 'AMBER') === code })),
     groups: tree.groups.map((g) => ({ code: g.code, name: g.name, checked: groups.includes(g.code) })),
-    locations: LOCATIONS.map((name) => ({ name, selected: location === name })),
+    locations: places.map((name) => ({ name, selected: location === name })),
     locationOther: !knownLocation || v('location') === '__other',
     findingRows: Array.from({ length: FINDING_ROWS }, (_, i) => ({
       index: i,

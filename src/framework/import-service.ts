@@ -383,6 +383,10 @@ export async function storedFrameworkShape(trx: Kysely<Database>, id: number): P
       pillarWeights: p.pillarWeights,
       groupWeights: p.groupWeights,
     })),
+    // in the order, and left out when absent, exactly as the validator gives them
+    ...(tree.jointName !== null ? { jointName: tree.jointName } : {}),
+    ...(tree.delegations !== null ? { delegations: tree.delegations } : {}),
+    ...(tree.locations !== null ? { locations: tree.locations } : {}),
   };
 }
 
@@ -394,6 +398,9 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
     description: fw.description,
     prior_strength: fw.priorStrength,
     assessed_threshold: fw.assessedThreshold,
+    joint_name: fw.jointName ?? null,
+    delegations: fw.delegations ? JSON.stringify(fw.delegations) : null,
+    locations: fw.locations ? JSON.stringify(fw.locations) : null,
     methodology: METHODOLOGY_VERSION,
     updated_at: now,
   };

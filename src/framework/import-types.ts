@@ -38,6 +38,11 @@ export interface ImportPerspective {
   groupWeights: Record<string, number>;
 }
 
+export interface ImportDelegation {
+  code: string;
+  name: string;
+}
+
 export interface ImportFramework {
   code: string;
   name: string;
@@ -49,6 +54,12 @@ export interface ImportFramework {
   pillars: ImportPillar[];
   /** never contains JOINT */
   perspectives: ImportPerspective[];
+  /** what the JOINT perspective is called (absent: "Joint") */
+  jointName?: string;
+  /** delegations users belong to (absent: the perspectives, plus the monitoring secretariat SEC) */
+  delegations?: ImportDelegation[];
+  /** places offered on the evidence form (absent: none) */
+  locations?: string[];
 }
 
 export interface ImportFinding {

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
-import type { FrameworkRefs, ImportBenchmark, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
+import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
 import { AppError, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
 
@@ -37,7 +37,24 @@ export interface FrameworkTree {
   pillars: PillarNode[];
   /** as stored: JOINT is not among them */
   perspectives: PerspectiveNode[];
+  /** as the framework file gave them (null: not given; see jointNameOf, delegationsOf, locationsOf) */
+  jointName: string | null;
+  delegations: ImportDelegation[] | null;
+  locations: string[] | null;
 }
+
+/** The monitoring secretariat's delegation, there for every framework that does not list its own. */
+export const SECRETARIAT: ImportDelegation = { code: 'SEC', name: 'Monitoring secretariat' };
+
+/** What the JOINT perspective is called in this framework. */
+export const jointNameOf = (tree: Pick<FrameworkTree, 'jointName'>) => tree.jointName ?? 'Joint';
+
+/** The delegations users of this framework belong to: as listed, else the perspectives and the secretariat. */
+export function delegationsOf(tree: Pick<FrameworkTree, 'delegations' | 'perspectives'>): ImportDelegation[] {
+  return tree.delegations ?? [...tree.perspectives.map((p) => ({ code: p.code, name: p.name })), SECRETARIAT];
+}
+
+export const locationsOf = (tree: Pick<FrameworkTree, 'locations'>) => tree.locations ?? [];
 
 export const JOINT = 'JOINT';
 
@@ -120,6 +137,9 @@ export async function loadFrameworkTree(db: Kysely<Database>, framework: Framewo
       pillarWeights: parseWeights(p.pillar_weights),
       groupWeights: parseWeights(p.group_weights),
     })),
+    jointName: framework.joint_name ?? null,
+    delegations: framework.delegations === null || framework.delegations === undefined ? null : (JSON.parse(framework.delegations) as ImportDelegation[]),
+    locations: framework.locations === null || framework.locations === undefined ? null : (JSON.parse(framework.locations) as string[]),
   };
 }
 

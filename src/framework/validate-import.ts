@@ -11,6 +11,7 @@ import {
   type ImportFile,
   type ImportFinding,
   type ImportFramework,
+  type ImportDelegation,
   type ImportGroup,
   type ImportPerspective,
   type ImportPillar,
@@ -67,7 +68,9 @@ export const IMPORT_DEFAULTS = {
 const ROOT_KEYS = ['$schema', 'framework', 'framework_code', 'evidence'] as const;
 const FRAMEWORK_KEYS = [
   'code', 'name', 'subject', 'description', 'prior_strength', 'assessed_threshold', 'groups', 'pillars', 'perspectives',
+  'joint_name', 'delegations', 'locations',
 ] as const;
+const DELEGATION_KEYS = ['code', 'name'] as const;
 const GROUP_KEYS = ['code', 'name', 'description'] as const;
 const PILLAR_KEYS = ['code', 'name', 'description', 'benchmarks'] as const;
 const BENCHMARK_KEYS = [
@@ -267,6 +270,10 @@ function validateFramework(errors: Errors, raw: unknown, path: string): Framewor
     groupsComplete: refs.groupsComplete,
   });
 
+  const jointName = readOptionalString(errors, field(raw, 'joint_name'), at('joint_name'), { max: IMPORT_LIMITS.name });
+  const delegations = isAbsent(field(raw, 'delegations')) ? undefined : validateDelegations(errors, field(raw, 'delegations'), at('delegations'));
+  const locations = isAbsent(field(raw, 'locations')) ? undefined : validateLocations(errors, field(raw, 'locations'), at('locations'));
+
   if (errors.length > before) return { value: undefined, code, refs };
   return {
     value: {
@@ -279,10 +286,48 @@ function validateFramework(errors: Errors, raw: unknown, path: string): Framewor
       groups,
       pillars,
       perspectives,
+      // optional parts are left out when the file leaves them out, so frameworks logged before they existed still
+      // compare equal with what is stored (audit verify)
+      ...(jointName ? { jointName } : {}),
+      ...(delegations ? { delegations } : {}),
+      ...(locations ? { locations } : {}),
     },
     code,
     refs,
   };
+}
+
+/** The delegations users of this framework belong to (code and name), e.g. the demanding states and a secretariat. */
+function validateDelegations(errors: Errors, raw: unknown, path: string): ImportDelegation[] {
+  const list = readArray(errors, raw, path, null) ?? [];
+  const seen = new Map<string, string>();
+  const out: ImportDelegation[] = [];
+  list.forEach((item, i) => {
+    const itemPath = indexPath(path, i);
+    if (!isObject(item)) {
+      errors.push({ path: itemPath, message: 'must be an object' });
+      return;
+    }
+    checkKeys(errors, item, DELEGATION_KEYS, itemPath);
+    const code = readCode(errors, field(item, 'code'), keyPath(itemPath, 'code'));
+    if (code !== undefined) firstOccurrence(errors, seen, code, 'delegation code', keyPath(itemPath, 'code'), itemPath);
+    const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
+    out.push({ code: code as string, name: name as string });
+  });
+  return out;
+}
+
+/** Places evidence is often about, offered as choices on the evidence form (free text stays possible). */
+function validateLocations(errors: Errors, raw: unknown, path: string): string[] {
+  const list = readArray(errors, raw, path, null) ?? [];
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  list.forEach((item, i) => {
+    const itemPath = indexPath(path, i);
+    const name = readRequiredString(errors, item, itemPath, { max: IMPORT_LIMITS.location });
+    if (name !== undefined && firstOccurrence(errors, seen, name, 'location', itemPath, itemPath)) out.push(name);
+  });
+  return out;
 }
 
 /** Reads an array field; absent/null give []. Records "must be an array" and returns null when it is not one. */

@@ -3,7 +3,7 @@
 
 import { createScoringIndex, METHODOLOGY_VERSION } from '../scoring/index';
 import type { Scorecard, ScoringEvidence } from '../scoring/types';
-import { JOINT, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import type { Period } from './periods';
 
 /** What a report keeps of an evidence item: enough to decide later who may read its title. */
@@ -87,7 +87,7 @@ function block(items: ItemSnapshot[]): ActivityBlock {
 export function buildReport(input: ReportInput): ReportContent {
   const { tree, period, generatedAt } = input;
   const framework = toScoringFramework(tree);
-  const perspectives = [{ code: JOINT, name: 'Joint (all four states)' }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))];
+  const perspectives = [{ code: JOINT, name: jointNameOf(tree) }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))];
   const scorecards: Record<string, Scorecard> = {};
   for (const p of perspectives) {
     scorecards[p.code] = createScoringIndex(framework, input.evidence, { knownAt: generatedAt, perspective: p.code }).scorecard(period.end);

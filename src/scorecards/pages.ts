@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database, EvidenceRow } from '../db/schema';
 import { createScoringIndex, addDays, SCORING_CONSTANTS } from '../scoring/index';
 import type { BenchmarkScore, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
-import { JOINT, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import { canSeeDraft, canSeeEvidence, type Viewer } from '../evidence/visibility';
 import { liveEvidence } from '../framework/live-evidence';
 import type { ResolvedScorecardQuery } from './service';
@@ -73,7 +73,7 @@ export function timeTravel(path: string, q: PageQuery, resolved: ResolvedScoreca
 }
 
 export function perspectiveChoices(path: string, tree: FrameworkTree, q: PageQuery, current: string) {
-  return [{ code: JOINT, name: 'Joint (all four states)' }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))].map((p) => ({
+  return [{ code: JOINT, name: jointNameOf(tree) }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))].map((p) => ({
     ...p,
     href: viewLink(path, q, { perspective: p.code }),
     current: p.code === current,
@@ -81,7 +81,7 @@ export function perspectiveChoices(path: string, tree: FrameworkTree, q: PageQue
 }
 
 export function perspectiveName(tree: FrameworkTree, code: string): string {
-  return code === JOINT ? 'Joint (all four states)' : tree.perspectives.find((p) => p.code === code)?.name ?? code;
+  return code === JOINT ? jointNameOf(tree) : tree.perspectives.find((p) => p.code === code)?.name ?? code;
 }
 
 /** Scorecards at the as-of date, monthly over the last 12 months, and at a reference date, from one index. */

@@ -7,8 +7,10 @@ import { renderPage } from '../views/render';
 import { IdParams } from '../evidence/schemas';
 import { actorLabel } from '../audit/log';
 import { findUserById } from './repository';
-import { DELEGATIONS, inviteUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './service';
-import { ROLES, type UserRow } from '../db/schema';
+import { allowedDelegations, inviteUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './service';
+import { ROLES, type Database, type UserRow } from '../db/schema';
+import type { Kysely } from 'kysely';
+import { SECRETARIAT } from '../framework/repository';
 import { recentSecurityEvents } from '../security/log';
 
 const ADMIN = ['admin'] as const;
@@ -19,10 +21,12 @@ function setPasswordUrl(request: FastifyRequest, code: string): string {
   return `${base}/set-password?code=${encodeURIComponent(code)}`;
 }
 
-function choices(user: Partial<UserRow>) {
+/** Role and delegation choices of the user forms; the delegations are those of the frameworks loaded. */
+async function choices(db: Kysely<Database>, user: Partial<UserRow>) {
+  const delegations = (await allowedDelegations(db)) ?? [SECRETARIAT];
   return {
     roles: ROLES.map((r) => ({ code: r, selected: user.role === r })),
-    delegations: DELEGATIONS.map((d) => ({ code: d, selected: user.delegation === d })),
+    delegations: delegations.map((d) => ({ code: d.code, name: d.name, selected: user.delegation === d.code })),
   };
 }
 
@@ -35,7 +39,7 @@ export async function adminRoutes(app: FastifyInstance) {
     return renderPage(request, reply, 'admin/users.hbs', {
       title: 'Users',
       users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
-      invite: { email: '', name: '', ...choices({ role: 'viewer' }) },
+      invite: { email: '', name: '', ...(await choices(db, { role: 'viewer' })) },
       ...extra,
     });
   }
@@ -54,7 +58,7 @@ export async function adminRoutes(app: FastifyInstance) {
       return renderPage(request, reply, 'admin/users.hbs', {
         title: 'Users',
         users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
-        invite: { email: str(body.email), name: str(body.name), ...choices({ role: str(body.role) as UserRow['role'], delegation: str(body.delegation) || null }) },
+        invite: { email: str(body.email), name: str(body.name), ...(await choices(db, { role: str(body.role) as UserRow['role'], delegation: str(body.delegation) || null })) },
         inviteErrors: err.fields?.length ? err.fields : [{ path: 'email', message: err.message }],
       });
     }
@@ -64,7 +68,7 @@ export async function adminRoutes(app: FastifyInstance) {
     return renderPage(request, reply, 'admin/user.hbs', {
       title: `User ${user.email}`,
       target: { id: user.id, email: user.email, name: user.name, role: user.role, delegation: user.delegation, disabled: Boolean(user.disabled_at), disabled_at: user.disabled_at, self: user.id === request.user!.id },
-      ...choices(user),
+      ...(await choices(db, user)),
       ...extra,
     });
   }

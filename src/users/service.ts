@@ -9,10 +9,30 @@ import crypto from 'node:crypto';
 import { validationError, conflict, notFound, type FieldProblem } from '../errors';
 import { nowIso, type Clock, systemClock } from '../time';
 import { findUserByEmail, insertUser } from './repository';
+import { delegationsOf, listFrameworks, loadFrameworkTree } from '../framework/repository';
+import type { ImportDelegation } from '../framework/import-types';
 import { appendAudit, passwordFingerprint, SYSTEM_ACTOR, type Actor } from '../audit/log';
 
-/** Delegations a user may belong to: the four demanding states, or the monitoring secretariat. */
-export const DELEGATIONS = ['PAK', 'CHN', 'RUS', 'IRN', 'SEC'] as const;
+/**
+ * The delegations a user may belong to: those of the frameworks loaded (each framework file lists its own, e.g. the
+ * demanding states and the secretariat). Before any framework is loaded there is nothing to read, so any
+ * well-formed code is taken.
+ */
+export async function allowedDelegations(db: Kysely<Database>): Promise<ImportDelegation[] | null> {
+  const trees = await Promise.all((await listFrameworks(db)).map((fw) => loadFrameworkTree(db, fw)));
+  if (trees.length === 0) return null;
+  const byCode = new Map<string, ImportDelegation>();
+  for (const tree of trees) for (const d of delegationsOf(tree)) if (!byCode.has(d.code)) byCode.set(d.code, d);
+  return [...byCode.values()];
+}
+
+const DELEGATION_CODE = /^[A-Z][A-Z0-9_-]{0,15}$/;
+
+function delegationProblem(delegation: string | null | undefined, allowed: ImportDelegation[] | null): FieldProblem | null {
+  if (delegation == null || delegation === '') return null;
+  if (allowed === null) return DELEGATION_CODE.test(delegation) ? null : { path: 'delegation', message: 'must be a delegation code (capital letters and digits)' };
+  return allowed.some((d) => d.code === delegation) ? null : { path: 'delegation', message: `must be one of ${allowed.map((d) => d.code).join(', ')}` };
+}
 
 export interface NewUserInput {
   email: string;
@@ -24,7 +44,7 @@ export interface NewUserInput {
 
 const EMAIL_RE = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$|^[^\s@<>()",;]+@localhost$|^[^\s@<>()",;]+@[a-z0-9-]+\.local$/i;
 
-export function userInputProblems(input: NewUserInput): FieldProblem[] {
+export function userInputProblems(input: NewUserInput, delegations: ImportDelegation[] | null): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const email = input.email.trim();
   if (email.length === 0) problems.push({ path: 'email', message: 'is required' });
@@ -32,9 +52,8 @@ export function userInputProblems(input: NewUserInput): FieldProblem[] {
   if (!(ROLES as readonly string[]).includes(input.role)) {
     problems.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
   }
-  if (input.delegation != null && input.delegation !== '' && !(DELEGATIONS as readonly string[]).includes(input.delegation)) {
-    problems.push({ path: 'delegation', message: `must be one of ${DELEGATIONS.join(', ')}` });
-  }
+  const delegation = delegationProblem(input.delegation, delegations);
+  if (delegation) problems.push(delegation);
   if (input.name != null && input.name.length > 200) problems.push({ path: 'name', message: 'must be at most 200 characters' });
   const pw = passwordPolicyProblem(input.password, { email: input.email, name: input.name });
   if (pw) problems.push({ path: 'password', message: pw });
@@ -42,7 +61,7 @@ export function userInputProblems(input: NewUserInput): FieldProblem[] {
 }
 
 export async function createUser(db: Kysely<Database>, input: NewUserInput, clock: Clock = systemClock, actor: Actor = SYSTEM_ACTOR): Promise<UserRow> {
-  const problems = userInputProblems(input);
+  const problems = userInputProblems(input, await allowedDelegations(db));
   if (problems.length) throw validationError(problems);
   // hash before the transaction: never hold the write lock over slow work
   return insertAccount(db, input, await hashPassword(input.password), clock, actor);
@@ -120,9 +139,8 @@ async function tokensRevokedAt(trx: Kysely<Database>, userId: number, now: strin
 export async function updateUser(db: Kysely<Database>, actor: Actor, id: number, changes: UserChanges, clock: Clock = systemClock): Promise<UserRow> {
   const problems: FieldProblem[] = [];
   if (changes.role !== undefined && !(ROLES as readonly string[]).includes(changes.role)) problems.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
-  if (changes.delegation != null && changes.delegation !== '' && !(DELEGATIONS as readonly string[]).includes(changes.delegation)) {
-    problems.push({ path: 'delegation', message: `must be one of ${DELEGATIONS.join(', ')}` });
-  }
+  const delegation = delegationProblem(changes.delegation, await allowedDelegations(db));
+  if (delegation) problems.push(delegation);
   if (changes.name != null && (changes.name.trim().length === 0 || changes.name.length > 200 || /[\u0000-\u001f\u007f]/.test(changes.name))) {
     problems.push({ path: 'name', message: 'must be 1 to 200 characters without control characters' });
   }
@@ -206,7 +224,7 @@ export async function inviteUser(
 ): Promise<{ user: UserRow; code: string; expiresAt: string }> {
   // a random password nobody knows, replaced when the invitation is used
   const password = `${randomPassword()}-${randomPassword()}`;
-  const problems = userInputProblems({ ...input, password });
+  const problems = userInputProblems({ ...input, password }, await allowedDelegations(db));
   if (problems.length) throw validationError(problems);
   const passwordHash = await hashPassword(password);
   // the account and its invitation together: never an invited account that nobody can open

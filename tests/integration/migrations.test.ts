@@ -24,6 +24,38 @@ async function migrateTo(db: Db, name: string) {
   if (error) throw error;
 }
 
+/** The tables of the schema as of migration 0004, parents before children (frozen: that schema never changes). */
+const TABLES_0004 = [
+  'frameworks', 'framework_groups', 'pillars', 'benchmarks', 'perspectives', 'users', 'evidence', 'evidence_groups', 'findings',
+  'sessions', 'settings', 'audit_log', 'attachments', 'api_tokens', 'password_resets', 'security_events', 'reports', 'report_runs',
+] as const;
+
+async function columnsOf(db: Db, table: string): Promise<string[]> {
+  if (db.dialect === 'sqlite') {
+    const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db.kysely);
+    return rows.map((r) => r.name);
+  }
+  const { rows } = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_schema = ${db.target.schema} and table_name = ${table} order by ordinal_position`.execute(db.kysely);
+  return rows.map((r) => r.column_name);
+}
+
+/**
+ * Copies the rows of a database made by today's code into one still at the schema of 0004, column by column as
+ * that schema has them: old data made with today's services, without those services having to run on an old schema.
+ */
+async function copyIntoOldSchema(from: Db, to: Db): Promise<void> {
+  for (const table of TABLES_0004) {
+    const columns = await columnsOf(to, table);
+    const rows = (await sql<Record<string, unknown>>`select ${sql.join(columns.map((c) => sql.ref(c)))} from ${sql.table(table)}`.execute(from.kysely)).rows;
+    for (let i = 0; i < rows.length; i += 200) {
+      await to.kysely.insertInto(table as never).values(rows.slice(i, i + 200) as never).execute();
+    }
+    if (to.dialect === 'postgres' && columns.includes('id') && rows.length) {
+      await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(to.kysely);
+    }
+  }
+}
+
 const counts = async (db: Db) => {
   const out: Record<string, number> = {};
   for (const table of ['evidence', 'findings', 'evidence_groups', 'attachments', 'audit_log']) {
@@ -40,23 +72,23 @@ describe('migration 0007 (refs per submitter) on a database with data', () => {
   const users: Record<string, Awaited<ReturnType<typeof createUser>>> = {};
 
   beforeAll(async () => {
-    db = await openDatabase(freshDatabaseUrl(':memory:'));
-    await migrateTo(db, BEFORE_REF_SCOPE);
-    // today's services read import batches (migration 0009): give them a stand-in while the data is made, and
-    // take it away again, so the migrations that follow run on the schema of 0004
-    await sql`create table import_batches (id integer primary key, state text not null, finished_at text)`.execute(db.kysely);
-    await sql`alter table evidence add column import_batch_id integer`.execute(db.kysely);
-    await seedDefault(db.kysely, { demo: true });
-    users.a = await createUser(db.kysely, { email: 'a@example.org', role: 'evaluator', delegation: 'PAK', password: 'correct horse battery staple a' });
-    users.b = await createUser(db.kysely, { email: 'b@example.org', role: 'reviewer', delegation: 'SEC', password: 'correct horse battery staple b' });
-    const row = await createEvidence(db.kysely, users.a, null, {
+    // the data, made by today's code in a database of its own
+    const source = await openDatabase(freshDatabaseUrl(':memory:'));
+    await migrateToLatest(source);
+    await seedDefault(source.kysely, { demo: true });
+    users.a = await createUser(source.kysely, { email: 'a@example.org', role: 'evaluator', delegation: 'PAK', password: 'correct horse battery staple a' });
+    users.b = await createUser(source.kysely, { email: 'b@example.org', role: 'reviewer', delegation: 'SEC', password: 'correct horse battery staple b' });
+    const row = await createEvidence(source.kysely, users.a, null, {
       ref: 'A-1', title: 'Before the migration', observed_on: '2026-01-02', source_reliability: 'B', credibility: 2, tlp: 'AMBER', groups: ['TTP', 'ISKP'],
       findings: [{ benchmark: 'BORDER-1', stance: 1 }, { benchmark: 'DISRUPT-1', stance: -1 }],
     }, { submit: true });
-    await addAttachment(db.kysely, users.a, row.id, { filename: 'note.txt', data: Buffer.from('a note') });
-    await reviewEvidence(db.kysely, users.b, row.id, 'verify', null);
-    await sql`alter table evidence drop column import_batch_id`.execute(db.kysely);
-    await sql`drop table import_batches`.execute(db.kysely);
+    await addAttachment(source.kysely, users.a, row.id, { filename: 'note.txt', data: Buffer.from('a note') });
+    await reviewEvidence(source.kysely, users.b, row.id, 'verify', null);
+    // copied into a database still at 0004, which is then migrated
+    db = await openDatabase(freshDatabaseUrl(':memory:'));
+    await migrateTo(db, BEFORE_REF_SCOPE);
+    await copyIntoOldSchema(source, db);
+    await closeTestDb(source);
     before = await counts(db);
     evidenceBefore = await db.kysely.selectFrom('evidence').selectAll().orderBy('id').execute();
     await migrateToLatest(db);
