@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createApiToken, listApiTokens, revokeApiToken } from './tokens';
 import { renderPage } from '../views/render';
-import { IdParams } from '../evidence/schemas';
+import { IdParams } from '../http/schemas';
 import { actorLabel } from '../audit/log';
 
 const TokenBody = Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), _csrf: Type.Optional(Type.String()) });

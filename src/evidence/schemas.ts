@@ -2,10 +2,9 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 
-export const IdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$' }) });
-export type IdParams = Static<typeof IdParams>;
+import { optionalText } from '../http/schemas';
 
-const optionalText = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
+export { IdParams } from '../http/schemas';
 
 export const EvidenceQuery = Type.Object({
   framework: optionalText(64),

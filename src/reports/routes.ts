@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
-import { IdParams } from '../evidence/schemas';
+import { IdParams } from '../http/schemas';
 import type { ReportPdfRow, ReportRow } from '../db/schema';
 import type { ReportContent } from './build';
 import { listReports, recentRuns } from './service';

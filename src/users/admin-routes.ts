@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
-import { IdParams } from '../evidence/schemas';
+import { IdParams } from '../http/schemas';
 import { actorLabel } from '../audit/log';
 import { findUserById } from './repository';
 import { allowedDelegations, inviteUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './service';
