@@ -11,7 +11,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
-import { AppError, type FieldProblem } from '../errors';
+import { AppError, problem, type FieldProblem } from '../errors';
 import { nowIso, systemClock, type Clock } from '../time';
 import { METHODOLOGY_VERSION } from '../scoring/index';
 import type { ImportEvidence, ImportFile, ImportFramework } from './import-types';
@@ -189,7 +189,7 @@ async function planEvidence(db: Kysely<Database>, frameworkId: number | null, it
     } else if (existing.shape === evidenceShape(item)) {
       out.unchanged += 1;
     } else if (existing.origin !== 'import') {
-      out.problems.push({ path: `evidence[${indexOf.get(item.ref)}].ref`, message: `"${item.ref}" names an item logged in pactwatch; import cannot overwrite it` });
+      out.problems.push(problem(`evidence[${indexOf.get(item.ref)}].ref`, '"{ref}" names an item logged in pactwatch; import cannot overwrite it', { ref: item.ref }));
     } else {
       out.updates.push({ id: existing.id, updatedAt: existing.updatedAt, item });
     }
@@ -207,7 +207,7 @@ async function planImport(db: Kysely<Database>, file: ImportFile, clock: Clock, 
   if (file.evidence.length > 0) {
     const fw = await findFrameworkByCode(db, file.frameworkCode!);
     if (!fw && !file.framework) {
-      plan.problems.push({ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` });
+      plan.problems.push(problem('framework_code', 'unknown framework "{frameworkCode}"', { frameworkCode: String(file.frameworkCode) }));
       return plan;
     }
     const indexOf = new Map(file.evidence.map((item, i) => [item.ref, i]));
@@ -227,7 +227,7 @@ async function writeFrameworkAndItems(
   if (file.framework) await upsertFramework(trx, file.framework, args.now, args.actor);
   if (args.creations.length + args.updates.length === 0) return;
   const fw = await findFrameworkByCode(trx, file.frameworkCode!);
-  if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
+  if (!fw) throw new ImportConflict([problem('framework_code', 'unknown framework "{frameworkCode}"', { frameworkCode: String(file.frameworkCode) })]);
   const ids: CodeIds = await codeIds(trx, fw.id);
   const created = await insertImportedItems(trx, {
     frameworkId: fw.id,
@@ -285,10 +285,7 @@ async function importStaged(db: Kysely<Database>, file: ImportFile, ctx: WriteCo
       await releaseEmptyBatch(db, batchId);
       return {
         ok: false,
-        errors: [{
-          path: 'evidence',
-          message: `changes ${plan.updates.length} stored item(s) and adds ${plan.direct.length} that need the file's framework change first; at most ${MAX_PUBLISHED_ITEMS} per import (they are applied at once): split the file`,
-        }],
+        errors: [problem('evidence', "changes {updates} stored item(s) and adds {added} that need the file's framework change first; at most {max} per import (they are applied at once): split the file", { updates: plan.updates.length, added: plan.direct.length, max: MAX_PUBLISHED_ITEMS })],
       };
     }
     await stageNewItems(db, file, plan.stageable, batchId, ctx);
@@ -328,7 +325,7 @@ async function importStaged(db: Kysely<Database>, file: ImportFile, ctx: WriteCo
 async function stageNewItems(db: Kysely<Database>, file: ImportFile, items: ImportEvidence[], batchId: number, ctx: WriteContext): Promise<void> {
   if (items.length === 0) return;
   const fw = await findFrameworkByCode(db, file.frameworkCode!);
-  if (!fw) throw new ImportConflict([{ path: 'framework_code', message: `unknown framework "${file.frameworkCode}"` }]);
+  if (!fw) throw new ImportConflict([problem('framework_code', 'unknown framework "{frameworkCode}"', { frameworkCode: String(file.frameworkCode) })]);
   const ids = await codeIds(db, fw.id);
   await stageInParts(db, {
     batchId,
@@ -432,7 +429,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
   }
   for (const old of groups.filter((x) => !fw.groups.some((g) => g.code === x.code))) {
     const used = await trx.selectFrom('evidence_groups').select('group_id').where('group_id', '=', old.id).executeTakeFirst();
-    if (used) problems.push({ path: 'framework.groups', message: `group "${old.code}" is tagged on stored evidence and cannot be removed` });
+    if (used) problems.push(problem('framework.groups', 'group "{code}" is tagged on stored evidence and cannot be removed', { code: old.code }));
     else await trx.deleteFrom('framework_groups').where('id', '=', old.id).execute();
   }
 
@@ -465,7 +462,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
       const found = benchmarks.find((x) => x.code === b.code);
       if (found) {
         if (found.kind !== b.kind && (await benchmarkHasFindings(trx, found.id))) {
-          problems.push({ path: `framework.pillars[${position}].benchmarks[${bi}].kind`, message: `benchmark "${b.code}" has findings as ${found.kind} and cannot change kind` });
+          problems.push(problem(`framework.pillars[${position}].benchmarks[${bi}].kind`, 'benchmark "{code}" has findings as {kind} and cannot change kind', { code: b.code, kind: found.kind }));
           continue;
         }
         await trx.updateTable('benchmarks').set(values).where('id', '=', found.id).execute();
@@ -477,7 +474,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
   const keptBenchmarks = new Set(fw.pillars.flatMap((p) => p.benchmarks.map((b) => b.code)));
   for (const old of benchmarks.filter((b) => !keptBenchmarks.has(b.code))) {
     if (await benchmarkHasFindings(trx, old.id)) {
-      problems.push({ path: 'framework.pillars', message: `benchmark "${old.code}" has findings on stored evidence and cannot be removed` });
+      problems.push(problem('framework.pillars', 'benchmark "{code}" has findings on stored evidence and cannot be removed', { code: old.code }));
     } else {
       await trx.deleteFrom('benchmarks').where('id', '=', old.id).execute();
     }

@@ -1,5 +1,6 @@
 // Normalised, validated content of an import file (INTERFACES.md "Import file"). Produced by validateImport.
 
+import type { FieldProblem } from '../errors';
 import type { BenchmarkKind, SourceReliability } from '../scoring/types';
 
 export type Tlp = 'CLEAR' | 'GREEN' | 'AMBER' | 'RED';
@@ -103,10 +104,8 @@ export interface FrameworkRefs {
   groups: string[];
 }
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+/** A problem with one field of an import file (a message key and parameters, rendered as `path: message`). */
+export type FieldError = FieldProblem;
 
 export type ImportValidation =
   | { ok: true; value: ImportFile }

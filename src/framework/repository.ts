@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
 import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
-import { AppError, validationError } from '../errors';
+import { AppError, problem, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
 
 /** A stored benchmark: what the import file said, plus its row id. */
@@ -87,7 +87,7 @@ export async function resolveFramework(db: Kysely<Database>, code: string | null
   const all = await listFrameworks(db);
   if (all.length === 0) throw new AppError('NOT_FOUND', 'no framework is loaded yet (run `pactwatch seed` or `pactwatch import FILE`)');
   if (all.length > 1) {
-    throw validationError([{ path: 'framework', message: `required while several frameworks exist (${all.map((f) => f.code).join(', ')})` }]);
+    throw validationError([problem('framework', 'required while several frameworks exist ({choices})', { choices: all.map((f) => f.code).join(', ') })]);
   }
   return all[0];
 }

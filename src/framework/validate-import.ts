@@ -2,6 +2,7 @@
 // never writes into the input, collects every error as {path, message}, and returns the normalised ImportFile.
 
 import type { BenchmarkKind, SourceReliability } from '../scoring/types';
+import { problem } from '../errors';
 import {
   TLP_LEVELS,
   type FieldError,
@@ -188,22 +189,16 @@ function validateRoot(errors: Errors, raw: unknown, existing: FrameworkRefs | nu
   if (hasFramework) {
     frameworkCode = ownCode ?? null;
     if (fileCode != null && ownCode !== undefined && fileCode !== ownCode) {
-      errors.push({
-        path: 'framework_code',
-        message: `${quote(fileCode)} differs from framework.code ${quote(ownCode)}; leave it out or make them equal`,
-      });
+      errors.push(problem('framework_code', '{code} differs from framework.code {own_code}; leave it out or make them equal', { code: quote(fileCode), own_code: quote(ownCode) }));
     }
   } else if (hasEvidence) {
     if (isAbsent(codeRaw)) {
       errors.push({ path: 'framework_code', message: 'required when the file has no framework' });
     } else if (fileCode != null) {
       if (existing === null) {
-        errors.push({ path: 'framework_code', message: `unknown framework ${quote(fileCode)}` });
+        errors.push(problem('framework_code', 'unknown framework {code}', { code: quote(fileCode) }));
       } else if (existing.code !== fileCode) {
-        errors.push({
-          path: 'framework_code',
-          message: `unknown framework ${quote(fileCode)} (the stored framework given is ${quote(existing.code)})`,
-        });
+        errors.push(problem('framework_code', 'unknown framework {code} (the stored framework given is {code2})', { code: quote(fileCode), code2: quote(existing.code) }));
       } else {
         refs = refsOfExisting(existing);
       }
@@ -356,7 +351,7 @@ function firstOccurrence(
 ): boolean {
   const first = seen.get(code);
   if (first !== undefined) {
-    errors.push({ path: codePath, message: `duplicate ${what} ${quote(code)} (first at ${first})` });
+    errors.push(problem(codePath, 'duplicate {what} {code} (first at {first})', { what, code: quote(code), first }));
     return false;
   }
   seen.set(code, itemPath);
@@ -486,10 +481,7 @@ function validateBenchmark(
   if (kind === 'assessment') {
     for (const [key, v] of [['baseline', baselineRaw], ['target', targetRaw], ['unit', unitRaw]] as const) {
       if (!isAbsent(v)) {
-        errors.push({
-          path: at(key),
-          message: `only for indicator benchmarks: leave "${key}" out of an assessment benchmark`,
-        });
+        errors.push(problem(at(key), 'only for indicator benchmarks: leave "{key}" out of an assessment benchmark', { key }));
       }
     }
   } else {
@@ -501,7 +493,7 @@ function validateBenchmark(
     baseline = readBound('baseline', baselineRaw);
     target = readBound('target', targetRaw);
     if (typeof baseline === 'number' && typeof target === 'number' && baseline === target) {
-      errors.push({ path: at('target'), message: `must differ from baseline (both are ${baseline})` });
+      errors.push(problem(at('target'), 'must differ from baseline (both are {baseline})', { baseline }));
     }
     unit = readOptionalString(errors, unitRaw, at('unit'), { max: IMPORT_LIMITS.unit });
   }
@@ -572,14 +564,14 @@ function readWeights(
 ): Record<string, number> {
   if (isAbsent(raw)) return {};
   if (!isObject(raw)) {
-    errors.push({ path, message: `must be an object mapping ${what} codes to weights` });
+    errors.push(problem(path, 'must be an object mapping {what} codes to weights', { what }));
     return {};
   }
   const entries = new Map<string, number>();
   for (const key of Object.keys(raw)) {
     const keyAt = keyPath(path, key);
     if (knownComplete ? !known.has(key) : !isCode(key)) {
-      errors.push({ path: keyAt, message: `unknown ${what} ${quote(key)}` });
+      errors.push(problem(keyAt, 'unknown {what} {key}', { what, key: quote(key) }));
       continue;
     }
     const weight = readNumber(errors, raw[key], keyAt, ok, message);
@@ -662,7 +654,7 @@ function readChoice<T extends string>(
 ): T | undefined {
   const rule = `must be one of ${choices.join(', ')}`;
   if (isAbsent(raw)) {
-    if (fallback === undefined) errors.push({ path, message: `required (one of ${choices.join(', ')})` });
+    if (fallback === undefined) errors.push(problem(path, 'required (one of {choices})', { choices: choices.join(', ') }));
     return fallback;
   }
   const s = typeof raw === 'string' ? raw.trim() : null;
@@ -687,12 +679,12 @@ function validateEvidenceGroups(errors: Errors, raw: unknown, path: string, refs
     }
     const code = item.trim();
     if (refs !== null && refs.groupsComplete ? !refs.groups.has(code) : !isCode(code)) {
-      errors.push({ path: itemPath, message: `unknown group ${quote(code)}` });
+      errors.push(problem(itemPath, 'unknown group {code}', { code: quote(code) }));
       return;
     }
     const first = seen.get(code);
     if (first !== undefined) {
-      errors.push({ path: itemPath, message: `duplicate group ${quote(code)} (first at ${first})` });
+      errors.push(problem(itemPath, 'duplicate group {code} (first at {first})', { code: quote(code), first }));
       return;
     }
     seen.set(code, itemPath);
@@ -738,19 +730,16 @@ function validateFinding(
       benchmark = code;
       kind = refs.benchmarks.get(code) ?? null;
     } else if (refs !== null && refs.benchmarksComplete) {
-      errors.push({ path: at('benchmark'), message: `unknown benchmark ${quote(code)}` });
+      errors.push(problem(at('benchmark'), 'unknown benchmark {code}', { code: quote(code) }));
     } else if (!isCode(code)) {
-      errors.push({ path: at('benchmark'), message: `unknown benchmark ${quote(code)}` });
+      errors.push(problem(at('benchmark'), 'unknown benchmark {code}', { code: quote(code) }));
     } else {
       benchmark = code; // cannot be checked: the framework itself is invalid or unknown
     }
     if (benchmark !== undefined) {
       const first = seen.get(benchmark);
       if (first !== undefined) {
-        errors.push({
-          path: at('benchmark'),
-          message: `duplicate finding for benchmark ${quote(benchmark)} (first at ${first}); give one finding per benchmark`,
-        });
+        errors.push(problem(at('benchmark'), 'duplicate finding for benchmark {benchmark} (first at {first}); give one finding per benchmark', { benchmark: quote(benchmark), first }));
       } else {
         seen.set(benchmark, path);
       }
@@ -767,19 +756,16 @@ function validateFinding(
 
   if (kind === 'assessment') {
     if (hasValue) {
-      errors.push({ path: at('value'), message: `benchmark ${name} is an assessment: give "stance", not "value"` });
+      errors.push(problem(at('value'), 'benchmark {name} is an assessment: give "stance", not "value"', { name }));
     } else if (!hasStance) {
-      errors.push({
-        path: at('stance'),
-        message: `required: benchmark ${name} is an assessment, so give "stance" (an integer from -2 to 2)`,
-      });
+      errors.push(problem(at('stance'), 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', { name }));
     }
     if (hasStance) stance = readNumber(errors, stanceRaw, at('stance'), integerBetween(-2, 2), MSG.stance);
   } else if (kind === 'indicator') {
     if (hasStance) {
-      errors.push({ path: at('stance'), message: `benchmark ${name} is an indicator: give "value", not "stance"` });
+      errors.push(problem(at('stance'), 'benchmark {name} is an indicator: give "value", not "stance"', { name }));
     } else if (!hasValue) {
-      errors.push({ path: at('value'), message: `required: benchmark ${name} is an indicator, so give "value" (a number)` });
+      errors.push(problem(at('value'), 'required: benchmark {name} is an indicator, so give "value" (a number)', { name }));
     }
     if (hasValue) value = readNumber(errors, valueRaw, at('value'), isAnyNumber, MSG.number);
   } else {

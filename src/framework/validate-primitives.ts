@@ -2,6 +2,8 @@
 // Pure and dependency-free. Every reader records its own errors and returns `undefined` when the value is invalid.
 
 import type { FieldError } from './import-types';
+import { problem } from '../errors';
+import { msg } from '../i18n/messages';
 
 export type Errors = FieldError[];
 export type Obj = Record<string, unknown>;
@@ -77,7 +79,7 @@ export function checkKeys(errors: Errors, o: Obj, allowed: readonly string[], pa
   for (const key of Object.keys(o)) {
     if (allowed.includes(key)) continue;
     const hint = suggest(key, allowed);
-    errors.push({ path: keyPath(path, key), message: hint ? `unknown field (did you mean "${hint}"?)` : 'unknown field' });
+    errors.push(hint ? problem(keyPath(path, key), 'unknown field (did you mean "{hint}"?)', { hint }) : { path: keyPath(path, key), message: 'unknown field' });
   }
 }
 
@@ -138,7 +140,7 @@ function checkString(errors: Errors, v: unknown, path: string, rule: StringRule)
   }
   const length = Array.from(s).length;
   if (length > rule.max) {
-    errors.push({ path, message: `must be at most ${rule.max} characters (has ${length})` });
+    errors.push(problem(path, 'must be at most {max} characters (has {length})', { max: rule.max, length }));
     return undefined;
   }
   return s;
@@ -164,7 +166,7 @@ export function readCode(errors: Errors, v: unknown, path: string): string | und
     return undefined;
   }
   if (typeof v !== 'string') {
-    errors.push({ path, message: `must be a string (${CODE_RULE.slice('must be '.length)})` });
+    errors.push(problem(path, 'must be a string ({rule})', { rule: msg(CODE_RULE.slice('must be '.length)) }));
     return undefined;
   }
   const s = v.trim();
@@ -177,7 +179,7 @@ export function readCode(errors: Errors, v: unknown, path: string): string | und
     return undefined;
   }
   if (RESERVED_CODES.has(s)) {
-    errors.push({ path, message: `${quote(s)} is a reserved word and cannot be used as a code` });
+    errors.push(problem(path, '{code} is a reserved word and cannot be used as a code', { code: quote(s) }));
     return undefined;
   }
   return s;
@@ -199,11 +201,11 @@ export function readNumber(
 ): number | undefined {
   if (isAbsent(v)) {
     if (fallback !== undefined) return fallback;
-    errors.push({ path, message: `required (${message.replace(/^must be /, '')})` });
+    errors.push(problem(path, 'required ({rule})', { rule: msg(message.replace(/^must be /, '')) }));
     return undefined;
   }
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    errors.push({ path, message: typeof v === 'string' ? `${message} (a JSON number, not a string)` : message });
+    errors.push(typeof v === 'string' ? problem(path, '{rule} (a JSON number, not a string)', { rule: msg(message) }) : { path, message });
     return undefined;
   }
   return v;
@@ -245,7 +247,7 @@ const DATE_RULE = 'must be a date YYYY-MM-DD';
 /** A required calendar date YYYY-MM-DD. Returns undefined (error recorded) when invalid. */
 export function readDate(errors: Errors, v: unknown, path: string): string | undefined {
   if (isAbsent(v)) {
-    errors.push({ path, message: `required (${DATE_RULE.slice('must be '.length)})` });
+    errors.push(problem(path, 'required ({rule})', { rule: msg(DATE_RULE.slice('must be '.length)) }));
     return undefined;
   }
   const s = typeof v === 'string' ? v.trim() : null;
@@ -255,7 +257,7 @@ export function readDate(errors: Errors, v: unknown, path: string): string | und
     return undefined;
   }
   if (!isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) {
-    errors.push({ path, message: `${DATE_RULE} (${s} is not a day of the calendar)` });
+    errors.push(problem(path, '{rule} ({date} is not a day of the calendar)', { rule: msg(DATE_RULE), date: s }));
     return undefined;
   }
   return s;
@@ -279,7 +281,7 @@ export function readInstant(errors: Errors, v: unknown, path: string): string | 
   if (date) {
     const [y, mo, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
     if (!isCalendarDay(y, mo, d)) {
-      errors.push({ path, message: `${INSTANT_RULE} (${s} is not a day of the calendar)` });
+      errors.push(problem(path, '{rule} ({date} is not a day of the calendar)', { rule: msg(INSTANT_RULE), date: s }));
       return undefined;
     }
     return new Date(utcMillis(y, mo, d, 0, 0, 0, 0)).toISOString();
@@ -295,7 +297,7 @@ export function readInstant(errors: Errors, v: unknown, path: string): string | 
   const offH = m[8] !== undefined ? 0 : Number(m[10]);
   const offM = m[8] !== undefined ? 0 : Number(m[11]);
   if (!isCalendarDay(y, mo, d) || h > 23 || mi > 59 || sec > 59 || offH > 23 || offM > 59) {
-    errors.push({ path, message: `${INSTANT_RULE} (${quote(s)} is out of range)` });
+    errors.push(problem(path, '{rule} ({instant} is out of range)', { rule: msg(INSTANT_RULE), instant: quote(s) }));
     return undefined;
   }
   const sign = m[9] === '-' ? -1 : 1;
@@ -312,7 +314,7 @@ export function readUrl(errors: Errors, v: unknown, path: string): string | null
   const s = readOptionalString(errors, v, path, { max: 2048 });
   if (s === null || s === undefined) return s;
   if (/\s/.test(s)) {
-    errors.push({ path, message: `${URL_RULE}; encode spaces as %20` });
+    errors.push(problem(path, '{rule}; encode spaces as %20', { rule: msg(URL_RULE) }));
     return undefined;
   }
   let url: URL | null = null;

@@ -42,7 +42,7 @@ export async function sendError(request: FastifyRequest, reply: FastifyReply, er
   if (error.retryAfterSeconds !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(error.retryAfterSeconds));
   if (isApiRequest(request) || request.url === '/health' || request.routeOptions.config?.errorFormat === 'json') {
     return reply.send({
-      error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}), ...(error.existing ? { existing: error.existing } : {}) },
+      error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields.map(({ path, message }) => ({ path, message })) } : {}), ...(error.existing ? { existing: error.existing } : {}) },
     });
   }
   if (error.code === 'UNAUTHENTICATED' && request.method === 'GET') return reply.redirect('/login', 303);

@@ -10,6 +10,7 @@ import { getOrCreateSetting, randomSecret } from '../settings';
 import { findUserById } from '../users/repository';
 import { userForToken } from '../auth/tokens';
 import { AppError } from '../errors';
+import { DEFAULT_LOCALE, negotiateLocale } from '../i18n/messages';
 
 export const SESSION_COOKIE = 'pactwatch_session';
 // refresh the stored idle deadline at most this often, so ordinary page views don't all write
@@ -38,6 +39,7 @@ async function sessionPlugin(app: FastifyInstance) {
   });
 
   app.decorateRequest('user', null);
+  app.decorateRequest('locale', DEFAULT_LOCALE);
   // pages get their form token through the request, so the view layer needs no knowledge of how it is made
   app.decorateRequest('csrfToken', function csrfTokenOfRequest(this: FastifyRequest) {
     return this.session ? csrfToken(this) : '';
@@ -50,6 +52,7 @@ async function sessionPlugin(app: FastifyInstance) {
   // the session's lifetime. Resolved on request (after @fastify/session's own onRequest loaded the session), so
   // access is decided before any body is read. An expired session is ended, remembering only whose it was.
   app.addHook('onRequest', async (request) => {
+    request.locale = negotiateLocale(request.headers['accept-language']);
     const expiredUserId = request.session?.expiredUserId;
     if (typeof expiredUserId === 'number') {
       // a fresh anonymous session in its place, so a sign-in page served now carries a usable CSRF token

@@ -5,6 +5,7 @@ import { createScoringIndex, METHODOLOGY_VERSION } from '../scoring/index';
 import type { Scorecard, ScoringEvidence } from '../scoring/types';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import type { Period } from './periods';
+import { longDate, translate } from '../i18n/messages';
 
 /** What a report keeps of an evidence item: enough to decide later who may read its title. */
 export interface ItemSnapshot {
@@ -38,7 +39,8 @@ export interface ReportContent {
     known_at: string;
     methodology: string;
   };
-  information_cutoff: string;
+  /** only in reports frozen before the content became language-neutral; see cutoffSentence */
+  information_cutoff?: string;
   audit_head: { seq: number; hash: string } | null;
   perspectives: { code: string; name: string }[];
   scorecards: Record<string, Scorecard>;
@@ -61,18 +63,13 @@ export interface ReportInput {
   auditHead: { seq: number; hash: string } | null;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-function longDate(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return `${d} ${MONTHS[m - 1]} ${y}`;
+/** The information cut-off in words, as monitoring reports state it, rendered from the frozen dates (never stored). */
+export function cutoffSentence(periodEnd: string, generatedAt: string, locale = 'en'): string {
+  return translate(locale, CUTOFF, { as_of: longDate(locale, periodEnd), verified_by: longDate(locale, generatedAt.slice(0, 10)), time: generatedAt.slice(11, 16) });
 }
 
-/** The information cut-off in words, as monitoring reports state it. */
-export function cutoffSentence(periodEnd: string, generatedAt: string): string {
-  const time = generatedAt.slice(11, 16);
-  return `This report describes the situation as of ${longDate(periodEnd)}. It is based on evidence verified by ${longDate(generatedAt.slice(0, 10))} at ${time} UTC; evidence verified, corrected or retracted after that time is not reflected.`;
-}
+const CUTOFF =
+  'This report describes the situation as of {as_of}. It is based on evidence verified by {verified_by} at {time} UTC; evidence verified, corrected or retracted after that time is not reflected.';
 
 function block(items: ItemSnapshot[]): ActivityBlock {
   const byPillar: Record<string, number> = {};
@@ -137,7 +134,6 @@ export function buildReport(input: ReportInput): ReportContent {
       known_at: generatedAt,
       methodology: METHODOLOGY_VERSION,
     },
-    information_cutoff: cutoffSentence(period.end, generatedAt),
     audit_head: input.auditHead,
     perspectives,
     scorecards,

@@ -8,7 +8,7 @@ import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
 import { IdParams } from '../http/schemas';
 import type { ReportPdfRow, ReportRow } from '../db/schema';
-import type { ReportContent } from './build';
+import { cutoffSentence, type ReportContent } from './build';
 import { listReports, recentRuns } from './service';
 import { readerView, reportCsv } from './present';
 import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from './pdf';
@@ -63,13 +63,13 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptio
     return { report, content, view: readerView(request.user!, content) };
   }
 
-  function pageData(report: ReportRow, content: ReportContent, view: ReturnType<typeof readerView>, isAdmin: boolean) {
+  function pageData(report: ReportRow, content: ReportContent, view: ReturnType<typeof readerView>, isAdmin: boolean, locale: string) {
     const joint = content.scorecards.JOINT;
     return {
       title: `${content.report.framework_name}: ${report.kind[0].toUpperCase()}${report.kind.slice(1)} report ${report.period}`,
       report: { ...report, content: undefined },
       r: content.report,
-      cutoff: content.information_cutoff,
+      cutoff: cutoffSentence(content.report.as_of, content.report.known_at, locale),
       // digests over content that includes restricted titles: only for those who may read it all (and can check them)
       auditHead: isAdmin ? content.audit_head : null,
       joint,
@@ -99,7 +99,7 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptio
 
   app.get<{ Params: IdParams }>('/reports/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
     const { report, content, view } = await load(request);
-    return renderPage(request, reply, 'reports/show.hbs', pageData(report, content, view, request.user!.role === 'admin'));
+    return renderPage(request, reply, 'reports/show.hbs', pageData(report, content, view, request.user!.role === 'admin', request.locale));
   });
 
 
@@ -117,7 +117,7 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptio
         return reply.type('application/json; charset=utf-8').send(body);
       }
       // exactly what the print is made from: its hash tells this reader's view apart from others'
-      const data = { ...pageData(report, content, view, request.user!.role === 'admin'), inlineCss: STYLESHEET, user: null, csrfToken: '' };
+      const data = { ...pageData(report, content, view, request.user!.role === 'admin', request.locale), inlineCss: STYLESHEET, user: null, csrfToken: '' };
       let pdf: ReportPdfRow;
       try {
         pdf = await reportPdf(report.id, data);

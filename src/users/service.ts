@@ -6,7 +6,7 @@ import { ROLES, type Database, type Role, type UserRow } from '../db/schema';
 import { hashPassword, randomPassword, verifyPassword } from '../security/password';
 import { passwordPolicyProblem } from '../security/password-policy';
 import crypto from 'node:crypto';
-import { validationError, conflict, notFound, type FieldProblem } from '../errors';
+import { validationError, conflict, notFound, problem, type FieldProblem } from '../errors';
 import { nowIso, type Clock, systemClock } from '../time';
 import { findUserByEmail, insertUser } from './repository';
 import { delegationsOf, listFrameworks, loadFrameworkTree } from '../framework/repository';
@@ -31,7 +31,7 @@ const DELEGATION_CODE = /^[A-Z][A-Z0-9_-]{0,15}$/;
 function delegationProblem(delegation: string | null | undefined, allowed: ImportDelegation[] | null): FieldProblem | null {
   if (delegation == null || delegation === '') return null;
   if (allowed === null) return DELEGATION_CODE.test(delegation) ? null : { path: 'delegation', message: 'must be a delegation code (capital letters and digits)' };
-  return allowed.some((d) => d.code === delegation) ? null : { path: 'delegation', message: `must be one of ${allowed.map((d) => d.code).join(', ')}` };
+  return allowed.some((d) => d.code === delegation) ? null : problem('delegation', 'must be one of {choices}', { choices: allowed.map((d) => d.code).join(', ') });
 }
 
 export interface NewUserInput {
@@ -50,7 +50,7 @@ export function userInputProblems(input: NewUserInput, delegations: ImportDelega
   if (email.length === 0) problems.push({ path: 'email', message: 'is required' });
   else if (email.length > 254 || !EMAIL_RE.test(email)) problems.push({ path: 'email', message: 'must be an e-mail address' });
   if (!(ROLES as readonly string[]).includes(input.role)) {
-    problems.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
+    problems.push(problem('role', 'must be one of {choices}', { choices: ROLES.join(', ') }));
   }
   const delegation = delegationProblem(input.delegation, delegations);
   if (delegation) problems.push(delegation);
@@ -138,7 +138,7 @@ async function tokensRevokedAt(trx: Kysely<Database>, userId: number, now: strin
 /** Changes name, role or delegation. A change of role or delegation ends the user's sessions (new sign-in, new id). */
 export async function updateUser(db: Kysely<Database>, actor: Actor, id: number, changes: UserChanges, clock: Clock = systemClock): Promise<UserRow> {
   const problems: FieldProblem[] = [];
-  if (changes.role !== undefined && !(ROLES as readonly string[]).includes(changes.role)) problems.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
+  if (changes.role !== undefined && !(ROLES as readonly string[]).includes(changes.role)) problems.push(problem('role', 'must be one of {choices}', { choices: ROLES.join(', ') }));
   const delegation = delegationProblem(changes.delegation, await allowedDelegations(db));
   if (delegation) problems.push(delegation);
   if (changes.name != null && (changes.name.trim().length === 0 || changes.name.length > 200 || /[\u0000-\u001f\u007f]/.test(changes.name))) {

@@ -3,6 +3,7 @@
 
 import Handlebars from 'handlebars';
 import { renderMarkdown, safeHref } from './markdown';
+import { translate, type MessageParams } from '../i18n/messages';
 
 /** Pages round to whole points (METHODOLOGY.md section 8). */
 export function roundScore(value: unknown): string {
@@ -34,7 +35,23 @@ function formatSigned(delta: number): string {
   return rounded > 0 ? `+${rounded}` : rounded < 0 ? `−${Math.abs(rounded)}` : '±0';
 }
 
+type HelperOptions = { hash?: Record<string, unknown>; data?: { root?: { locale?: string } } };
+const localeOf = (options: HelperOptions | undefined) => options?.data?.root?.locale ?? 'en';
+const isParam = (v: unknown) => typeof v === 'string' || typeof v === 'number' || (typeof v === 'object' && v !== null && typeof (v as { key?: unknown }).key === 'string');
+const paramsOf = (value: unknown): MessageParams | undefined =>
+  value && typeof value === 'object' ? (Object.fromEntries(Object.entries(value).filter(([, v]) => isParam(v))) as MessageParams) : undefined;
+
 export function registerHelpers(hbs: typeof Handlebars): void {
+  /** {{t "English template with {name}" name=value}}: a message in the page's locale (English is the template) */
+  hbs.registerHelper('t', (key: unknown, options: HelperOptions) => translate(localeOf(options), String(key ?? ''), paramsOf(options?.hash)));
+
+  /** {{say problem}}: an error or field problem ({message, key?, params?}) in the page's locale */
+  hbs.registerHelper('say', (said: unknown, options: HelperOptions) => {
+    if (!said || typeof said !== 'object') return '';
+    const { message, key, params } = said as { message?: unknown; key?: unknown; params?: unknown };
+    return translate(localeOf(options), typeof key === 'string' ? key : String(message ?? ''), paramsOf(params));
+  });
+
   /** {{score x}}: a score rounded to a whole point, or an en dash when there is none */
   hbs.registerHelper('score', (value: unknown) => roundScore(value));
 

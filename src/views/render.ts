@@ -1,6 +1,7 @@
-// Renders a page inside the layout with what every page needs: the user, a CSRF token, the title.
+// Renders a page inside the layout with what every page needs: the user, a CSRF token, the title, the locale.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { directionOf } from '../i18n/messages';
 
 export interface PageData {
   title: string;
@@ -15,7 +16,7 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
     : null;
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
-  const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.csrfToken(), flash });
+  const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.csrfToken(), flash, locale: request.locale, dir: directionOf(request.locale) });
   return reply.send(showDirectionControls(html as string));
 }
 

@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../src/db/schema';
 import { multipart } from './app';
+import { chromiumPath } from '../../src/reports/pdf';
 
 export type Fields = Record<string, string | string[]>;
 
@@ -86,4 +87,12 @@ export function registeredRoutes(app: FastifyInstance): string[] {
     for (const method of m[3]?.split(', ') ?? []) pairs.push(`${method} ${path}`);
   }
   return pairs;
+}
+
+/**
+ * A report PDF answered 503 on a machine without Chromium: the documented answer there ("print the report page
+ * instead"), not a failure. Where Chromium is installed (CI installs it first) the PDF must be served.
+ */
+export function pdfUnavailableHere(url: string, status: number): boolean {
+  return status === 503 && /\/reports\/\d+\.pdf\b/.test(url) && chromiumPath() === null;
 }

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../../src/db/migrate';
 import { seedDefault } from '../../src/seed/index';
 import { buildReportContent, contentHash, produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
+import { cutoffSentence } from '../../src/reports/build';
 import { ReportScheduler, cronExpression } from '../../src/jobs/report-scheduler';
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
@@ -48,7 +49,9 @@ describe('reports: frozen, reproducible, exactly once', () => {
     expect(content.perspectives.map((p: { code: string }) => p.code)).toEqual(['JOINT', 'PAK', 'CHN', 'RUS', 'IRN']);
     expect(Object.keys(content.scorecards).sort()).toEqual(['CHN', 'IRN', 'JOINT', 'PAK', 'RUS']);
     expect(content.scorecards.PAK).toMatchObject({ as_of: '2026-06-30', known_at: '2026-07-01T06:00:00.000Z', perspective: 'PAK' });
-    expect(content.information_cutoff).toBe('This report describes the situation as of 30 June 2026. It is based on evidence verified by 1 July 2026 at 06:00 UTC; evidence verified, corrected or retracted after that time is not reflected.');
+    // the cut-off in words is rendered from the frozen dates in the reader's language, never stored as English
+    expect(content.information_cutoff).toBeUndefined();
+    expect(cutoffSentence(content.report.as_of, content.report.known_at)).toBe('This report describes the situation as of 30 June 2026. It is based on evidence verified by 1 July 2026 at 06:00 UTC; evidence verified, corrected or retracted after that time is not reflected.');
     expect(content.audit_head.seq).toBeGreaterThan(0);
     expect(row.sha256).toBe(contentHash(content).sha256);
     // evidence verified in June by the demo data

@@ -114,7 +114,8 @@ function valid(raw: unknown, existing: FrameworkRefs | null = null): ImportFile 
 function errorsOf(raw: unknown, existing: FrameworkRefs | null = null): FieldError[] {
   const result: ImportValidation = validateImport(raw, existing);
   if (result.ok) throw new Error('expected errors, got a valid file');
-  return result.errors;
+  // what a reader sees: the path and the English message (the message key and parameters are for translation)
+  return result.errors.map(({ path, message }) => ({ path, message }));
 }
 
 /** Applies `mutate` to the example and expects exactly one error, at `path`, whose message contains `message`. */
