@@ -132,9 +132,56 @@ class BusyWaitingConnection implements DatabaseConnection {
   }
 }
 
+/**
+ * The one connection, handed to one query or transaction at a time, first come first served. Kysely's own
+ * lock wakes every waiter on each release (each re-checks and all but one sleep again), which is quadratic in
+ * the number waiting: 24k queued trivial queries took 34 s instead of 0.3 s. This hands the lock straight to
+ * the next in line.
+ */
+export class FifoLock {
+  #held = false;
+  readonly #waiting: (() => void)[] = [];
+  #head = 0;
+
+  acquire(): Promise<void> {
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    if (this.#head < this.#waiting.length) {
+      const next = this.#waiting[this.#head];
+      this.#head += 1;
+      // compact now and then, so the queue does not keep every past waiter
+      if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+        this.#waiting.splice(0, this.#head);
+        this.#head = 0;
+      }
+      next(); // the lock stays held: it passes to the next waiter
+    } else {
+      this.#held = false;
+    }
+  }
+
+  get waiting(): number {
+    return this.#waiting.length - this.#head;
+  }
+}
+
+/** SQLite's adapter, but the connection lock is the driver's (FIFO) rather than Kysely's. */
+class FifoLockedSqliteAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
 class BusyWaitingDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #connection: BusyWaitingConnection;
+  readonly #lock = new FifoLock();
 
   constructor(db: BetterSqlite3.Database, policy: BusyPolicy) {
     this.#db = db;
@@ -144,6 +191,7 @@ class BusyWaitingDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#lock.acquire();
     return this.#connection;
   }
 
@@ -179,7 +227,9 @@ class BusyWaitingDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw(`release "${name}"`));
   }
 
-  async releaseConnection(): Promise<void> {}
+  async releaseConnection(): Promise<void> {
+    this.#lock.release();
+  }
 
   async destroy(): Promise<void> {
     this.#db.close();
@@ -206,7 +256,7 @@ export class BusyWaitingSqliteDialect implements Dialect {
   }
 
   createAdapter() {
-    return new SqliteAdapter();
+    return new FifoLockedSqliteAdapter();
   }
 
   createIntrospector(db: Kysely<any>) {
