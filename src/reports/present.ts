@@ -1,17 +1,8 @@
 // What a reader sees of a frozen report: titles only of items they may see (the rest as counts), and the
 // report as CSV. The stored content and its SHA-256 never change.
 
-import type { Viewer } from '../evidence/visibility';
-import type { ActivityBlock, ItemSnapshot, ReportContent } from './build';
-
-/** The need-to-know rule applied to an item as the report froze it. */
-export function maySeeSnapshot(viewer: Viewer, item: ItemSnapshot): boolean {
-  if (viewer.role === 'admin') return true;
-  if (item.created_by !== null && item.created_by === viewer.id) return true;
-  if (item.tlp === 'CLEAR' || item.tlp === 'GREEN') return true;
-  if (item.tlp === 'AMBER') return viewer.role === 'reviewer' || (viewer.delegation !== null && viewer.delegation === item.owner_delegation);
-  return item.handled_by.includes(viewer.id);
-}
+import { mayReadSnapshot, type Viewer } from '../evidence/policy';
+import type { ActivityBlock, ReportContent } from './build';
 
 export interface ReaderBlock {
   count: number;
@@ -22,7 +13,7 @@ export interface ReaderBlock {
 }
 
 function readerBlock(viewer: Viewer, block: ActivityBlock): ReaderBlock {
-  const visible = block.items.filter((i) => maySeeSnapshot(viewer, i));
+  const visible = block.items.filter((i) => mayReadSnapshot(viewer, i));
   return { count: block.count, by_pillar: block.by_pillar, by_group: block.by_group, items: visible.map((i) => ({ id: i.id, title: i.title })), restricted: block.count - visible.length };
 }
 

@@ -6,8 +6,8 @@ import type { Database, EvidenceRow } from '../db/schema';
 import { createScoringIndex, addDays, SCORING_CONSTANTS } from '../scoring/index';
 import type { BenchmarkScore, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
-import { canSeeDraft, canSeeEvidence, type Viewer } from '../evidence/visibility';
-import { liveEvidence } from '../framework/live-evidence';
+import { mayRead, type Viewer } from '../evidence/policy';
+import { findEvidenceByIds } from '../evidence/repository';
 import type { ResolvedScorecardQuery } from './service';
 import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
 import { todayUtc, type Clock } from '../time';
@@ -227,12 +227,12 @@ export async function benchmarkFindings(
   const index = createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: resolved.perspective });
   const counted = index.countedFindings(resolved.asOf, code);
   const ids = [...new Set(counted.map((c) => Number(c.evidenceId)))];
-  const rows = ids.length ? await liveEvidence(db).selectAll().where('id', 'in', ids).execute() : [];
+  const rows = await findEvidenceByIds(db, ids);
   const byId = new Map<number, EvidenceRow>(rows.map((r) => [r.id, r]));
   const total = counted.reduce((s, c) => s + c.weight, 0);
   const findings: FindingRow[] = counted.map((c) => {
     const row = byId.get(Number(c.evidenceId))!;
-    const visible = canSeeDraft(viewer, row) && canSeeEvidence(viewer, row);
+    const visible = mayRead(viewer, row);
     return {
       evidenceId: row.id,
       visible,
