@@ -14,7 +14,8 @@ import { actorOf, validateEvidenceInput } from './service';
 import { assertMayLog } from './policy';
 import { appendAuditEntries, canonicalJson, lockAuditLog, type Actor, type PreparedAuditInput } from '../audit/log';
 import { isUniqueViolation } from '../db/dialect';
-import { chunks, codeIds, insertFindingsAndTags, type CodeIds } from '../framework/import-writes';
+import { codeIds, insertFindingsAndTags, type CodeIds } from '../framework/import-writes';
+import { chunks } from '../db/chunks';
 import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, stageInParts } from '../framework/import-batches';
 import { liveEvidence } from '../framework/live-evidence';
 

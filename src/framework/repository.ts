@@ -6,6 +6,7 @@ import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliabilit
 import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
 import { AppError, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
+import { findingsWithBenchmarks, groupTags } from './evidence-links';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
@@ -193,10 +194,8 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .orderBy('id')
     .execute();
   if (items.length === 0) return [];
-  const findings = await db
-    .selectFrom('findings')
+  const findings = await findingsWithBenchmarks(db)
     .innerJoin('evidence', 'evidence.id', 'findings.evidence_id')
-    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
     .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
@@ -204,10 +203,8 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .orderBy('findings.evidence_id')
     .orderBy('findings.position')
     .execute();
-  const tags = await db
-    .selectFrom('evidence_groups')
+  const tags = await groupTags(db)
     .innerJoin('evidence', 'evidence.id', 'evidence_groups.evidence_id')
-    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
     .select(['evidence_groups.evidence_id', 'framework_groups.code'])
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
