@@ -93,6 +93,11 @@ export async function resolveFramework(db: Kysely<Database>, code: string | null
   return all[0];
 }
 
+/** The tree of the framework a request names, or of the only one when none is named. */
+export async function frameworkTreeFor(db: Kysely<Database>, code: string | null | undefined): Promise<FrameworkTree> {
+  return loadFrameworkTree(db, await resolveFramework(db, code));
+}
+
 export async function loadFrameworkTree(db: Kysely<Database>, framework: FrameworkRow): Promise<FrameworkTree> {
   const [groups, pillars, benchmarks, perspectives] = await Promise.all([
     db.selectFrom('framework_groups').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),

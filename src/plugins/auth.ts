@@ -69,8 +69,10 @@ async function authPlugin(app: FastifyInstance) {
     if (!mayAccess(access, request.user?.role)) refuse(request, reply, new AppError('FORBIDDEN'));
   });
 
-  // the CSRF token may travel in the form body, so it is checked once the body is parsed
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  // the CSRF token may travel in the form body, so it is checked once the body is parsed (multipart fields are
+  // collected by the multipart plugin's own preValidation hook, registered before this one), before the body is
+  // validated: a forged request is refused as such whatever it carries
+  app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
     // the expired session's CSRF secret is gone; nothing is changed but the kept form, which its user must save
     if (request.keepFormOf) return keepFormAndAskToSignIn(app, request, reply, request.keepFormOf);
     if (STATE_CHANGING.has(request.method) && request.authMethod !== 'token') {

@@ -18,6 +18,7 @@ const PARTIALS = {
   'view-controls': 'partials/view-controls.hbs',
   'benchmark-table': 'partials/benchmark-table.hbs',
   'report-activity': 'partials/report-activity.hbs',
+  pager: 'partials/pager.hbs',
 };
 
 async function viewsPlugin(app: FastifyInstance) {
