@@ -43,6 +43,12 @@ export async function apiListing(db: Kysely<Database>, user: UserRow, query: Evi
   return { window, page, details: await loadEvidenceDetails(db, page.items, user) };
 }
 
+/** The latest verified items of a framework on a pillar or a group that the user may read, with the counts. */
+export async function latestVerified(db: Kysely<Database>, user: UserRow, frameworkId: number, on: { pillar: string } | { group: string }, limit = 10) {
+  const page = await listEvidence(db, user, { frameworkId, status: 'verified', ...on }, { offset: 0, limit });
+  return { items: page.items.map((r) => ({ id: r.id, title: r.title, observed_on: r.observed_on })), total: page.total, restricted: page.restricted };
+}
+
 /** One item the user may read, with what is shown of it; 404 for any other. */
 export async function readableItem(db: Kysely<Database>, user: UserRow, id: number): Promise<EvidenceDetail> {
   const row = await findEvidence(db, id);

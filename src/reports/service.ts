@@ -270,6 +270,19 @@ export async function latestReportOfKind(db: Kysely<Database>, frameworkId: numb
   return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', kind).orderBy('period_end', 'desc').limit(1).executeTakeFirst();
 }
 
+/** The latest report of a framework whose period ended before `date` (monthly preferred, then quarterly, then weekly). */
+export async function latestReportBefore(db: Kysely<Database>, frameworkId: number, date: string) {
+  return db
+    .selectFrom('reports')
+    .select(['id', 'kind', 'period', 'content'])
+    .where('framework_id', '=', frameworkId)
+    .where('period_end', '<', date)
+    .orderBy('period_end', 'desc')
+    .orderBy((eb) => eb.case().when('kind', '=', 'monthly').then(0).when('kind', '=', 'quarterly').then(1).else(2).end())
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function recentRuns(db: Kysely<Database>, limit = 100) {
   return db.selectFrom('report_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
