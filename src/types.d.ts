@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { Clock } from './time';
 import type { UserRow } from './db/schema';
 import type { Access } from './plugins/auth';
+import type { DeskPolicy } from './evidence/policy';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +22,8 @@ declare module 'fastify' {
     csrfToken(): string;
     /** the signed-in user, or null */
     user: UserRow | null;
+    /** what the signed-in user may do at the evidence desk (evidence/policy.ts), or null without one */
+    desk(): DeskPolicy | null;
     /** how the user was authenticated: a session cookie, or an API token (which needs no CSRF token) */
     authMethod: 'session' | 'token' | null;
     /** the user of the session that had expired (idle or absolute limit) when this request arrived, or null */

@@ -4,7 +4,6 @@
 import type { UserRow } from '../db/schema';
 import type { FrameworkTree } from '../framework/repository';
 import { RESTORED_NOTICE } from '../auth/saved-forms';
-import { deskPolicy } from './policy';
 import { evidenceJson } from './present';
 import { formView, type FormValues } from './form';
 import { ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES } from './attachments';
@@ -76,7 +75,7 @@ function listModel(path: string, listing: EvidenceListing, query: EvidenceQuery)
   };
 }
 
-export function listPage(listing: EvidenceListing, query: EvidenceQuery, user: UserRow) {
+export function listPage(listing: EvidenceListing, query: EvidenceQuery) {
   const list = listModel('/evidence', listing, query);
   return {
     title: 'Evidence',
@@ -84,7 +83,6 @@ export function listPage(listing: EvidenceListing, query: EvidenceQuery, user: U
     items: listing.details.map(itemSummary),
     csvHref: `/evidence/export.csv?${list.exportQuery}`,
     jsonHref: `/evidence/export.json?${list.exportQuery}`,
-    desk: deskPolicy(user),
   };
 }
 

@@ -193,8 +193,15 @@ export function evidencePolicy(user: Viewer, item: EvidenceRow): EvidencePolicy 
   return { read, ...allowed, ownAwaitingOtherReviewer: read && isReviewer(user) && item.created_by === user.id && item.status === 'submitted' };
 }
 
+export interface DeskPolicy {
+  /** log evidence, propose corrections, import files */
+  log: boolean;
+  /** the review queue */
+  review: boolean;
+}
+
 /** What the user may do at the evidence desk at all, whatever the item: log (and import), review. */
-export function deskPolicy(user: Viewer) {
+export function deskPolicy(user: Viewer): DeskPolicy {
   return { log: isWriter(user), review: isReviewer(user) };
 }
 

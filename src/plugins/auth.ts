@@ -10,6 +10,7 @@ import type { Role } from '../db/schema';
 import { AppError } from '../errors';
 import { csrfTokenValid } from '../auth/csrf';
 import { keepFormAndAskToSignIn, userWhoseFormToKeep } from '../auth/saved-forms';
+import { deskPolicy } from '../evidence/policy';
 
 /** 'public': anyone (only /login, /health, static assets); 'signed-in': any signed-in user; or the roles allowed. */
 export type Access = 'public' | 'signed-in' | readonly Role[];
@@ -51,6 +52,12 @@ function safeNext(url: string): string {
 }
 
 async function authPlugin(app: FastifyInstance) {
+  // what the signed-in user may do at the evidence desk, for the navigation of every page (the view layer asks
+  // the request, not the rules)
+  app.decorateRequest('desk', function deskOfRequest(this: FastifyRequest) {
+    return this.user ? deskPolicy(this.user) : null;
+  });
+
   app.addHook('onRoute', (route) => {
     if (route.config?.access === undefined) {
       throw new Error(`route ${route.method} ${route.url} declares no access rule (config.access)`);

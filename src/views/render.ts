@@ -1,4 +1,5 @@
-// Renders a page inside the layout with what every page needs: the user, a CSRF token, the title.
+// Renders a page inside the layout with what every page needs: the user, what they may do at the evidence desk
+// (for the navigation), a CSRF token, the title.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -15,7 +16,7 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
     : null;
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
-  const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.csrfToken(), flash });
+  const html = await reply.viewAsync(template, { ...data, user, desk: request.desk(), csrfToken: request.csrfToken(), flash });
   return reply.send(showDirectionControls(html as string));
 }
 

@@ -14,7 +14,7 @@ export async function browseRoutes(fastify: FastifyInstance) {
 
   app.get('/evidence', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
     const listing = await evidenceListing(db, request.user!, request.query, app.clock, 'browse');
-    return renderPage(request, reply, 'evidence/list.hbs', listPage(listing, request.query, request.user!));
+    return renderPage(request, reply, 'evidence/list.hbs', listPage(listing, request.query));
   });
 
   app.get('/evidence/export.csv', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
