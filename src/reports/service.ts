@@ -266,6 +266,10 @@ export async function listReports(db: Kysely<Database>, kind?: ReportKind) {
   return q.orderBy('reports.period_end', 'desc').orderBy('reports.kind').execute();
 }
 
+export async function findReportById(db: Kysely<Database>, id: number): Promise<ReportRow | undefined> {
+  return db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function latestReportOfKind(db: Kysely<Database>, frameworkId: number, kind: ReportKind) {
   return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', kind).orderBy('period_end', 'desc').limit(1).executeTakeFirst();
 }
