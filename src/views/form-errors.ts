@@ -54,13 +54,19 @@ export function schemaProblems(err: SchemaFailure, options: { withPart: boolean 
 }
 
 /**
- * The refusal of a form body that failed its schema (on routes with `attachValidation`), or null when it passed.
- * Paths and queries that fail theirs are no form's business: their error goes on to the error handler.
+ * On a route with `attachValidation`: throws the schema failure of the request's path or query, which is no
+ * form's business (it goes on to the error handler as on any route). Call it before using the path's values.
  */
+export function assertPathAndQueryValid(request: FastifyRequest): void {
+  const failure = request.validationError as (Error & SchemaFailure) | undefined;
+  if (failure && failure.validationContext !== 'body') throw failure;
+}
+
+/** The refusal of a form body that failed its schema (on routes with `attachValidation`), or null when it passed. */
 export function schemaRefusal(request: FastifyRequest): FormRefusal | null {
+  assertPathAndQueryValid(request);
   const failure = request.validationError as (Error & SchemaFailure) | undefined;
   if (!failure) return null;
-  if (failure.validationContext !== 'body') throw failure;
   const problems = schemaProblems(failure, { withPart: false });
   return { status: 400, message: problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ') || failure.message, problems };
 }

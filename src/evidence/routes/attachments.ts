@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { tryForm } from '../../views/form-errors';
+import { assertPathAndQueryValid, tryForm } from '../../views/form-errors';
 import { addAttachment, attachmentForDownload, UPLOAD_BODY_LIMIT, UPLOAD_MULTIPART_OPTIONS } from '../attachments';
 import { EVIDENCE_WRITERS } from '../policy';
 import { AttachmentBody, IdParams } from '../schemas';
@@ -19,6 +19,7 @@ export async function attachmentRoutes(fastify: FastifyInstance) {
     '/evidence/:id/attachments',
     { bodyLimit: UPLOAD_BODY_LIMIT, attachValidation: true, config: { access: EVIDENCE_WRITERS, multipartOptions: UPLOAD_MULTIPART_OPTIONS }, schema: { params: IdParams, body: AttachmentBody } },
     async (request, reply) => {
+      assertPathAndQueryValid(request);
       const id = Number(request.params.id);
       const file = request.body?.file;
       if (!request.validationError && !isUploadedFile(file)) {

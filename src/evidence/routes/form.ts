@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { renderPage } from '../../views/render';
-import { formRefusal, schemaRefusal, type FormRefusal } from '../../views/form-errors';
+import { assertPathAndQueryValid, formRefusal, schemaRefusal, type FormRefusal } from '../../views/form-errors';
 import { takeSavedForm } from '../../auth/saved-forms';
 import { frameworkTreeFor, type FrameworkTree } from '../../framework/repository';
 import { createEvidence, updateDraft, type InTransaction } from '../service';
@@ -106,6 +106,7 @@ export async function formRoutes(fastify: FastifyInstance) {
     '/evidence/:id/edit',
     { attachValidation: true, config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true }, schema: { params: IdParams, body: EvidenceFormBody } },
     async (request, reply) => {
+      assertPathAndQueryValid(request);
       const { tree, detail } = await itemForPostedForm(db, request.user!, Number(request.params.id));
       return saveForm(request, reply, request.body, { tree, mode: 'edit', item: detail }, async (input, submit, inTransaction) => {
         const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock, { inTransaction });
@@ -124,6 +125,7 @@ export async function formRoutes(fastify: FastifyInstance) {
     '/evidence/:id/correct',
     { attachValidation: true, config: { access: EVIDENCE_WRITERS, keepsFormOnExpiry: true }, schema: { params: IdParams, body: EvidenceFormBody } },
     async (request, reply) => {
+      assertPathAndQueryValid(request);
       const { tree, detail } = await itemForPostedForm(db, request.user!, Number(request.params.id));
       return saveForm(request, reply, request.body, { tree, mode: 'correct', item: detail }, async (input, submit, inTransaction) => {
         const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id, inTransaction }, app.clock);

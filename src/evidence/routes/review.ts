@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { renderPage } from '../../views/render';
-import { tryForm } from '../../views/form-errors';
+import { assertPathAndQueryValid, tryForm } from '../../views/form-errors';
 import { reviewEvidence } from '../service';
 import { EVIDENCE_WRITERS, REVIEWERS } from '../policy';
 import { evidenceListing } from '../reading';
@@ -32,6 +32,7 @@ export async function reviewRoutes(fastify: FastifyInstance) {
       `/evidence/:id/${action}`,
       { attachValidation: true, config: { access }, schema: { params: IdParams, body: ReasonBody } },
       async (request, reply) => {
+        assertPathAndQueryValid(request);
         const id = Number(request.params.id);
         const outcome = await tryForm(request, () => reviewEvidence(db, request.user!, id, action, request.body?.reason || null, app.clock));
         request.session.flash = outcome.ok ? done : `Not done: ${outcome.refusal.message}`;
