@@ -20,7 +20,7 @@ import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
 import { evidenceApiRoutes } from './evidence/api-routes';
-import { evidenceRoutes } from './evidence/routes';
+import { evidenceRoutes } from './evidence/routes/index';
 import { accountRoutes } from './auth/account-routes';
 import { passwordRoutes } from './auth/password-routes';
 import { adminRoutes } from './users/admin-routes';

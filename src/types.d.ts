@@ -6,6 +6,7 @@ import type { Clock } from './time';
 import type { UserRow } from './db/schema';
 import type { Access } from './plugins/auth';
 import type { Locale } from './i18n/messages';
+import type { DeskPolicy } from './evidence/policy';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,6 +25,8 @@ declare module 'fastify' {
     user: UserRow | null;
     /** the language the answer is rendered in (src/i18n/messages.ts) */
     locale: Locale;
+    /** what the signed-in user may do at the evidence desk (evidence/policy.ts), or null without one */
+    desk(): DeskPolicy | null;
     /** how the user was authenticated: a session cookie, or an API token (which needs no CSRF token) */
     authMethod: 'session' | 'token' | null;
     /** the user of the session that had expired (idle or absolute limit) when this request arrived, or null */

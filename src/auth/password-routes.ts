@@ -2,8 +2,8 @@
 
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../errors';
 import { renderPage } from '../views/render';
+import { withFormErrors } from '../views/form-errors';
 import { changeOwnPassword, findPasswordCode, setPasswordWithCode } from '../users/service';
 
 const CodeQuery = Type.Object({ code: Type.Optional(Type.String({ maxLength: 200 })) });
@@ -19,26 +19,28 @@ export async function passwordRoutes(app: FastifyInstance) {
   app.post<{ Body: Record<string, unknown> }>('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
     const body = request.body ?? {};
     const next = str(body.new_password);
+    const again = (errors: { path: string; message: string }[]) => renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors });
     if (next !== str(body.confirm_password)) {
       reply.status(400);
-      return renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors: [{ path: 'confirm_password', message: 'does not match the new password' }] });
+      return again([{ path: 'confirm_password', message: 'does not match the new password' }]);
     }
-    try {
-      await changeOwnPassword(db, request.user!, str(body.current_password), next, app.clock);
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
-      reply.status(400);
-      return renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors: err.fields });
-    }
-    // every session and API token of the user ended; this session continues under a new id
-    const userId = request.user!.id;
-    const signedInAt = request.session.signedInAt;
-    await request.session.regenerate();
-    request.session.userId = userId;
-    request.session.signedInAt = signedInAt ?? app.clock().getTime();
-    request.session.lastSeenAt = app.clock().getTime();
-    request.session.flash = 'Password changed. You were signed out everywhere else and your API tokens were revoked.';
-    return reply.redirect('/', 303);
+    return withFormErrors(
+      request,
+      reply,
+      async () => {
+        await changeOwnPassword(db, request.user!, str(body.current_password), next, app.clock);
+        // every session and API token of the user ended; this session continues under a new id
+        const userId = request.user!.id;
+        const signedInAt = request.session.signedInAt;
+        await request.session.regenerate();
+        request.session.userId = userId;
+        request.session.signedInAt = signedInAt ?? app.clock().getTime();
+        request.session.lastSeenAt = app.clock().getTime();
+        request.session.flash = 'Password changed. You were signed out everywhere else and your API tokens were revoked.';
+        return reply.redirect('/', 303);
+      },
+      (refusal) => again(refusal.problems),
+    );
   });
 
   app.get<{ Querystring: { code?: string } }>('/set-password', { config: { access: 'public' }, schema: { querystring: CodeQuery } }, async (request, reply) => {
@@ -59,13 +61,15 @@ export async function passwordRoutes(app: FastifyInstance) {
       return renderPage(request, reply, 'account/set-password.hbs', { title: 'Set your password', code, email: found?.email ?? null, invalid: !found, errors });
     };
     if (password !== str(body.confirm_password)) return render([{ path: 'confirm_password', message: 'does not match the password' }]);
-    try {
-      await setPasswordWithCode(db, code, password, app.clock);
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
-      return render(err.fields ?? []);
-    }
-    request.session.flash = 'Your password is set. Sign in with it now.';
-    return reply.redirect('/login', 303);
+    return withFormErrors(
+      request,
+      reply,
+      async () => {
+        await setPasswordWithCode(db, code, password, app.clock);
+        request.session.flash = 'Your password is set. Sign in with it now.';
+        return reply.redirect('/login', 303);
+      },
+      (refusal) => render(refusal.problems),
+    );
   });
 }

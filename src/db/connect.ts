@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import type { Database } from './schema';
 import { BusyWaitingSqliteDialect, type BusyPolicy } from './sqlite-driver';
 import { registerSnapshotReader } from './snapshot';
@@ -72,14 +72,15 @@ function openSqliteHandle(location: string, options: { readonly: boolean }): Sql
  * lock at BEGIN, asynchronously: see sqlite-driver.ts), and for a file database a second, read-only one that long
  * reads (reports) take a snapshot on without occupying the first.
  */
-function openSqlite(target: DbTarget, busy: Partial<BusyPolicy> = {}): Db {
+function openSqlite(target: DbTarget, busy: Partial<BusyPolicy> = {}, onQuery?: QueryObserver): Db {
   if (target.location !== ':memory:') {
     fs.mkdirSync(path.dirname(path.resolve(target.location)), { recursive: true });
   }
-  const kysely = new Kysely<Database>({ dialect: new BusyWaitingSqliteDialect(openSqliteHandle(target.location, { readonly: false }), busy) });
+  const log = onQuery ? { log: onQuery } : {};
+  const kysely = new Kysely<Database>({ dialect: new BusyWaitingSqliteDialect(openSqliteHandle(target.location, { readonly: false }), busy), ...log });
   let reader: Kysely<Database> | null = null;
   if (target.location !== ':memory:') {
-    registerSnapshotReader(kysely, () => (reader ??= new Kysely<Database>({ dialect: new BusyWaitingSqliteDialect(openSqliteHandle(target.location, { readonly: true }), busy) })));
+    registerSnapshotReader(kysely, () => (reader ??= new Kysely<Database>({ dialect: new BusyWaitingSqliteDialect(openSqliteHandle(target.location, { readonly: true }), busy), ...log })));
   }
   return {
     kysely,
@@ -95,6 +96,9 @@ function openSqlite(target: DbTarget, busy: Partial<BusyPolicy> = {}): Db {
 // PostgreSQL returns bigint (int8) as strings by default; counts and ids here fit in a double.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
+/** Called after every query either dialect runs (and every failed one): tests count queries per request with it. */
+export type QueryObserver = (event: LogEvent) => void;
+
 export interface PostgresOptions {
   /** SQLite only: how long and how a statement waits for another writer's lock (see sqlite-driver.ts) */
   sqliteBusy?: Partial<BusyPolicy>;
@@ -104,6 +108,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** where connection errors that no query is waiting for are reported */
   onConnectionError?: (err: Error) => void;
+  /** both dialects: sees every query run (Kysely's `log` hook) */
+  onQuery?: QueryObserver;
 }
 
 export const POSTGRES_DEFAULTS = { statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 } as const;
@@ -127,7 +133,7 @@ function openPostgres(target: DbTarget, options: PostgresOptions = {}): Db {
   const report = options.onConnectionError ?? ((err: Error) => process.stderr.write(`database connection error: ${err.message}\n`));
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', report));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(options.onQuery ? { log: options.onQuery } : {}) });
   return {
     kysely,
     dialect: 'postgres',
@@ -139,7 +145,7 @@ function openPostgres(target: DbTarget, options: PostgresOptions = {}): Db {
 /** Opens the database; on PostgreSQL with a schema, creates the schema first. */
 export async function openDatabase(url: string | undefined, options: PostgresOptions = {}): Promise<Db> {
   const target = parseDatabaseUrl(url);
-  if (target.dialect === 'sqlite') return openSqlite(target, options.sqliteBusy);
+  if (target.dialect === 'sqlite') return openSqlite(target, options.sqliteBusy, options.onQuery);
   if (target.schema) {
     const client = new pg.Client({ connectionString: target.location, connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs });
     await client.connect();

@@ -5,9 +5,9 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, Database, UserRow } from '../db/schema';
 import { appendAudit } from '../audit/log';
-import { AppError, conflict, forbidden, notFound, validationError } from '../errors';
+import { AppError, notFound, validationError } from '../errors';
 import { nowIso, systemClock, type Clock } from '../time';
-import { canSeeDraft, canSeeEvidence } from './visibility';
+import { assertAllowed, mayRead } from './policy';
 import { actorOf } from './service';
 import { liveEvidence } from '../framework/live-evidence';
 
@@ -78,9 +78,8 @@ export async function addAttachment(
   const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
   return db.transaction().execute(async (trx) => {
     const item = await liveEvidence(trx).selectAll().where('id', '=', evidenceId).executeTakeFirst();
-    if (!item || !canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such evidence item');
-    if (item.created_by !== user.id) throw forbidden('Only the author may attach documents');
-    if (item.status !== 'draft' && item.status !== 'submitted') throw conflict(`Documents can be attached before verification only; this item is ${item.status}`);
+    if (!item) throw notFound('No such evidence item');
+    assertAllowed(user, item, 'attach');
     const now = nowIso(clock);
     const row = await trx
       .insertInto('attachments')
@@ -104,6 +103,6 @@ export async function attachmentForDownload(db: Kysely<Database>, user: UserRow,
   const row = await db.selectFrom('attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst();
   if (!row) throw notFound('No such attachment');
   const item = await liveEvidence(db).selectAll().where('id', '=', row.evidence_id).executeTakeFirst();
-  if (!item || !canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such attachment');
+  if (!item || !mayRead(user, item)) throw notFound('No such attachment');
   return row;
 }

@@ -10,11 +10,12 @@ import { conflict, type FieldProblem } from '../errors';
 import { frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
 import { evidenceContentColumns, type ImportEvidence } from '../framework/import-types';
 import { nowIso, systemClock, type Clock } from '../time';
-import { actorOf, validateEvidenceInput, EVIDENCE_WRITERS } from './service';
-import { forbidden } from '../errors';
+import { actorOf, validateEvidenceInput } from './service';
+import { assertMayLog } from './policy';
 import { appendAuditEntries, canonicalJson, lockAuditLog, type Actor, type PreparedAuditInput } from '../audit/log';
 import { isUniqueViolation } from '../db/dialect';
-import { chunks, codeIds, insertFindingsAndTags, type CodeIds } from '../framework/import-writes';
+import { codeIds, insertFindingsAndTags, type CodeIds } from '../framework/import-writes';
+import { chunks } from '../db/chunks';
 import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, stageInParts } from '../framework/import-batches';
 import { liveEvidence } from '../framework/live-evidence';
 
@@ -114,7 +115,7 @@ export async function bulkImportEvidence(
   input: { format: 'csv' | 'json'; text: string; dryRun: boolean; framework?: string | null },
   clock: Clock = systemClock,
 ): Promise<BulkResult> {
-  if (!(EVIDENCE_WRITERS as readonly string[]).includes(user.role)) throw forbidden('Only evaluators, reviewers and admins may import evidence');
+  assertMayLog(user, 'import evidence');
   const errors: FieldProblem[] = [];
   let frameworkCode = input.framework ?? null;
   let items: RawItem[] = [];

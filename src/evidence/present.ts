@@ -1,6 +1,7 @@
 // The JSON shape of an evidence item for the API and exports: the import format plus id, status and history.
 
 import type { EvidenceDetail, HistoryEntry } from './repository';
+import { csvLine } from '../csv';
 
 export function evidenceJson(detail: EvidenceDetail, history: HistoryEntry[] | null) {
   const r = detail.row;
@@ -43,13 +44,6 @@ const CSV_COLUMNS = [
   'groups', 'tlp', 'location', 'findings', 'verified_at', 'retracted_at', 'supersedes',
 ] as const;
 
-/** One CSV field: quoted when needed; a leading = + - @ is neutralised so spreadsheets don't run it as a formula. */
-export function csvField(value: unknown): string {
-  let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 export function evidenceCsv(items: EvidenceJson[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const item of items) {
@@ -58,7 +52,7 @@ export function evidenceCsv(items: EvidenceJson[]): string {
       groups: item.groups.join(' '),
       findings: item.findings.map((f) => `${f.benchmark}=${'stance' in f ? f.stance : f.value}`).join(' '),
     };
-    lines.push(CSV_COLUMNS.map((c) => csvField(row[c])).join(','));
+    lines.push(csvLine(CSV_COLUMNS.map((c) => row[c])));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

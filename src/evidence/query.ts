@@ -35,7 +35,14 @@ export async function filtersFromQuery(db: Kysely<Database>, q: EvidenceQuery, c
   return filters;
 }
 
-export function pageWindow(q: EvidenceQuery, defaultSize = DEFAULT_PAGE_SIZE) {
+/** Which items of a list to show: page `page` of `limit` items, from item `offset`. */
+export interface PageWindow {
+  page: number;
+  limit: number;
+  offset: number;
+}
+
+export function pageWindow(q: EvidenceQuery, defaultSize = DEFAULT_PAGE_SIZE): PageWindow {
   const limit = Math.min(Number(q.limit ?? defaultSize), MAX_PAGE_SIZE);
   const page = Number(q.page ?? 1);
   return { page, limit, offset: (page - 1) * limit };

@@ -1,20 +1,16 @@
-// Reading evidence: one item with its findings, tags, attachments, corrections and history; filtered,
-// paginated lists limited to what the viewer may see (with a count of what they may not).
+// Reading evidence: items with their findings, tags, attachments, corrections and history, loaded for a whole page
+// at once (one query per related table, in bounded chunks of ids); filtered, paginated lists limited to what the
+// viewer may read (with a count of what they may not).
 
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
 import { auditEntriesFor } from '../audit/log';
-import { canSeeDraft, canSeeEvidence, visibleTo, type Viewer } from './visibility';
-import { isLiveEvidence, liveEvidence } from '../framework/live-evidence';
+import { knowableBy, mayRead, readableBy, type Viewer } from './policy';
+import { liveEvidence } from '../framework/live-evidence';
+import { findingsOfItems, findingsWithBenchmarks, groupsOfItems, groupTags, type LinkedFinding } from '../framework/evidence-links';
+import { chunks } from '../db/chunks';
 
-export interface FindingView {
-  benchmark: string;
-  benchmarkTitle: string;
-  kind: 'assessment' | 'indicator';
-  unit: string | null;
-  stance: number | null;
-  value: number | null;
-}
+export type FindingView = LinkedFinding;
 
 export interface AttachmentView {
   id: number;
@@ -49,58 +45,55 @@ export async function findEvidence(db: Kysely<Database>, id: number): Promise<Ev
   return liveEvidence(db).selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow, viewer: Viewer): Promise<EvidenceDetail> {
-  const [framework, findings, groups, attachments, creator, corrections] = await Promise.all([
-    db.selectFrom('frameworks').select('code').where('id', '=', row.framework_id).executeTakeFirstOrThrow(),
-    db
-      .selectFrom('findings')
-      .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-      .select(['benchmarks.code', 'benchmarks.title', 'benchmarks.kind', 'benchmarks.unit', 'findings.stance', 'findings.value'])
-      .where('findings.evidence_id', '=', row.id)
-      .orderBy('findings.position')
-      .execute(),
-    db
-      .selectFrom('evidence_groups')
-      .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-      .select('framework_groups.code')
-      .where('evidence_groups.evidence_id', '=', row.id)
-      .orderBy('framework_groups.position')
-      .execute(),
-    db
+/** Live items by id, in bounded chunks (in no particular order). */
+export async function findEvidenceByIds(db: Kysely<Database>, ids: readonly number[]): Promise<EvidenceRow[]> {
+  const rows: EvidenceRow[] = [];
+  for (const part of chunks([...new Set(ids)])) rows.push(...(await liveEvidence(db).selectAll().where('id', 'in', part).execute()));
+  return rows;
+}
+
+/** Everything a page or export shows of many items, read at once: one query per related table and chunk of ids. */
+export async function loadEvidenceDetails(db: Kysely<Database>, rows: readonly EvidenceRow[], viewer: Viewer): Promise<EvidenceDetail[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const frameworks = new Map((await db.selectFrom('frameworks').select(['id', 'code']).execute()).map((f) => [f.id, f.code]));
+  const findings = await findingsOfItems(db, ids);
+  const groups = await groupsOfItems(db, ids);
+  const attachments = new Map<number, AttachmentView[]>();
+  const corrections = new Map<number, { id: number; status: EvidenceStatus }[]>();
+  for (const part of chunks(ids)) {
+    const files = await db
       .selectFrom('attachments')
       .leftJoin('users', 'users.id', 'attachments.uploaded_by')
-      .select(['attachments.id', 'filename', 'content_type', 'size_bytes', 'sha256', 'uploaded_at', 'users.email as uploader'])
-      .where('evidence_id', '=', row.id)
+      .select(['attachments.evidence_id', 'attachments.id', 'filename', 'content_type', 'size_bytes', 'sha256', 'uploaded_at', 'users.email as uploader'])
+      .where('evidence_id', 'in', part)
       .orderBy('attachments.id')
-      .execute(),
-    row.created_by === null ? Promise.resolve(undefined) : db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst(),
-    liveEvidence(db).selectAll().where('supersedes_id', '=', row.id).orderBy('id').execute(),
-  ]);
-  return {
+      .execute();
+    for (const a of files) {
+      const view = { id: a.id, filename: a.filename, content_type: a.content_type, size_bytes: Number(a.size_bytes), sha256: a.sha256, uploaded_at: a.uploaded_at, uploaded_by: a.uploader ?? null };
+      attachments.set(a.evidence_id, [...(attachments.get(a.evidence_id) ?? []), view]);
+    }
+    const corrected = await liveEvidence(db).selectAll().where('supersedes_id', 'in', part).orderBy('id').execute();
+    // corrections the viewer may not read are not even named
+    for (const c of corrected.filter((row) => mayRead(viewer, row))) corrections.set(c.supersedes_id!, [...(corrections.get(c.supersedes_id!) ?? []), { id: c.id, status: c.status }]);
+  }
+  const creators = new Map<number, string>();
+  for (const part of chunks([...new Set(rows.map((r) => r.created_by).filter((id): id is number => id !== null))])) {
+    for (const u of await db.selectFrom('users').select(['id', 'email']).where('id', 'in', part).execute()) creators.set(u.id, u.email);
+  }
+  return rows.map((row) => ({
     row,
-    framework: framework.code,
-    findings: findings.map((f) => ({
-      benchmark: f.code,
-      benchmarkTitle: f.title,
-      kind: f.kind,
-      unit: f.unit,
-      stance: f.stance === null ? null : Number(f.stance),
-      value: f.value === null ? null : Number(f.value),
-    })),
-    groups: groups.map((g) => g.code),
-    attachments: attachments.map((a) => ({
-      id: a.id,
-      filename: a.filename,
-      content_type: a.content_type,
-      size_bytes: Number(a.size_bytes),
-      sha256: a.sha256,
-      uploaded_at: a.uploaded_at,
-      uploaded_by: a.uploader ?? null,
-    })),
-    createdBy: creator?.email ?? (row.origin === 'import' ? 'import' : null),
-    // corrections the viewer may not see are not even named
-    correctedBy: corrections.filter((c) => canSeeDraft(viewer, c) && canSeeEvidence(viewer, c)).map((c) => ({ id: c.id, status: c.status })),
-  };
+    framework: frameworks.get(row.framework_id)!,
+    findings: findings.get(row.id) ?? [],
+    groups: groups.get(row.id) ?? [],
+    attachments: attachments.get(row.id) ?? [],
+    createdBy: (row.created_by === null ? undefined : creators.get(row.created_by)) ?? (row.origin === 'import' ? 'import' : null),
+    correctedBy: corrections.get(row.id) ?? [],
+  }));
+}
+
+export async function loadEvidenceDetail(db: Kysely<Database>, row: EvidenceRow, viewer: Viewer): Promise<EvidenceDetail> {
+  return (await loadEvidenceDetails(db, [row], viewer))[0];
 }
 
 /** Log actions whose details hold a version of the item's content. */
@@ -138,8 +131,8 @@ export async function evidenceHistory(db: Kysely<Database>, id: number, viewer: 
   // a proposed correction the viewer may not see is mentioned without its number
   const linked = history.map((h) => h.details.correction).filter((c): c is number => typeof c === 'number');
   if (linked.length) {
-    const rows = await liveEvidence(db).selectAll().where('id', 'in', linked).execute();
-    const hidden = new Set(rows.filter((r) => !(canSeeDraft(viewer, r) && canSeeEvidence(viewer, r))).map((r) => r.id));
+    const rows = await findEvidenceByIds(db, linked);
+    const hidden = new Set(rows.filter((r) => !mayRead(viewer, r)).map((r) => r.id));
     for (const h of history) if (typeof h.details.correction === 'number' && hidden.has(h.details.correction)) h.details = { correction: 'restricted' };
   }
   return history;
@@ -160,7 +153,7 @@ export interface EvidenceFilters {
   submittedBefore?: string;
 }
 
-function applyFilters<O>(query: SelectQueryBuilder<Database, 'evidence', O>, f: EvidenceFilters) {
+function applyFilters<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'evidence', O>, f: EvidenceFilters) {
   let q = query;
   if (f.frameworkId !== undefined) q = q.where('evidence.framework_id', '=', f.frameworkId);
   if (f.status) q = q.where('evidence.status', '=', f.status);
@@ -170,41 +163,14 @@ function applyFilters<O>(query: SelectQueryBuilder<Database, 'evidence', O>, f: 
   if (f.createdBy !== undefined) q = q.where('evidence.created_by', '=', f.createdBy);
   if (f.submittedBefore) q = q.where('evidence.submitted_at', '<=', f.submittedBefore);
   if (f.benchmark) {
-    const code = f.benchmark;
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('findings')
-          .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-          .select('findings.id')
-          .whereRef('findings.evidence_id', '=', 'evidence.id')
-          .where('benchmarks.code', '=', code),
-      ),
-    );
+    q = q.where('evidence.id', 'in', findingsWithBenchmarks(db).select('findings.evidence_id').where('benchmarks.code', '=', f.benchmark));
   }
   if (f.pillar) {
-    const code = f.pillar;
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('findings')
-          .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-          .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
-          .select('findings.id')
-          .whereRef('findings.evidence_id', '=', 'evidence.id')
-          .where('pillars.code', '=', code),
-      ),
-    );
+    const inPillar = findingsWithBenchmarks(db).innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id').select('findings.evidence_id').where('pillars.code', '=', f.pillar);
+    q = q.where('evidence.id', 'in', inPillar);
   }
   if (f.group) {
-    const code = f.group;
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('evidence_groups')
-          .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-          .select('evidence_groups.group_id')
-          .whereRef('evidence_groups.evidence_id', '=', 'evidence.id')
-          .where('framework_groups.code', '=', code),
-      ),
-    );
+    q = q.where('evidence.id', 'in', groupTags(db).select('evidence_groups.evidence_id').where('framework_groups.code', '=', f.group));
   }
   if (f.q) {
     // LIKE with escaped wildcards, case-insensitive on both databases
@@ -252,14 +218,12 @@ export async function listEvidence(
   filters: EvidenceFilters,
   page: { offset: number; limit: number },
 ): Promise<EvidencePage> {
-  // drafts are private to their author (and admins): not even counted for others
-  const notOthersDrafts = (eb: ExpressionBuilder<Database, 'evidence'>) =>
-    viewer.role === 'admin' ? sql<boolean>`1 = 1` : eb.or([eb('evidence.status', '!=', 'draft'), eb('evidence.created_by', '=', viewer.id)]);
-  const visible = applyFilters(liveEvidence(db), filters).where(notOthersDrafts).where(visibleTo(viewer));
-  // hidden = not visible; a CASE counts rows whose visibility is NULL (e.g. no creator) as hidden, as it should
-  const hiddenCount = applyFilters(liveEvidence(db), withoutHiddenContentFilters(filters))
-    .where(notOthersDrafts)
-    .select((eb) => eb.fn.sum<number>(eb.case().when(visibleTo(viewer)(eb)).then(0).else(1).end()).as('n'));
+  const visible = applyFilters(db, liveEvidence(db), filters).where(readableBy(viewer));
+  // hidden = knowable (others' drafts are not even counted) but not readable; a CASE counts rows whose readability is
+  // NULL (e.g. no creator) as hidden, as it should
+  const hiddenCount = applyFilters(db, liveEvidence(db), withoutHiddenContentFilters(filters))
+    .where(knowableBy(viewer))
+    .select((eb) => eb.fn.sum<number>(eb.case().when(readableBy(viewer)(eb)).then(0).else(1).end()).as('n'));
   const [visibleCount, hidden, items] = await Promise.all([
     visible.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     hiddenCount.executeTakeFirstOrThrow(),
@@ -269,36 +233,9 @@ export async function listEvidence(
   return { items, total: Number(visibleCount.n), restricted: Number(hidden.n ?? 0), restrictedIgnores };
 }
 
-/** Findings and tags of many items at once (for lists and exports). */
+/** Findings (benchmark, stance, value) and group codes of many items at once (for lists and exports). */
 export async function findingsAndGroupsOf(db: Kysely<Database>, ids: number[]) {
-  const findings = new Map<number, { benchmark: string; stance: number | null; value: number | null }[]>();
-  const groups = new Map<number, string[]>();
-  if (ids.length === 0) return { findings, groups };
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const [f, g] = await Promise.all([
-      db
-        .selectFrom('findings')
-        .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-        .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
-        .where('findings.evidence_id', 'in', chunk)
-        .orderBy('findings.evidence_id')
-        .orderBy('findings.position')
-        .execute(),
-      db
-        .selectFrom('evidence_groups')
-        .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-        .select(['evidence_groups.evidence_id', 'framework_groups.code'])
-        .where('evidence_groups.evidence_id', 'in', chunk)
-        .orderBy('framework_groups.position')
-        .execute(),
-    ]);
-    for (const row of f) {
-      const list = findings.get(row.evidence_id) ?? [];
-      list.push({ benchmark: row.code, stance: row.stance === null ? null : Number(row.stance), value: row.value === null ? null : Number(row.value) });
-      findings.set(row.evidence_id, list);
-    }
-    for (const row of g) groups.set(row.evidence_id, [...(groups.get(row.evidence_id) ?? []), row.code]);
-  }
-  return { findings, groups };
+  const linked = await findingsOfItems(db, ids);
+  const findings = new Map([...linked].map(([id, list]) => [id, list.map((f) => ({ benchmark: f.benchmark, stance: f.stance, value: f.value }))]));
+  return { findings, groups: await groupsOfItems(db, ids) };
 }

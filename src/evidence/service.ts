@@ -1,20 +1,18 @@
-// The evidence desk's rules: logging (draft or submitted), four-eyes review, corrections and retractions.
-// Every state change runs in one transaction together with its entry in the tamper-evident log.
+// The evidence desk's state changes: logging (draft or submitted), four-eyes review, corrections and retractions.
+// Who may do each is decided by policy.ts; every state change runs in one transaction together with its entry in
+// the tamper-evident log.
 
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
-import { conflict, forbidden, notFound, validationError, type AppError, type FieldProblem } from '../errors';
+import { conflict, notFound, validationError, type AppError, type FieldProblem } from '../errors';
 import { lockAuditLog, appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
 import { evidenceContentColumns, type FrameworkRefs, type ImportEvidence } from '../framework/import-types';
 import { nowIso, todayUtc, systemClock, type Clock } from '../time';
-import { canSeeDraft, canSeeEvidence } from './visibility';
+import { assertAllowed, assertMayLog, assertReadable, mayRead } from './policy';
 import { isUniqueViolation, lockingRows } from '../db/dialect';
 import { liveEvidence } from '../framework/live-evidence';
-
-export const EVIDENCE_WRITERS = ['evaluator', 'reviewer', 'admin'] as const;
-export const REVIEWERS = ['reviewer', 'admin'] as const;
 
 export type EvidenceInput = Record<string, unknown>;
 
@@ -130,7 +128,7 @@ async function pendingCorrectionOf(db: Kysely<Database>, originalId: number): Pr
 
 /** Names the pending correction only to those who may see it; it is the "existing" item only for its own author. */
 function pendingCorrectionConflict(user: UserRow, pending: EvidenceRow): AppError {
-  const visible = canSeeDraft(user, pending) && canSeeEvidence(user, pending);
+  const visible = mayRead(user, pending);
   const which = visible ? `item #${pending.id}` : 'by another user';
   return conflict(`A correction of this item is already pending (${which})`, undefined, visible && pending.created_by === user.id ? { id: pending.id } : undefined);
 }
@@ -155,15 +153,6 @@ async function uniqueViolationConflict(
     if (pending) return pendingCorrectionConflict(user, pending);
   }
   return conflict('A concurrent request created the same item or correction; reload and check before trying again');
-}
-
-/** Refuses with 404 what the user may not know exists, 403 what they may see but not change. */
-function assertVisible(user: UserRow, item: EvidenceRow): void {
-  if (!canSeeDraft(user, item) || !canSeeEvidence(user, item)) throw notFound('No such evidence item');
-}
-
-function assertRole(user: UserRow, roles: readonly string[], what: string): void {
-  if (!roles.includes(user.role)) throw forbidden(`Only ${roles.join(' or ')} users may ${what}`);
 }
 
 async function writeFindingsAndGroups(trx: Transaction<Database>, frameworkId: number, evidenceId: number, item: ImportEvidence) {
@@ -202,7 +191,7 @@ export async function createEvidence(
   options: CreateOptions & TransactionHook,
   clock: Clock = systemClock,
 ): Promise<EvidenceRow> {
-  assertRole(user, EVIDENCE_WRITERS, 'log evidence');
+  assertMayLog(user);
   const fw = await resolveFramework(db, frameworkCode);
   const checked = await validateEvidenceInput(db, fw.id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
@@ -234,8 +223,7 @@ export async function insertEvidence(
   let ownerDelegation = user.delegation;
   if (options.supersedes !== undefined) {
     const original = await loadForUpdate(trx, options.supersedes);
-    assertVisible(user, original);
-    if (original.status !== 'verified') throw conflict('Only a verified item can be corrected');
+    assertAllowed(user, original, 'correct');
     if (original.framework_id !== frameworkId) throw conflict('A correction belongs to the same framework as the original');
     const pending = await pendingCorrectionOf(trx, original.id);
     if (pending) throw pendingCorrectionConflict(user, pending);
@@ -296,14 +284,13 @@ export async function updateDraft(
 ): Promise<EvidenceRow> {
   const existing = await liveEvidence(db).selectAll().where('id', '=', id).executeTakeFirst();
   if (!existing) throw notFound('No such evidence item');
-  assertVisible(user, existing);
+  assertReadable(user, existing);
   const checked = await validateEvidenceInput(db, existing.framework_id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
   const item = checked.value;
   return db.transaction().execute(async (trx) => {
     const row = await loadForUpdate(trx, id);
-    if (row.created_by !== user.id) throw forbidden('Only the author may edit a draft');
-    if (row.status !== 'draft') throw conflict(`Only drafts can be edited; this item is ${row.status}`);
+    assertAllowed(user, row, 'edit');
     if (item.ref && item.ref !== row.ref) await assertRefFree(trx, row.framework_id, user.id, item.ref, 'ref', row.id);
     if (row.supersedes_id !== null) {
       const original = await loadForUpdate(trx, row.supersedes_id);
@@ -344,31 +331,14 @@ export async function reviewEvidence(
     // commit order and a report's barrier (reports/service.ts) sees every change dated before it
     await lockAuditLog(trx);
     const row = await loadForUpdate(trx, id);
-    assertVisible(user, row);
+    assertAllowed(user, row, action);
     const now = nowIso(clock);
-    let changes: Partial<EvidenceRow>;
-    switch (action) {
-      case 'submit':
-        assertRole(user, EVIDENCE_WRITERS, 'submit evidence');
-        if (row.created_by !== user.id) throw forbidden('Only the author may submit their draft');
-        if (row.status !== 'draft') throw conflict(`Only a draft can be submitted; this item is ${row.status}`);
-        changes = { status: 'submitted', submitted_at: now };
-        break;
-      case 'verify':
-      case 'reject':
-        assertRole(user, REVIEWERS, `${action} evidence`);
-        if (row.created_by === user.id) throw forbidden(`Nobody may ${action} their own item: another reviewer must`);
-        if (row.status !== 'submitted') throw conflict(`Only a submitted item can be ${action === 'verify' ? 'verified' : 'rejected'}; this item is ${row.status}`);
-        changes = action === 'verify'
-          ? { status: 'verified', verified_at: now, verified_by: user.id }
-          : { status: 'rejected', rejected_at: now, rejected_by: user.id, reject_reason: trimmed };
-        break;
-      case 'retract':
-        assertRole(user, REVIEWERS, 'retract evidence');
-        if (row.status !== 'verified') throw conflict(`Only a verified item can be retracted; this item is ${row.status}`);
-        changes = { status: 'retracted', retracted_at: now, retracted_by: user.id, retract_reason: trimmed };
-        break;
-    }
+    const changes: Partial<EvidenceRow> = {
+      submit: { status: 'submitted', submitted_at: now },
+      verify: { status: 'verified', verified_at: now, verified_by: user.id },
+      reject: { status: 'rejected', rejected_at: now, rejected_by: user.id, reject_reason: trimmed },
+      retract: { status: 'retracted', retracted_at: now, retracted_by: user.id, retract_reason: trimmed },
+    }[action] as Partial<EvidenceRow>;
     const updated = await transition(trx, row, { ...changes, updated_at: now });
     const pastTense = { submit: 'submitted', verify: 'verified', reject: 'rejected', retract: 'retracted' }[action];
     await appendAudit(trx, { actor: actorOf(user), action: `evidence.${pastTense}`, entityType: 'evidence', entityId: id, content: trimmed ? { reason: trimmed } : {}, at: now });
@@ -392,8 +362,4 @@ export async function reviewEvidence(
     // a concurrent change committed first (or stored the answer of the hook's key)
     throw isUniqueViolation(err) ? conflict(`Item ${id} changed meanwhile; reload it and try again`) : err;
   });
-}
-
-export function assertCanSee(user: UserRow, item: EvidenceRow): void {
-  assertVisible(user, item);
 }

@@ -7,11 +7,11 @@ import type { Database, EvidenceStatus } from '../db/schema';
 import { canonicalJson, type Actor, type PreparedAuditInput } from '../audit/log';
 import { isLiveEvidence } from './live-evidence';
 import { evidenceContentColumns, type ImportEvidence } from './import-types';
+import { findingsOfItems, groupsOfItems } from './evidence-links';
+import { chunks, ID_CHUNK } from '../db/chunks';
 
 /** Rows per multi-row INSERT: the widest (evidence, ~20 columns) stays far below both databases' variable limits. */
 const INSERT_CHUNK = 400;
-/** Ids per `IN (...)` list. */
-const ID_CHUNK = 500;
 
 const stableJson = (value: unknown) => JSON.stringify(value);
 
@@ -37,11 +37,6 @@ export interface StoredImported {
   shape: string;
 }
 
-export function chunks<T>(list: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
 
 /** The visible items without a creator (imports share that namespace of refs) of a framework, by ref, with their shapes. */
 export async function loadImportedByRef(db: Kysely<Database>, frameworkId: number, refs: string[]): Promise<Map<string, StoredImported>> {
@@ -57,35 +52,13 @@ export async function loadImportedByRef(db: Kysely<Database>, frameworkId: numbe
       .execute();
     if (rows.length === 0) continue;
     const ids = rows.map((r) => r.id);
-    const [groups, findings] = await Promise.all([
-      db
-        .selectFrom('evidence_groups')
-        .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
-        .select(['evidence_groups.evidence_id', 'framework_groups.code'])
-        .where('evidence_groups.evidence_id', 'in', ids)
-        .execute(),
-      db
-        .selectFrom('findings')
-        .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
-        .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
-        .where('findings.evidence_id', 'in', ids)
-        .orderBy('findings.evidence_id')
-        .orderBy('findings.position')
-        .execute(),
-    ]);
-    const groupsOf = new Map<number, string[]>();
-    for (const g of groups) groupsOf.set(g.evidence_id, [...(groupsOf.get(g.evidence_id) ?? []), g.code]);
-    const findingsOf = new Map<number, [string, number | null, number | null][]>();
-    for (const f of findings) {
-      const list = findingsOf.get(f.evidence_id) ?? [];
-      list.push([f.code, f.stance === null ? null : Number(f.stance), f.value === null ? null : Number(f.value)]);
-      findingsOf.set(f.evidence_id, list);
-    }
+    const groupsOf = await groupsOfItems(db, ids);
+    const findingsOf = await findingsOfItems(db, ids);
     for (const e of rows) {
       const shape = stableJson([
         e.title, e.summary, e.source, e.url, e.observed_on, e.source_reliability, Number(e.credibility), e.tlp, e.location,
-        (groupsOf.get(e.id) ?? []).sort(),
-        findingsOf.get(e.id) ?? [],
+        [...(groupsOf.get(e.id) ?? [])].sort(),
+        (findingsOf.get(e.id) ?? []).map((f) => [f.benchmark, f.stance, f.value]),
         e.verified_at, e.retracted_at,
       ]);
       out.set(e.ref!, { id: e.id, origin: e.origin, updatedAt: e.updated_at, shape });

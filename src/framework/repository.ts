@@ -6,6 +6,7 @@ import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliabilit
 import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
 import { AppError, problem, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
+import { findingsWithBenchmarks, groupTags } from './evidence-links';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
@@ -90,6 +91,11 @@ export async function resolveFramework(db: Kysely<Database>, code: string | null
     throw validationError([problem('framework', 'required while several frameworks exist ({choices})', { choices: all.map((f) => f.code).join(', ') })]);
   }
   return all[0];
+}
+
+/** The tree of the framework a request names, or of the only one when none is named. */
+export async function frameworkTreeFor(db: Kysely<Database>, code: string | null | undefined): Promise<FrameworkTree> {
+  return loadFrameworkTree(db, await resolveFramework(db, code));
 }
 
 export async function loadFrameworkTree(db: Kysely<Database>, framework: FrameworkRow): Promise<FrameworkTree> {
@@ -193,10 +199,8 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .orderBy('id')
     .execute();
   if (items.length === 0) return [];
-  const findings = await db
-    .selectFrom('findings')
+  const findings = await findingsWithBenchmarks(db)
     .innerJoin('evidence', 'evidence.id', 'findings.evidence_id')
-    .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
     .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
@@ -204,10 +208,8 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .orderBy('findings.evidence_id')
     .orderBy('findings.position')
     .execute();
-  const tags = await db
-    .selectFrom('evidence_groups')
+  const tags = await groupTags(db)
     .innerJoin('evidence', 'evidence.id', 'evidence_groups.evidence_id')
-    .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
     .select(['evidence_groups.evidence_id', 'framework_groups.code'])
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)

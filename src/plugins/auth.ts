@@ -10,6 +10,7 @@ import type { Role } from '../db/schema';
 import { AppError } from '../errors';
 import { csrfTokenValid } from '../auth/csrf';
 import { keepFormAndAskToSignIn, userWhoseFormToKeep } from '../auth/saved-forms';
+import { deskPolicy } from '../evidence/policy';
 
 /** 'public': anyone (only /login, /health, static assets); 'signed-in': any signed-in user; or the roles allowed. */
 export type Access = 'public' | 'signed-in' | readonly Role[];
@@ -51,6 +52,12 @@ function safeNext(url: string): string {
 }
 
 async function authPlugin(app: FastifyInstance) {
+  // what the signed-in user may do at the evidence desk, for the navigation of every page (the view layer asks
+  // the request, not the rules)
+  app.decorateRequest('desk', function deskOfRequest(this: FastifyRequest) {
+    return this.user ? deskPolicy(this.user) : null;
+  });
+
   app.addHook('onRoute', (route) => {
     if (route.config?.access === undefined) {
       throw new Error(`route ${route.method} ${route.url} declares no access rule (config.access)`);
@@ -69,8 +76,10 @@ async function authPlugin(app: FastifyInstance) {
     if (!mayAccess(access, request.user?.role)) refuse(request, reply, new AppError('FORBIDDEN'));
   });
 
-  // the CSRF token may travel in the form body, so it is checked once the body is parsed
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  // the CSRF token may travel in the form body, so it is checked once the body is parsed (multipart fields are
+  // collected by the multipart plugin's own preValidation hook, registered before this one), before the body is
+  // validated: a forged request is refused as such whatever it carries
+  app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
     // the expired session's CSRF secret is gone; nothing is changed but the kept form, which its user must save
     if (request.keepFormOf) return keepFormAndAskToSignIn(app, request, reply, request.keepFormOf);
     if (STATE_CHANGING.has(request.method) && request.authMethod !== 'token') {

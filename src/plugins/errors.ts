@@ -3,10 +3,11 @@
 
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CODES, unavailable, type ErrorCode, type FieldProblem } from '../errors';
+import { AppError, ERROR_CODES, unavailable, type ErrorCode } from '../errors';
 import { databaseUnavailability } from '../db/failures';
 import { isApiRequest } from './auth';
 import { renderPage } from '../views/render';
+import { schemaProblems } from '../views/form-errors';
 import { recordSecurityEvent } from '../security/log';
 
 function toAppError(err: FastifyError | AppError | Error): AppError {
@@ -15,12 +16,7 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
   if (down) return unavailable(`The service is unavailable for a moment: ${down.reason}. Try again in ${down.retryAfterSeconds} seconds.`, down.retryAfterSeconds);
   const fe = err as FastifyError;
   if (fe.validation) {
-    const fields: FieldProblem[] = fe.validation.map((v) => ({
-      path: [fe.validationContext, ...(v.instancePath || '').split('/').filter(Boolean), (v.params as { missingProperty?: string })?.missingProperty]
-        .filter(Boolean)
-        .join('.'),
-      message: v.message ?? 'is invalid',
-    }));
+    const fields = schemaProblems(fe, { withPart: true });
     return new AppError('VALIDATION', fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
   }
   // a malformed multipart body is the client's mistake, not ours

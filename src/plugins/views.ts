@@ -18,6 +18,9 @@ const PARTIALS = {
   'view-controls': 'partials/view-controls.hbs',
   'benchmark-table': 'partials/benchmark-table.hbs',
   'report-activity': 'partials/report-activity.hbs',
+  pager: 'partials/pager.hbs',
+  'score-card': 'partials/score-card.hbs',
+  'latest-evidence': 'partials/latest-evidence.hbs',
 };
 
 async function viewsPlugin(app: FastifyInstance) {

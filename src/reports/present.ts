@@ -1,17 +1,9 @@
 // What a reader sees of a frozen report: titles only of items they may see (the rest as counts), and the
 // report as CSV. The stored content and its SHA-256 never change.
 
-import type { Viewer } from '../evidence/visibility';
-import type { ActivityBlock, ItemSnapshot, ReportContent } from './build';
-
-/** The need-to-know rule applied to an item as the report froze it. */
-export function maySeeSnapshot(viewer: Viewer, item: ItemSnapshot): boolean {
-  if (viewer.role === 'admin') return true;
-  if (item.created_by !== null && item.created_by === viewer.id) return true;
-  if (item.tlp === 'CLEAR' || item.tlp === 'GREEN') return true;
-  if (item.tlp === 'AMBER') return viewer.role === 'reviewer' || (viewer.delegation !== null && viewer.delegation === item.owner_delegation);
-  return item.handled_by.includes(viewer.id);
-}
+import { mayReadSnapshot, type Viewer } from '../evidence/policy';
+import type { ActivityBlock, ReportContent } from './build';
+import { csvLine } from '../csv';
 
 export interface ReaderBlock {
   count: number;
@@ -22,7 +14,7 @@ export interface ReaderBlock {
 }
 
 function readerBlock(viewer: Viewer, block: ActivityBlock): ReaderBlock {
-  const visible = block.items.filter((i) => maySeeSnapshot(viewer, i));
+  const visible = block.items.filter((i) => mayReadSnapshot(viewer, i));
   return { count: block.count, by_pillar: block.by_pillar, by_group: block.by_group, items: visible.map((i) => ({ id: i.id, title: i.title })), restricted: block.count - visible.length };
 }
 
@@ -43,12 +35,6 @@ export function readerView(viewer: Viewer, content: ReportContent) {
   };
 }
 
-const csv = (v: unknown) => {
-  let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-
 /** One row per perspective and scored element, with unrounded numbers. */
 export function reportCsv(content: ReportContent): string {
   const header = ['framework', 'kind', 'period', 'as_of', 'known_at', 'perspective', 'level', 'code', 'score', 'low', 'high', 'status', 'band', 'confidence', 'coverage', 'evidence_weight', 'findings', 'trend_delta', 'trend_direction'];
@@ -57,11 +43,11 @@ export function reportCsv(content: ReportContent): string {
   for (const p of content.perspectives) {
     const card = content.scorecards[p.code];
     const base = [r.framework, r.kind, r.period, r.as_of, r.known_at, p.code];
-    lines.push([...base, 'overall', 'OVERALL', card.overall.score, '', '', card.overall.status, card.overall.band, '', card.overall.coverage, '', '', card.overall.trend.delta, card.overall.trend.direction].map(csv).join(','));
+    lines.push(csvLine([...base, 'overall', 'OVERALL', card.overall.score, '', '', card.overall.status, card.overall.band, '', card.overall.coverage, '', '', card.overall.trend.delta, card.overall.trend.direction]));
     for (const pillar of card.pillars) {
-      lines.push([...base, 'pillar', pillar.code, pillar.score, '', '', pillar.status, pillar.band, '', pillar.coverage, '', '', pillar.trend.delta, pillar.trend.direction].map(csv).join(','));
+      lines.push(csvLine([...base, 'pillar', pillar.code, pillar.score, '', '', pillar.status, pillar.band, '', pillar.coverage, '', '', pillar.trend.delta, pillar.trend.direction]));
       for (const b of pillar.benchmarks) {
-        lines.push([...base, 'benchmark', b.code, b.score, b.low, b.high, b.status, b.band, b.confidence, '', b.evidence_weight, b.findings, b.trend.delta, b.trend.direction].map(csv).join(','));
+        lines.push(csvLine([...base, 'benchmark', b.code, b.score, b.low, b.high, b.status, b.band, b.confidence, '', b.evidence_weight, b.findings, b.trend.delta, b.trend.direction]));
       }
     }
   }

@@ -9,7 +9,7 @@ import { renderPage } from '../views/render';
 import { IdParams } from '../http/schemas';
 import type { ReportPdfRow, ReportRow } from '../db/schema';
 import { cutoffSentence, type ReportContent } from './build';
-import { listReports, recentRuns } from './service';
+import { findReportById, listReports, recentRuns } from './service';
 import { readerView, reportCsv } from './present';
 import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from './pdf';
 import { findReportPdf, storeReportPdf, viewSha256 } from './pdf-store';
@@ -57,7 +57,7 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptio
   }
 
   async function load(request: FastifyRequest<{ Params: IdParams }>) {
-    const report = await db.selectFrom('reports').selectAll().where('id', '=', Number(request.params.id)).executeTakeFirst();
+    const report = await findReportById(db, Number(request.params.id));
     if (!report) throw notFound('No such report');
     const content = JSON.parse(report.content) as ReportContent;
     return { report, content, view: readerView(request.user!, content) };

@@ -14,6 +14,8 @@ import { systemClock, type Clock } from '../time';
 import { buildReport, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
 import { liveEvidence } from '../framework/live-evidence';
+import { findingsWithBenchmarks, groupTags } from '../framework/evidence-links';
+import { chunks } from '../db/chunks';
 import { isPostgres, isUniqueViolation } from '../db/dialect';
 import { holdTransactionLock, lockKeyFor } from '../db/locks';
 import { inReadSnapshot } from '../db/snapshot';
@@ -36,9 +38,6 @@ const startOfDay = (date: string) => `${date}T00:00:00.000Z`;
 /** The advisory lock of one (framework, kind, period): instances storing the same period wait for each other. */
 const periodLock = (frameworkId: number, kind: string, period: string) => lockKeyFor(`report:${frameworkId}:${kind}:${period}`);
 
-/** Ids per `IN (...)` list when reading a period's items. */
-const SNAPSHOT_CHUNK = 500;
-
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -50,20 +49,15 @@ async function snapshots(trx: Kysely<Database>, frameworkId: number, ids: number
   const pillarsOf = new Map<number, string[]>();
   const groupsOf = new Map<number, string[]>();
   // a busy period has thousands of items: bounded lists of ids, and lookups by id rather than scans
-  for (let i = 0; i < ids.length; i += SNAPSHOT_CHUNK) {
-    const chunk = ids.slice(i, i + SNAPSHOT_CHUNK);
+  for (const chunk of chunks(ids)) {
     rows.push(...(await liveEvidence(trx).selectAll().where('id', 'in', chunk).execute()));
-    const pillars = await trx
-      .selectFrom('findings')
-      .innerJoin('benchmarks', 'benchmarks.id', 'findings.benchmark_id')
+    const pillars = await findingsWithBenchmarks(trx)
       .innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id')
       .select(['findings.evidence_id', 'pillars.code'])
       .where('findings.evidence_id', 'in', chunk)
       .execute();
     for (const p of pillars) pushTo(pillarsOf, p.evidence_id, p.code);
-    const groups = await trx
-      .selectFrom('evidence_groups')
-      .innerJoin('framework_groups', 'framework_groups.id', 'evidence_groups.group_id')
+    const groups = await groupTags(trx)
       .select(['evidence_groups.evidence_id', 'framework_groups.code'])
       .where('evidence_groups.evidence_id', 'in', chunk)
       .execute();
@@ -272,8 +266,25 @@ export async function listReports(db: Kysely<Database>, kind?: ReportKind) {
   return q.orderBy('reports.period_end', 'desc').orderBy('reports.kind').execute();
 }
 
+export async function findReportById(db: Kysely<Database>, id: number): Promise<ReportRow | undefined> {
+  return db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function latestReportOfKind(db: Kysely<Database>, frameworkId: number, kind: ReportKind) {
   return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', kind).orderBy('period_end', 'desc').limit(1).executeTakeFirst();
+}
+
+/** The latest report of a framework whose period ended before `date` (monthly preferred, then quarterly, then weekly). */
+export async function latestReportBefore(db: Kysely<Database>, frameworkId: number, date: string) {
+  return db
+    .selectFrom('reports')
+    .select(['id', 'kind', 'period', 'content'])
+    .where('framework_id', '=', frameworkId)
+    .where('period_end', '<', date)
+    .orderBy('period_end', 'desc')
+    .orderBy((eb) => eb.case().when('kind', '=', 'monthly').then(0).when('kind', '=', 'quarterly').then(1).else(2).end())
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function recentRuns(db: Kysely<Database>, limit = 100) {

@@ -1,23 +1,16 @@
 // View models of the scorecard pages: dashboard, perspectives side by side, benchmark, pillar and group pages.
 // All numbers come from the same engine calls as the JSON API; templates only round them.
 
-import type { Kysely } from 'kysely';
-import type { Database, EvidenceRow } from '../db/schema';
-import { createScoringIndex, addDays, SCORING_CONSTANTS } from '../scoring/index';
-import type { BenchmarkScore, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
+import type { EvidenceRow } from '../db/schema';
+import { createScoringIndex, addDays, METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
+import type { BenchmarkScore, CountedFinding, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
-import { canSeeDraft, canSeeEvidence, type Viewer } from '../evidence/visibility';
-import { liveEvidence } from '../framework/live-evidence';
-import type { ResolvedScorecardQuery } from './service';
+import { mayRead, type Viewer } from '../evidence/policy';
+import type { PageContext, PageQuery, ReportReference, ResolvedScorecardQuery } from './service';
 import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
 import { todayUtc, type Clock } from '../time';
 
-export interface PageQuery {
-  framework?: string;
-  as_of?: string;
-  known_at?: string;
-  perspective?: string;
-}
+export type { PageQuery, ReportReference };
 
 /** Builds a URL to `path` keeping the time-travel and perspective parameters (overrides win; '' removes). */
 export function viewLink(path: string, q: PageQuery, override: Partial<PageQuery> = {}): string {
@@ -129,13 +122,6 @@ export function changesBetween(tree: FrameworkTree, before: Scorecard, after: Sc
   return changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8);
 }
 
-/** A frozen report to compare with: its scorecard for the perspective, and how to name it. */
-export interface ReportReference {
-  label: string;
-  href: string;
-  scorecard: Scorecard;
-}
-
 export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null) {
   const framework = toScoringFramework(tree);
   const refDate = addDays(resolved.asOf, -30);
@@ -215,24 +201,12 @@ export interface FindingRow {
   tlp: string;
 }
 
-/** The findings that count now for one benchmark, visible ones in full, with weights and shares of W. */
-export async function benchmarkFindings(
-  db: Kysely<Database>,
-  viewer: Viewer,
-  framework: ScoringFramework,
-  evidence: ScoringEvidence[],
-  resolved: ResolvedScorecardQuery,
-  code: string,
-) {
-  const index = createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: resolved.perspective });
-  const counted = index.countedFindings(resolved.asOf, code);
-  const ids = [...new Set(counted.map((c) => Number(c.evidenceId)))];
-  const rows = ids.length ? await liveEvidence(db).selectAll().where('id', 'in', ids).execute() : [];
-  const byId = new Map<number, EvidenceRow>(rows.map((r) => [r.id, r]));
+/** The findings that count now for one benchmark (`items`: their items by id), visible ones in full, with weights and shares of W. */
+export function benchmarkFindings(viewer: Viewer, counted: CountedFinding[], items: ReadonlyMap<number, EvidenceRow>) {
   const total = counted.reduce((s, c) => s + c.weight, 0);
   const findings: FindingRow[] = counted.map((c) => {
-    const row = byId.get(Number(c.evidenceId))!;
-    const visible = canSeeDraft(viewer, row) && canSeeEvidence(viewer, row);
+    const row = items.get(Number(c.evidenceId))!;
+    const visible = mayRead(viewer, row);
     return {
       evidenceId: row.id,
       visible,
@@ -247,7 +221,6 @@ export async function benchmarkFindings(
   });
   const restricted = findings.filter((f) => !f.visible);
   return {
-    index,
     visible: findings.filter((f) => f.visible).sort((a, b) => b.weight - a.weight),
     restrictedCount: restricted.length,
     restrictedWeight: restricted.reduce((s, f) => s + f.weight, 0),
@@ -276,3 +249,52 @@ export function benchmarkChart(index: ReturnType<typeof createScoringIndex>, asO
 }
 
 export const CONSTANTS_FOR_PAGES = SCORING_CONSTANTS;
+
+/** What every scorecard page shows around its content: framework, perspective choices, time travel, navigation. */
+export function pageFrame(path: string, q: PageQuery, ctx: PageContext, clock: Clock) {
+  return {
+    framework: { code: ctx.tree.code, name: ctx.tree.name, subject: ctx.tree.subject },
+    perspective: ctx.resolved.perspective,
+    perspectiveName: perspectiveName(ctx.tree, ctx.resolved.perspective),
+    perspectives: perspectiveChoices(path, ctx.tree, q, ctx.resolved.perspective),
+    time: timeTravel(path, q, ctx.resolved, clock),
+    formAction: path,
+    nav: {
+      dashboard: viewLink('/', q),
+      perspectives: viewLink('/perspectives', q),
+      methodology: viewLink('/methodology', q),
+    },
+    apiHref: viewLink('/api/v1/scorecard', { ...q, framework: ctx.tree.code, as_of: ctx.resolved.asOf, perspective: ctx.resolved.perspective }),
+  };
+}
+
+/** The latest verified items on a pillar or group, for the block that lists them with a link to all of them. */
+export function latestEvidence(heading: string, on: { pillar: string } | { group: string }, latest: { items: { id: number; title: string; observed_on: string }[]; total: number; restricted: number }) {
+  const [key, code] = Object.entries(on)[0];
+  return { heading, ...latest, href: `/evidence?${key}=${encodeURIComponent(code)}&status=verified` };
+}
+
+/** The methodology page: the constants and weights the engine uses, for this framework. */
+export function methodologyModel(tree: FrameworkTree) {
+  const pillarCodes = tree.pillars.map((p) => p.code);
+  return {
+    title: 'How the scores are computed',
+    version: METHODOLOGY_VERSION,
+    constants: SCORING_CONSTANTS,
+    priorStrength: tree.priorStrength,
+    assessedThreshold: tree.assessedThreshold,
+    reliability: Object.entries(RELIABILITY_FACTORS).map(([grade, factor]) => ({ grade, factor })),
+    credibility: Object.entries(CREDIBILITY_FACTORS).map(([grade, factor]) => ({ grade, factor })),
+    pillars: tree.pillars.map((p) => ({ code: p.code, name: p.name, benchmarks: p.benchmarks })),
+    perspectives: [
+      { code: JOINT, name: perspectiveName(tree, JOINT), pillarWeights: pillarCodes.map((c) => ({ code: c, weight: 1 })), groupWeights: tree.groups.map((g) => ({ code: g.code, weight: 1 })) },
+      ...tree.perspectives.map((p) => ({
+        code: p.code,
+        name: p.name,
+        pillarWeights: pillarCodes.map((c) => ({ code: c, weight: p.pillarWeights[c] ?? 1 })),
+        groupWeights: tree.groups.map((g) => ({ code: g.code, weight: p.groupWeights[g.code] ?? 1 })),
+      })),
+    ],
+    groups: tree.groups,
+  };
+}

@@ -1,13 +1,17 @@
 // Scorecards from the database: resolves the framework, the dates and the perspective, loads the plain data
-// and hands it to the pure engine.
+// (the evidence that can count, a report to compare with, the items behind a benchmark's findings) and hands it
+// to the pure engine.
 
 import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import { AppError, validationError, type FieldProblem } from '../errors';
 import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } from '../time';
-import { scoreFramework } from '../scoring/index';
+import { createScoringIndex, scoreFramework } from '../scoring/index';
 import type { Scorecard, ScoringEvidence } from '../scoring/types';
-import { JOINT, resolveFramework, loadFrameworkTree, loadScoringEvidence, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { JOINT, frameworkTreeFor, resolveFramework, loadFrameworkTree, loadScoringEvidence, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { latestReportBefore } from '../reports/service';
+import type { ReportContent } from '../reports/build';
+import { findEvidenceByIds } from '../evidence/repository';
 
 export interface ScorecardRequest {
   framework?: string | null;
@@ -66,4 +70,51 @@ export async function buildScorecard(db: Kysely<Database>, req: ScorecardRequest
   }
   const scorecard = scoreFramework(toScoringFramework(tree), evidence, query);
   return { tree, evidence, query, scorecard };
+}
+
+/** The view a scorecard page asks for: framework, dates and perspective as typed (all optional). */
+export interface PageQuery {
+  framework?: string;
+  as_of?: string;
+  known_at?: string;
+  perspective?: string;
+}
+
+export interface PageContext {
+  tree: FrameworkTree;
+  resolved: ResolvedScorecardQuery;
+  /** every item that was ever verified, for the engine's bitemporal rules */
+  evidence: ScoringEvidence[];
+}
+
+/** What every scorecard page starts from: the framework, the resolved dates and perspective, the evidence. */
+export async function pageContext(db: Kysely<Database>, q: PageQuery, clock: Clock = systemClock): Promise<PageContext> {
+  const tree = await frameworkTreeFor(db, q.framework);
+  const resolved = resolveQuery({ asOf: q.as_of, knownAt: q.known_at, perspective: q.perspective }, tree, clock);
+  return { tree, resolved, evidence: await loadScoringEvidence(db, tree.id) };
+}
+
+/** A frozen report to compare with: its scorecard for the perspective, and how to name it. */
+export interface ReportReference {
+  label: string;
+  href: string;
+  scorecard: Scorecard;
+}
+
+/** The latest report whose period ended before the as-of date (monthly preferred), for "what changed". */
+export async function reportBefore(db: Kysely<Database>, frameworkId: number, asOf: string, perspective: string): Promise<ReportReference | null> {
+  const row = await latestReportBefore(db, frameworkId, asOf);
+  if (!row) return null;
+  const content = JSON.parse(row.content) as ReportContent;
+  const scorecard = content.scorecards[perspective];
+  if (!scorecard) return null;
+  return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard };
+}
+
+/** A benchmark page's scoring index, the findings that count at the as-of date, and their items by id. */
+export async function benchmarkEvidence(db: Kysely<Database>, ctx: PageContext, code: string) {
+  const index = createScoringIndex(toScoringFramework(ctx.tree), ctx.evidence, { knownAt: ctx.resolved.knownAt, perspective: ctx.resolved.perspective });
+  const counted = index.countedFindings(ctx.resolved.asOf, code);
+  const rows = await findEvidenceByIds(db, counted.map((c) => Number(c.evidenceId)));
+  return { index, counted, items: new Map(rows.map((r) => [r.id, r])) };
 }

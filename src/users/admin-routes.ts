@@ -2,8 +2,9 @@
 // one-time password link; and the security log. Every change goes to the tamper-evident log.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, notFound } from '../errors';
+import { notFound } from '../errors';
 import { renderPage } from '../views/render';
+import { withFormErrors } from '../views/form-errors';
 import { IdParams } from '../http/schemas';
 import { actorLabel } from '../audit/log';
 import { findUserById } from './repository';
@@ -34,12 +35,16 @@ export async function adminRoutes(app: FastifyInstance) {
   const db = app.db.kysely;
   const actorOf = (request: FastifyRequest) => ({ id: request.user!.id, label: actorLabel(request.user!) });
 
-  async function renderList(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
+  /** The users list with the invitation form (empty, or as typed when it is shown again with its problems). */
+  async function renderList(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, typed?: Record<string, string>) {
     const users = await listUsers(db);
+    const invite = typed
+      ? { email: typed.email, name: typed.name, ...(await choices(db, { role: typed.role as UserRow['role'], delegation: typed.delegation || null })) }
+      : { email: '', name: '', ...(await choices(db, { role: 'viewer' })) };
     return renderPage(request, reply, 'admin/users.hbs', {
       title: 'Users',
       users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
-      invite: { email: '', name: '', ...(await choices(db, { role: 'viewer' })) },
+      invite,
       ...extra,
     });
   }
@@ -48,20 +53,17 @@ export async function adminRoutes(app: FastifyInstance) {
 
   app.post<{ Body: Record<string, unknown> }>('/admin/users', { config: { access: ADMIN } }, async (request, reply) => {
     const body = request.body ?? {};
-    try {
-      const invited = await inviteUser(db, actorOf(request), { email: str(body.email), name: str(body.name) || null, role: str(body.role), delegation: str(body.delegation) || null }, app.clock);
-      return renderList(request, reply, { issued: { email: invited.user.email, url: setPasswordUrl(request, invited.code), expiresAt: invited.expiresAt, purpose: 'invitation' } });
-    } catch (err) {
-      if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && err.code !== 'CONFLICT')) throw err;
-      reply.status(err.status);
-      const users = await listUsers(db);
-      return renderPage(request, reply, 'admin/users.hbs', {
-        title: 'Users',
-        users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
-        invite: { email: str(body.email), name: str(body.name), ...(await choices(db, { role: str(body.role) as UserRow['role'], delegation: str(body.delegation) || null })) },
-        inviteErrors: err.fields?.length ? err.fields : [{ path: 'email', message: err.message }],
-      });
-    }
+    const typed = { email: str(body.email), name: str(body.name), role: str(body.role), delegation: str(body.delegation) };
+    return withFormErrors(
+      request,
+      reply,
+      async () => {
+        const invited = await inviteUser(db, actorOf(request), { email: typed.email, name: typed.name || null, role: typed.role, delegation: typed.delegation || null }, app.clock);
+        return renderList(request, reply, { issued: { email: invited.user.email, url: setPasswordUrl(request, invited.code), expiresAt: invited.expiresAt, purpose: 'invitation' } });
+      },
+      (refusal) => renderList(request, reply, { inviteErrors: refusal.problems }, typed),
+      { also: ['CONFLICT'], field: 'email' },
+    );
   });
 
   async function renderUser(request: FastifyRequest, reply: FastifyReply, user: UserRow, extra: Record<string, unknown> = {}) {
@@ -86,15 +88,17 @@ export async function adminRoutes(app: FastifyInstance) {
   app.post<{ Params: IdParams; Body: Record<string, unknown> }>('/admin/users/:id', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
     const user = await target(request.params.id);
     const body = request.body ?? {};
-    try {
-      await updateUser(db, actorOf(request), user.id, { name: str(body.name), role: str(body.role), delegation: str(body.delegation) || null }, app.clock);
-      request.session.flash = `Saved ${user.email}. A change of role or delegation signs them out everywhere.`;
-      return reply.redirect(`/admin/users/${user.id}`, 303);
-    } catch (err) {
-      if (!(err instanceof AppError) || (err.code !== 'VALIDATION' && err.code !== 'CONFLICT')) throw err;
-      reply.status(err.status);
-      return renderUser(request, reply, user, { errors: err.fields?.length ? err.fields : [{ path: 'role', message: err.message }] });
-    }
+    return withFormErrors(
+      request,
+      reply,
+      async () => {
+        await updateUser(db, actorOf(request), user.id, { name: str(body.name), role: str(body.role), delegation: str(body.delegation) || null }, app.clock);
+        request.session.flash = `Saved ${user.email}. A change of role or delegation signs them out everywhere.`;
+        return reply.redirect(`/admin/users/${user.id}`, 303);
+      },
+      (refusal) => renderUser(request, reply, user, { errors: refusal.problems }),
+      { also: ['CONFLICT'], field: 'role' },
+    );
   });
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {

@@ -1,4 +1,5 @@
-// Renders a page inside the layout with what every page needs: the user, a CSRF token, the title, the locale.
+// Renders a page inside the layout with what every page needs: the user, what they may do at the evidence desk
+// (for the navigation), a CSRF token, the title, the locale.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { directionOf } from '../i18n/messages';
@@ -16,7 +17,7 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
     : null;
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
-  const html = await reply.viewAsync(template, { ...data, user, csrfToken: request.csrfToken(), flash, locale: request.locale, dir: directionOf(request.locale) });
+  const html = await reply.viewAsync(template, { ...data, user, desk: request.desk(), csrfToken: request.csrfToken(), flash, locale: request.locale, dir: directionOf(request.locale) });
   return reply.send(showDirectionControls(html as string));
 }
 

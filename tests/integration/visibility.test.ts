@@ -1,5 +1,5 @@
 // Need-to-know, end to end: for every (user, item) pair the expected visibility is computed here from the
-// written rule (independently of src/evidence/visibility.ts) and checked on every surface that carries
+// written rule (independently of src/evidence/policy.ts) and checked on every surface that carries
 // evidence content: item page, item API (with history), attachment download, list page, list API, CSV and
 // JSON exports, the review queue, review actions, and the scorecard (which must not depend on the viewer).
 

@@ -1,0 +1,42 @@
+// Browsing evidence: the filtered list, its CSV and JSON exports, and one item with its history.
+
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { renderPage } from '../../views/render';
+import { evidenceListing, itemView } from '../reading';
+import { evidenceCsv, evidenceJson } from '../present';
+import { itemPage, listPage } from '../pages';
+import { EvidenceQuery, IdParams } from '../schemas';
+
+export async function browseRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const db = app.db.kysely;
+
+  app.get('/evidence', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
+    const listing = await evidenceListing(db, request.user!, request.query, app.clock, 'browse');
+    return renderPage(request, reply, 'evidence/list.hbs', listPage(listing, request.query));
+  });
+
+  app.get('/evidence/export.csv', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
+    const { tree, details } = await evidenceListing(db, request.user!, request.query, app.clock, 'export');
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${tree.code}-evidence.csv"`)
+      .type('text/csv; charset=utf-8')
+      .send(evidenceCsv(details.map((d) => evidenceJson(d, null))));
+  });
+
+  app.get('/evidence/export.json', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
+    const { tree, page, details } = await evidenceListing(db, request.user!, request.query, app.clock, 'export');
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${tree.code}-evidence.json"`)
+      .type('application/json; charset=utf-8')
+      .send({ framework: tree.code, exported_at: app.clock().toISOString(), total: page.total, restricted: page.restricted, evidence: details.map((d) => evidenceJson(d, null)) });
+  });
+
+  app.get('/evidence/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    const view = await itemView(db, request.user!, Number(request.params.id));
+    return renderPage(request, reply, 'evidence/show.hbs', itemPage(view, request.user!));
+  });
+}
