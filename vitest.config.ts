@@ -5,6 +5,8 @@ export default defineConfig({
     // forks, not threads: native addons (better-sqlite3) and worker threads don't mix
     pool: 'forks',
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/conformance/**/*.test.ts'],
+    // cheap password hashing where hashing is not under test (tests/helpers/passwords.ts)
+    setupFiles: ['tests/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

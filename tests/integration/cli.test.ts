@@ -6,6 +6,7 @@ import { main } from '../../src/cli';
 import { dropTestSchema, freshDatabaseUrl, onPostgres } from '../helpers/db';
 import { openDatabase } from '../../src/db/connect';
 import { verifyPassword } from '../../src/security/password';
+import { withProductionPasswordCost } from '../helpers/passwords';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-cli-'));
 const schemas: string[] = [];
@@ -87,7 +88,8 @@ describe('pactwatch CLI', () => {
 
   it('adds a user with the password from stdin, hashed with scrypt', async () => {
     const db = newDbUrl();
-    const added = await run(['user', 'add', '--email', 'Eva@Example.org', '--role', 'evaluator', '--delegation', 'PAK', '--name', 'Eva', '--db', db], 'a long enough passphrase\n');
+    // at the production cost, which is under test here
+    const added = await withProductionPasswordCost(() => run(['user', 'add', '--email', 'Eva@Example.org', '--role', 'evaluator', '--delegation', 'PAK', '--name', 'Eva', '--db', db], 'a long enough passphrase\n'));
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ email: 'eva@example.org', role: 'evaluator', delegation: 'PAK' });
     const handle = await openDatabase(db);
