@@ -14,7 +14,6 @@ import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/connect';
 import type { Role, UserRow } from '../../src/db/schema';
 import { seedDefault } from '../../src/seed/index';
@@ -27,7 +26,7 @@ import { createApiToken } from '../../src/auth/tokens';
 import { CLI_ACTOR } from '../../src/audit/log';
 import { loadFrameworkTree, listFrameworks } from '../../src/framework/repository';
 import { closeTestDb, onPostgres, openTestDb } from '../helpers/db';
-import { cookieJar, csrfFrom, manualClock, multipart, signIn } from '../helpers/app';
+import { cookieJar, csrfFrom, manualClock, multipart, signIn, testConfig } from '../helpers/app';
 import { registeredRoutes } from '../helpers/requests';
 
 // ---------------------------------------------------------------- people
@@ -332,7 +331,7 @@ async function buildWorld(slots: Slot[], which: 'a' | 'b', observer: Person): Pr
   await produceReport(k, { period: parsePeriod('monthly', '2026-03')!, trigger: 'cli', clock: clock.clock });
 
   clock.set(CRAWL_AT);
-  const config = loadConfig({}, { sessionSecret: 'non-interference-secret-at-least-32-characters', reportKinds: [] });
+  const config = testConfig({ sessionSecret: 'non-interference-secret-at-least-32-characters', reportKinds: [] });
   const app = await buildApp({ db, config, clock: clock.clock });
   return { db, app, users, ids, hiddenRefs };
 }

@@ -9,12 +9,11 @@ import { produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieJar, csrfFrom, signIn, startTestApp, type TestApp } from '../helpers/app';
+import { cookieJar, csrfFrom, signIn, startTestApp, testConfig, type TestApp } from '../helpers/app';
 import { closeTestDb, openTestDb } from '../helpers/db';
 import corePlugin from '../../src/plugins/core';
 import sessionPlugin from '../../src/plugins/session';
 import authPlugin from '../../src/plugins/auth';
-import { loadConfig } from '../../src/config';
 import { systemClock } from '../../src/time';
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { addAttachment } from '../../src/evidence/attachments';
@@ -586,7 +585,7 @@ describe('a route without config.access', () => {
   async function tinyApp() {
     const tdb = await openTestDb();
     const app = Fastify({ logger: false });
-    await app.register(corePlugin, { db: tdb, config: loadConfig({}, { sessionSecret: 'test-secret-that-is-at-least-32-characters-long' }), clock: systemClock });
+    await app.register(corePlugin, { db: tdb, config: testConfig(), clock: systemClock });
     await app.register(sessionPlugin);
     await app.register(authPlugin);
     return { app, close: async () => { await app.close().catch(() => undefined); await closeTestDb(tdb); } };
