@@ -7,6 +7,8 @@ export default defineConfig({
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/conformance/**/*.test.ts'],
     // cheap password hashing where hashing is not under test (tests/helpers/passwords.ts)
     setupFiles: ['tests/setup.ts'],
+    // migrated and seeded template databases, copied into each test database (tests/helpers/templates.ts)
+    globalSetup: ['tests/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

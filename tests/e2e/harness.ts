@@ -11,7 +11,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import { openTestDb, closeTestDb } from '../helpers/db';
 import { addUser, testConfig } from '../helpers/app';
-import { seedDefault } from '../../src/seed/index';
 import type { Db } from '../../src/db/connect';
 import { produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
@@ -33,8 +32,7 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-e2e-'));
-  const db = await openTestDb(path.join(dir, 'e2e.db'));
-  await seedDefault(db.kysely, { demo: true });
+  const db = await openTestDb(path.join(dir, 'e2e.db'), { seed: 'demo' });
   await produceReport(db.kysely, { period: parsePeriod('monthly', '2026-09')!, trigger: 'test' });
   await produceReport(db.kysely, { period: parsePeriod('monthly', '2026-10')!, trigger: 'test' });
   const app = await buildApp({ db, config: testConfig({ sessionSecret: 'e2e-secret-that-is-long-enough-0123456789' }) });

@@ -6,7 +6,6 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/connect';
 import type { Role } from '../../src/db/schema';
 import { createUser } from '../../src/users/service';
-import { seedDefault } from '../../src/seed/index';
 import { systemClock, type Clock } from '../../src/time';
 import { closeTestDb, openTestDb } from './db';
 
@@ -30,8 +29,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export async function startTestApp(
   options: { clock?: Clock; seed?: 'framework' | 'demo' | null; config?: Partial<Config>; sqlitePath?: string } = {},
 ): Promise<TestApp> {
-  const db = await openTestDb(options.sqlitePath);
-  if (options.seed) await seedDefault(db.kysely, { demo: options.seed === 'demo' });
+  const db = await openTestDb(options.sqlitePath, { seed: options.seed });
   const config = testConfig(options.config);
   const app = await buildApp({ db, config, clock: options.clock ?? systemClock });
   return {

@@ -15,7 +15,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app';
 import type { Db } from '../../src/db/connect';
 import type { Role, UserRow } from '../../src/db/schema';
-import { seedDefault } from '../../src/seed/index';
 import { createEvidence, reviewEvidence, updateDraft } from '../../src/evidence/service';
 import { addAttachment } from '../../src/evidence/attachments';
 import { importFile } from '../../src/framework/import-service';
@@ -227,10 +226,9 @@ interface World {
 }
 
 async function buildWorld(slots: Slot[], which: 'a' | 'b', observer: Person): Promise<World> {
-  const db = await openTestDb();
+  const db = await openTestDb(undefined, { seed: 'framework' });
   const k = db.kysely;
   const clock = manualClock(new Date(T0 - 86_400_000).toISOString());
-  await seedDefault(k, { demo: false });
   const users = new Map<string, UserRow>();
   for (const p of PEOPLE) {
     const at = new Date(T0 - 86_400_000).toISOString();

@@ -103,9 +103,8 @@ describe('the scheduler', () => {
   });
 
   it('catches up missed periods oldest first, and only the last complete one on a first start', async () => {
-    const db = await openTestDb();
+    const db = await openTestDb(undefined, { seed: 'demo' });
     try {
-      await seedDefault(db.kysely, { demo: true });
       const time = manualClock('2026-03-02T07:00:00Z');
       const scheduler = new ReportScheduler({ db: db.kysely, config: config(['monthly', 'quarterly']), clock: time.clock, log: quietLog });
       await scheduler.catchUp();
@@ -128,9 +127,8 @@ describe('the scheduler', () => {
   });
 
   it('records a failed run, retries it with backoff, and then carries on', async () => {
-    const db = await openTestDb();
+    const db = await openTestDb(undefined, { seed: 'demo' });
     try {
-      await seedDefault(db.kysely, { demo: true });
       const timers: { fn: () => void; ms: number }[] = [];
       let failures = 2;
       const scheduler = new ReportScheduler({
@@ -174,9 +172,8 @@ describe('the scheduler', () => {
   });
 
   it('waits at shutdown for a report in progress', async () => {
-    const db = await openTestDb();
+    const db = await openTestDb(undefined, { seed: 'demo' });
     try {
-      await seedDefault(db.kysely, { demo: true });
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let entered!: () => void;
