@@ -9,7 +9,9 @@ export default defineConfig({
     setupFiles: ['tests/setup.ts'],
     // migrated and seeded template databases, copied into each test database (tests/helpers/templates.ts)
     globalSetup: ['tests/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // bounds for a hang, not expectations of speed: no test waits a fixed time or asserts how fast the machine is,
+    // and tests run a few at a time on machines shared with other work (one took 30 s on two loaded cores)
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -14,6 +14,7 @@ import { ReportScheduler, cronExpression } from '../../src/jobs/report-scheduler
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
 import { addUser, manualClock } from '../helpers/app';
+import { until } from '../helpers/wait';
 import { main } from '../../src/cli';
 
 const quietLog = { info: () => undefined, error: () => undefined };
@@ -154,7 +155,7 @@ describe('the scheduler', () => {
       expect(timers.map((t) => t.ms)).toEqual([60_000]);
       timers.shift()!.fn();
       // the retry runs (and fails again, asking for the next wait): wait for that, however slow the machine
-      for (let i = 0; i < 600 && timers.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+      await until(() => timers.length > 0, 'the retry asked for its next wait');
       await scheduler.stop().catch(() => undefined);
       const scheduler2Timers = timers.map((t) => t.ms);
       expect(scheduler2Timers).toEqual([300_000]);
@@ -209,19 +210,30 @@ describe.runIf(onPostgres)('two scheduler processes on one PostgreSQL database',
     await seedDefault(setup.kysely, { demo: true });
     await setup.close();
     const now = '2026-11-02T06:00:00Z';
-    // both start catching up at the same instant, some seconds from now (time enough for both to load)
-    const startAt = String(Date.now() + 6000);
-    const runOne = () =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/scheduler-process.ts', url, now], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, START_AT: startAt } });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`scheduler process failed: ${err}`))));
+    // both load, say they are ready, and start catching up when told, together
+    const startOne = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/scheduler-process.ts', url, now], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.startsWith('ready\n')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`scheduler process ended before it was ready: ${err}`)));
       });
+      child.stderr.on('data', (d) => (err += d));
+      const done = new Promise<string>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`scheduler process failed: ${err}`)))));
+      return { child, ready, done };
+    };
+    const runBoth = async () => {
+      const both = [startOne(), startOne()];
+      await Promise.all(both.map((p) => p.ready));
+      for (const p of both) p.child.stdin.end('go\n');
+      return Promise.all(both.map((p) => p.done));
+    };
     try {
-      await Promise.all([runOne(), runOne()]);
+      await runBoth();
       const db = await openDatabase(url);
       try {
         const reports = await db.kysely.selectFrom('reports').select(['kind', 'period']).execute();
