@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect';
@@ -15,7 +13,7 @@ import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
 import { addUser, manualClock } from '../helpers/app';
 import { until } from '../helpers/wait';
-import { main } from '../../src/cli';
+import { cliDatabases, runCli } from '../helpers/cli';
 
 const quietLog = { info: () => undefined, error: () => undefined };
 const config = (kinds: ('weekly' | 'monthly' | 'quarterly')[]) => ({ reportKinds: kinds, reportTime: '06:00', reportTimeZone: 'UTC', reportCatchUpMax: 24 });
@@ -253,18 +251,10 @@ describe.runIf(onPostgres)('two scheduler processes on one PostgreSQL database',
 });
 
 describe('pactwatch report', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-reports-'));
-  const url = freshDatabaseUrl(path.join(dir, 'r.db'));
-  afterAll(async () => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (onPostgres) await dropTestSchema(new URL(url).searchParams.get('schema'));
-  });
-  const run = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main([...args, '--db', url], { stdout: (s) => out.push(s), stderr: (s) => err.push(s), stdin: async () => '' });
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  };
+  const databases = cliDatabases('reports');
+  const url = databases.newUrl();
+  afterAll(() => databases.cleanup());
+  const run = (args: string[]) => runCli([...args, '--db', url]);
 
   it('runs a period on demand, once, and lists reports', async () => {
     await run(['seed', '--demo']);
