@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     pool: 'forks',
     include: ['tests/e2e/**/*.test.ts'],
+    // cheap password hashing where hashing is not under test (tests/helpers/passwords.ts)
+    setupFiles: ['tests/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,

@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     // plus, from the main suite, the backup taken while another process writes and the report periods by time zone
     include: ['tests/faults/**/*.test.ts', 'tests/integration/backup.test.ts', 'tests/integration/report-periods-tz.test.ts'],
+    // cheap password hashing where hashing is not under test (tests/helpers/passwords.ts)
+    setupFiles: ['tests/setup.ts'],
     // the import and report tests run a 15k-item import and build a 20k-item database
     testTimeout: 300_000,
     hookTimeout: 180_000,

@@ -36,6 +36,8 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** on SIGTERM/SIGINT: longest to wait for requests in progress before closing their connections */
   shutdownGraceSeconds: number;
+  /** GET /health: longest it waits for each database check before answering 503 */
+  healthTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbStatementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dbConnectTimeoutMs: intVar(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     shutdownGraceSeconds: intVar(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+    healthTimeoutMs: intVar(env, 'HEALTH_TIMEOUT_MS', 2_000, 100, 600_000),
     port: intVar(env, 'PORT', 3000, 0, 65535),
     host,
     logLevel: logLevel as Config['logLevel'],

@@ -9,8 +9,8 @@ import { databaseUnavailability } from '../db/failures';
 
 const INSTANCE = `${os.hostname()}:${process.pid}`;
 
-/** Longest a health check waits for each part: a frozen database must not make /health hang. */
-export const HEALTH_TIMEOUT_MS = 2_000;
+// Each part is waited for at most config.healthTimeoutMs (HEALTH_TIMEOUT_MS, 2 s): a frozen database must not make
+// /health hang.
 /** The write check runs at most this often per process (it writes one row); in between, its last answer stands. */
 const WRITE_CHECK_EVERY_MS = 5_000;
 
@@ -26,10 +26,10 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-const describe = (err: unknown): string =>
-  err instanceof TimeoutError ? `no answer within ${HEALTH_TIMEOUT_MS} ms` : databaseUnavailability(err)?.reason ?? 'failed';
-
 export async function healthRoutes(app: FastifyInstance) {
+  const timeoutMs = app.config.healthTimeoutMs;
+  const describe = (err: unknown): string =>
+    err instanceof TimeoutError ? `no answer within ${timeoutMs} ms` : databaseUnavailability(err)?.reason ?? 'failed';
   let lastWrite: { at: number; state: PartState } | null = null;
 
   async function checkWrite(): Promise<PartState> {
@@ -39,7 +39,7 @@ export async function healthRoutes(app: FastifyInstance) {
     try {
       // a real write of one row: fails on a full disk, a read-only file or replica, or a lock held too long
       await within(
-        HEALTH_TIMEOUT_MS,
+        timeoutMs,
         app.db.kysely
           .insertInto('health_probe')
           .values({ id: 1, checked_at: new Date(now).toISOString(), instance: INSTANCE })
@@ -57,7 +57,7 @@ export async function healthRoutes(app: FastifyInstance) {
   app.get('/health', { config: { access: 'public' } }, async (request, reply) => {
     let read: PartState;
     try {
-      await within(HEALTH_TIMEOUT_MS, sql`select 1`.execute(app.db.kysely));
+      await within(timeoutMs, sql`select 1`.execute(app.db.kysely));
       read = 'ok';
     } catch (err) {
       read = describe(err);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect';
 import { importFile } from '../../src/framework/import-service';
 import { buildScorecard } from '../../src/scorecards/service';
-import { main } from '../../src/cli';
+import { runCli } from '../helpers/cli';
 import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
 import {
   referenceScorecard,
@@ -762,10 +762,8 @@ interface Run {
 }
 
 async function cli(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), stdin: async () => '' });
-  return { code, out: out.join(''), err: err.join('') };
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('conformance, command line: `pactwatch import` then `pactwatch scorecard`', () => {

@@ -9,10 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { HtmlValidate } from 'html-validate';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { openTestDb, closeTestDb } from '../helpers/db';
-import { addUser } from '../helpers/app';
-import { seedDefault } from '../../src/seed/index';
+import { addUser, testConfig } from '../helpers/app';
 import type { Db } from '../../src/db/connect';
 import { produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
@@ -34,11 +32,10 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-e2e-'));
-  const db = await openTestDb(path.join(dir, 'e2e.db'));
-  await seedDefault(db.kysely, { demo: true });
+  const db = await openTestDb(path.join(dir, 'e2e.db'), { seed: 'demo' });
   await produceReport(db.kysely, { period: parsePeriod('monthly', '2026-09')!, trigger: 'test' });
   await produceReport(db.kysely, { period: parsePeriod('monthly', '2026-10')!, trigger: 'test' });
-  const app = await buildApp({ db, config: loadConfig({}, { sessionSecret: 'e2e-secret-that-is-long-enough-0123456789' }) });
+  const app = await buildApp({ db, config: testConfig({ sessionSecret: 'e2e-secret-that-is-long-enough-0123456789' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

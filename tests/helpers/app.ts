@@ -6,7 +6,6 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/connect';
 import type { Role } from '../../src/db/schema';
 import { createUser } from '../../src/users/service';
-import { seedDefault } from '../../src/seed/index';
 import { systemClock, type Clock } from '../../src/time';
 import { closeTestDb, openTestDb } from './db';
 
@@ -16,12 +15,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export const TEST_SESSION_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+/**
+ * The configuration test apps run with: a fixed session secret, and the bound /health puts on each database check
+ * (2 s in production) raised to a minute, so a process descheduled for seconds on a loaded machine does not answer
+ * 503 (the bound itself is tested by the fault suite, on real servers).
+ */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return loadConfig({}, { sessionSecret: TEST_SESSION_SECRET, healthTimeoutMs: 60_000, ...overrides });
+}
+
 export async function startTestApp(
   options: { clock?: Clock; seed?: 'framework' | 'demo' | null; config?: Partial<Config>; sqlitePath?: string } = {},
 ): Promise<TestApp> {
-  const db = await openTestDb(options.sqlitePath);
-  if (options.seed) await seedDefault(db.kysely, { demo: options.seed === 'demo' });
-  const config = loadConfig({}, { sessionSecret: 'test-secret-that-is-at-least-32-characters-long', ...options.config });
+  const db = await openTestDb(options.sqlitePath, { seed: options.seed });
+  const config = testConfig(options.config);
   const app = await buildApp({ db, config, clock: options.clock ?? systemClock });
   return {
     app,

@@ -3,12 +3,9 @@
 // database access could tamper with it. Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { main } from '../../src/cli';
+import { cliDatabases, runCli } from '../helpers/cli';
 import { openDatabase, type Db } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 import type { AuditRow } from '../../src/db/schema';
@@ -26,32 +23,15 @@ import {
   type AuditVerification,
 } from '../../src/audit/log';
 import { importFile } from '../../src/framework/import-service';
-import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
+import { closeTestDb, onPostgres, openTestDb } from '../helpers/db';
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-audit-'));
-const schemas: string[] = [];
-
-afterAll(async () => {
-  fs.rmSync(dir, { recursive: true, force: true });
-  for (const s of schemas) await dropTestSchema(s);
-});
-
+const databases = cliDatabases('audit');
+afterAll(() => databases.cleanup());
 /** A new database the CLI can open too: a file on SQLite (not :memory:), a fresh schema on PostgreSQL. */
-function newDbUrl(): string {
-  const url = freshDatabaseUrl(path.join(dir, `${crypto.randomBytes(6).toString('hex')}.db`));
-  if (onPostgres) schemas.push(new URL(url).searchParams.get('schema')!);
-  return url;
-}
-
-async function runCli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), stdin: async () => '' });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const newDbUrl = () => databases.newUrl();
 
 const at = (day: number) => `2026-01-${String(day).padStart(2, '0')}T09:${String(day).padStart(2, '0')}:00.000Z`;
 

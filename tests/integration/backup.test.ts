@@ -16,6 +16,7 @@ import { auditHead } from '../../src/audit/log';
 import { cliDatabases, runCli } from '../helpers/cli';
 import { addUser } from '../helpers/app';
 import { onPostgres } from '../helpers/db';
+import { until } from '../helpers/wait';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-backup-'));
 const pgDatabases = cliDatabases('backup-pg');
@@ -34,15 +35,6 @@ afterAll(async () => {
 
 let fileCounter = 0;
 const newFile = (name: string) => path.join(dir, `${(fileCounter += 1)}-${name}`);
-
-/** Loops until `condition` holds, failing with `what` after `ms` (generous: the deadline is not the expectation). */
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function track(child: ChildProcessWithoutNullStreams) {
   children.add(child);

@@ -8,7 +8,6 @@ import { bulkImportEvidence, BULK_SINGLE_TRANSACTION_ITEMS } from '../../src/evi
 import { createEvidence } from '../../src/evidence/service';
 import { findingsAndGroupsOf, listEvidence } from '../../src/evidence/repository';
 import { verifyAudit } from '../../src/audit/verify';
-import { seedDefault } from '../../src/seed/index';
 import { addUser } from '../helpers/app';
 import { closeTestDb, openTestDb } from '../helpers/db';
 
@@ -27,8 +26,7 @@ const item = (i: number, extra: Record<string, unknown> = {}) => ({
 describe('bulk import of evidence', () => {
   let db: Db;
   beforeEach(async () => {
-    db = await openTestDb();
-    await seedDefault(db.kysely, { demo: true });
+    db = await openTestDb(undefined, { seed: 'demo' });
   });
   afterEach(() => closeTestDb(db));
 

@@ -1,24 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli';
-import { dropTestSchema, freshDatabaseUrl, onPostgres } from '../helpers/db';
+import { cliDatabases, runCli } from '../helpers/cli';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-cli-users-'));
-const url = freshDatabaseUrl(path.join(dir, 'users.db'));
+const databases = cliDatabases('cli-users');
+const url = databases.newUrl();
+const run = (args: string[], stdin = '') => runCli([...args, '--db', url], stdin);
 
-async function run(args: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main([...args, '--db', url], { stdout: (s) => out.push(s), stderr: (s) => err.push(s), stdin: async () => stdin });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
-
-afterAll(async () => {
-  fs.rmSync(dir, { recursive: true, force: true });
-  if (onPostgres) await dropTestSchema(new URL(url).searchParams.get('schema'));
-});
+afterAll(() => databases.cleanup());
 
 describe('pactwatch user: the whole lifecycle from the command line', () => {
   it('adds, lists, updates, disables, enables and issues a password link', async () => {

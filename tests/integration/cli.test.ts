@@ -2,30 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli';
-import { dropTestSchema, freshDatabaseUrl, onPostgres } from '../helpers/db';
+import { cliDatabases, runCli as run } from '../helpers/cli';
 import { openDatabase } from '../../src/db/connect';
 import { verifyPassword } from '../../src/security/password';
+import { withProductionPasswordCost } from '../helpers/passwords';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-cli-'));
-const schemas: string[] = [];
-
-function newDbUrl(): string {
-  const url = freshDatabaseUrl(path.join(dir, `${Math.random().toString(36).slice(2)}.db`));
-  if (onPostgres) schemas.push(new URL(url).searchParams.get('schema')!);
-  return url;
-}
-
-async function run(args: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), stdin: async () => stdin });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const databases = cliDatabases('cli');
+const newDbUrl = () => databases.newUrl();
 
 afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const s of schemas) await dropTestSchema(s);
+  await databases.cleanup();
 });
 
 describe('pactwatch CLI', () => {
@@ -87,7 +75,8 @@ describe('pactwatch CLI', () => {
 
   it('adds a user with the password from stdin, hashed with scrypt', async () => {
     const db = newDbUrl();
-    const added = await run(['user', 'add', '--email', 'Eva@Example.org', '--role', 'evaluator', '--delegation', 'PAK', '--name', 'Eva', '--db', db], 'a long enough passphrase\n');
+    // at the production cost, which is under test here
+    const added = await withProductionPasswordCost(() => run(['user', 'add', '--email', 'Eva@Example.org', '--role', 'evaluator', '--delegation', 'PAK', '--name', 'Eva', '--db', db], 'a long enough passphrase\n'));
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ email: 'eva@example.org', role: 'evaluator', delegation: 'PAK' });
     const handle = await openDatabase(db);

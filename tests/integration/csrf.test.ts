@@ -4,13 +4,13 @@
 // from another user's session; nothing changes, and the security log records 'csrf.failed' each time. The same
 // request with the right token then succeeds. API calls with a Bearer token need no CSRF token.
 
-import crypto from 'node:crypto';
-import { changedTables, registeredRoutes, sendRequest, snapshotTables } from '../helpers/requests';
+import { changedTables, registeredRoutes, sendRequest, snapshotTables, type Fields, type RequestSpec } from '../helpers/requests';
 import Tokens from '@fastify/csrf';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieJar, csrfFrom, signIn, startTestApp, type TestApp } from '../helpers/app';
-import { createEvidence, reviewEvidence } from '../../src/evidence/service';
+import { formSession, insertUser, NEW_PASSWORD, sessionOf as signedInSession, TEST_PASSWORD as PASSWORD } from '../helpers/users';
+import { draftBy as draftOf, evidenceForm as FORM, evidenceItem as ITEM, submittedBy as submittedOf, verifiedBy } from '../helpers/evidence';
 import { createApiToken } from '../../src/auth/tokens';
 import { issuePasswordCode } from '../../src/users/service';
 import { CLI_ACTOR } from '../../src/audit/log';
@@ -19,91 +19,24 @@ import type { Role, UserRow } from '../../src/db/schema';
 let t: TestApp;
 const db = () => t.db.kysely;
 
-// Users are stored with scrypt at N=2^10 (the real verifyPassword reads the cost from the stored hash) so the
-// many sign-ins here stay fast; the production cost of hashing is not what this file tests.
-const PASSWORD = 'csrf test password, long enough';
-const CHEAP_HASH = (() => {
-  const salt = crypto.randomBytes(16);
-  const key = crypto.scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
-  return ['scrypt', 10, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
-})();
-const NEW_PASSWORD = 'Quartz-lantern 7 gallops over wet cobbles';
-
+// Users are inserted with the suite's cheap scrypt cost (tests/helpers/users.ts; verifyPassword reads the cost from
+// the stored hash) so the many sign-ins here stay fast; the production cost of hashing is not what this file tests.
 let seq = 0;
 const next = () => (seq += 1);
-async function makeUser(role: Role, delegation: string | null = 'PAK', disabled = false): Promise<UserRow> {
-  const n = next();
-  const now = new Date().toISOString();
-  return db()
-    .insertInto('users')
-    .values({ email: `csrf${n}.${role}.${process.pid}@example.org`, name: `${role} ${n}`, password_hash: CHEAP_HASH, role, delegation, disabled_at: disabled ? now : null, created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-async function sessionOf(user: UserRow): Promise<{ jar: string; csrf: string }> {
-  const { jar, response } = await signIn(t.app, user.email, PASSWORD);
-  if (response.statusCode !== 303) throw new Error(`sign-in of ${user.email} failed: ${response.statusCode}`);
-  const page = await t.app.inject({ url: '/account/password', headers: { cookie: jar } });
-  return { jar: cookieJar(jar, page), csrf: csrfFrom(page.body) };
-}
-
-async function openForm(url: string): Promise<{ jar: string; csrf: string }> {
-  const page = await t.app.inject({ url });
-  return { jar: cookieJar('', page), csrf: csrfFrom(page.body) };
-}
+const makeUser = (role: Role, delegation: string | null = 'PAK', disabled = false): Promise<UserRow> => insertUser(db(), role, { delegation, disabled, label: 'csrf' });
+const sessionOf = (user: UserRow) => signedInSession(t.app, user);
+const openForm = (url: string) => formSession(t.app, url);
 
 // ---------------------------------------------------------------- fixtures
 
-const ITEM = (extra: Record<string, unknown> = {}) => ({
-  title: 'Joint border patrol observed',
-  summary: 'Patrol of both sides seen.',
-  source: 'Field observation',
-  url: 'https://example.org/csrf',
-  observed_on: '2026-03-01',
-  source_reliability: 'A',
-  credibility: 1,
-  groups: ['TTP'],
-  tlp: 'GREEN',
-  location: 'Torkham crossing',
-  findings: [{ benchmark: 'BORDER-1', stance: 1 }],
-  ...extra,
-});
-type Fields = Record<string, string | string[]>;
-const FORM = (extra: Fields = {}): Fields => ({
-  title: 'Border liaison meeting held',
-  summary: 'A hotline was agreed.',
-  source: 'Field report',
-  url: 'https://example.org/report',
-  observed_on: '2026-03-02',
-  source_reliability: 'B',
-  credibility: '2',
-  tlp: 'GREEN',
-  groups: ['TTP'],
-  location: 'Torkham crossing',
-  finding_benchmark_0: 'BORDER-1',
-  finding_stance_0: '1',
-  ...extra,
-});
-
 const fx = {} as { author: UserRow; checker: UserRow; admin: UserRow };
-const draftBy = async (u: UserRow) => (await createEvidence(db(), u, null, ITEM(), { submit: false })).id;
-const submittedBy = async (u: UserRow) => (await createEvidence(db(), u, null, ITEM(), { submit: true })).id;
-async function verifiedItem(): Promise<number> {
-  const id = await submittedBy(fx.author);
-  await reviewEvidence(db(), fx.checker, id, 'verify', null);
-  return id;
-}
+const draftBy = (u: UserRow) => draftOf(db(), u);
+const submittedBy = (u: UserRow) => submittedOf(db(), u);
+const verifiedItem = () => verifiedBy(db(), fx.author, fx.checker);
 
 // ---------------------------------------------------------------- the state-changing routes
 
-interface Req {
-  url: string;
-  body: 'form' | 'json' | 'multipart';
-  form?: Fields;
-  json?: unknown;
-  file?: { field: string; filename: string; content: string };
-}
+type Req = Omit<RequestSpec, 'method'> & { body: NonNullable<RequestSpec['body']> };
 
 interface PostRoute {
   path: string;
@@ -193,9 +126,7 @@ const POSTS: PostRoute[] = [
   byUser('admin', '/admin/users/:id/reset-password', async () => ({ url: `/admin/users/${(await makeUser('viewer')).id}/reset-password`, body: 'form', form: {} }), 200),
 ];
 
-// ---------------------------------------------------------------- requests, snapshots, the security log
-
-
+// ---------------------------------------------------------------- the security log
 
 const lastEventId = async () => (await db().selectFrom('security_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0;
 const eventsAfter = (id: number) => db().selectFrom('security_events').selectAll().where('id', '>', id).orderBy('id').execute();
@@ -220,8 +151,6 @@ beforeAll(async () => {
   other = { user: otherUser, ...(await sessionOf(otherUser)) };
 });
 afterAll(() => t?.close());
-
-/** Method + path pairs from the router's tree print (commonPrefix: false prints one node per registered path). */
 
 // ---------------------------------------------------------------- tests
 

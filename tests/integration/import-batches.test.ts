@@ -13,7 +13,6 @@ import { reviewEvidence } from '../../src/evidence/service';
 import { buildScorecard } from '../../src/scorecards/service';
 import { auditHead } from '../../src/audit/log';
 import { verifyAudit } from '../../src/audit/verify';
-import { seedDefault } from '../../src/seed/index';
 import { defaultImportFramework, importEvidenceFile } from '../../benchmarks/generate';
 import { addUser } from '../helpers/app';
 import { closeTestDb, openTestDb } from '../helpers/db';
@@ -35,8 +34,7 @@ describe('staged imports', () => {
   let frameworkId: number;
 
   beforeEach(async () => {
-    db = await openTestDb();
-    await seedDefault(db.kysely, { demo: true });
+    db = await openTestDb(undefined, { seed: 'demo' });
     frameworkId = (await findFrameworkByCode(db.kysely, 'QUAD-2025'))!.id;
   });
   afterEach(() => closeTestDb(db));

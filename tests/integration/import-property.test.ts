@@ -12,7 +12,6 @@ import { IMPORT_OWNER } from '../../src/framework/import-batches';
 import { findingsAndGroupsOf, listEvidence } from '../../src/evidence/repository';
 import { buildScorecard } from '../../src/scorecards/service';
 import { verifyAudit } from '../../src/audit/verify';
-import { seedDefault } from '../../src/seed/index';
 import { defaultImportFramework, importEvidenceFile } from '../../benchmarks/generate';
 import { closeTestDb, onPostgres, openTestDb } from '../helpers/db';
 
@@ -99,11 +98,9 @@ describe('imports, failed imports and aborted batches in any order', () => {
   it('leave scores, lists and audit verify as the successful imports alone would', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 6 }), async (ops) => {
-        const all = await openTestDb();
-        const onlyGood = await openTestDb();
+        const all = await openTestDb(undefined, { seed: 'framework' });
+        const onlyGood = await openTestDb(undefined, { seed: 'framework' });
         try {
-          await seedDefault(all.kysely, { demo: false });
-          await seedDefault(onlyGood.kysely, { demo: false });
           for (const op of ops) {
             const summary = await runOp(all, op);
             if (op.failure.kind === 'invalid') expect(summary).toBeNull();

@@ -39,7 +39,8 @@ describe('renderMarkdown on hostile input', () => {
   it.each(Object.entries(LONG_RUNS))('renders %s', (_name, source) => {
     const started = Date.now();
     expect(() => renderMarkdown(source)).not.toThrow();
-    expect(Date.now() - started).toBeLessThan(5000);
+    // milliseconds normally; the bound catches runaway (super-linear) parsing, not a slow or loaded machine
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('keeps the markers beyond the limit as text', () => {

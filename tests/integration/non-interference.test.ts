@@ -9,15 +9,12 @@
 // time travel), then every POST route with a body for it (refs of hidden items, review actions on every id), then
 // the GET routes again. A route added later is crawled without editing this file.
 
-import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/connect';
 import type { Role, UserRow } from '../../src/db/schema';
-import { seedDefault } from '../../src/seed/index';
 import { createEvidence, reviewEvidence, updateDraft } from '../../src/evidence/service';
 import { addAttachment } from '../../src/evidence/attachments';
 import { importFile } from '../../src/framework/import-service';
@@ -27,8 +24,9 @@ import { createApiToken } from '../../src/auth/tokens';
 import { CLI_ACTOR } from '../../src/audit/log';
 import { loadFrameworkTree, listFrameworks } from '../../src/framework/repository';
 import { closeTestDb, onPostgres, openTestDb } from '../helpers/db';
-import { cookieJar, csrfFrom, manualClock, multipart, signIn } from '../helpers/app';
+import { cookieJar, csrfFrom, manualClock, multipart, signIn, testConfig } from '../helpers/app';
 import { pdfUnavailableHere, registeredRoutes } from '../helpers/requests';
+import { testPasswordHash, TEST_PASSWORD } from '../helpers/users';
 
 // ---------------------------------------------------------------- people
 
@@ -214,12 +212,7 @@ const scenarioArb = fc.constantFrom(...OBSERVERS).chain((observerKey) =>
 
 // ---------------------------------------------------------------- building one world
 
-const PASSWORD = 'non-interference password, long enough';
-const CHEAP_HASH = (() => {
-  const salt = crypto.randomBytes(16);
-  const key = crypto.scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
-  return ['scrypt', 10, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
-})();
+// every account has TEST_PASSWORD, hashed at the suite's cheap scrypt cost (tests/helpers/users.ts)
 
 const T0 = Date.parse('2026-03-01T08:00:00.000Z');
 const CRAWL_AT = '2026-04-02T12:00:00.000Z';
@@ -233,16 +226,15 @@ interface World {
 }
 
 async function buildWorld(slots: Slot[], which: 'a' | 'b', observer: Person): Promise<World> {
-  const db = await openTestDb();
+  const db = await openTestDb(undefined, { seed: 'framework' });
   const k = db.kysely;
   const clock = manualClock(new Date(T0 - 86_400_000).toISOString());
-  await seedDefault(k, { demo: false });
   const users = new Map<string, UserRow>();
   for (const p of PEOPLE) {
     const at = new Date(T0 - 86_400_000).toISOString();
     users.set(
       p.key,
-      await k.insertInto('users').values({ email: `${p.key.toLowerCase()}@example.org`, name: p.key, password_hash: CHEAP_HASH, role: p.role, delegation: p.delegation, disabled_at: null, created_at: at, updated_at: at }).returningAll().executeTakeFirstOrThrow(),
+      await k.insertInto('users').values({ email: `${p.key.toLowerCase()}@example.org`, name: p.key, password_hash: await testPasswordHash(), role: p.role, delegation: p.delegation, disabled_at: null, created_at: at, updated_at: at }).returningAll().executeTakeFirstOrThrow(),
     );
   }
   const user = (key: string) => users.get(key)!;
@@ -332,7 +324,7 @@ async function buildWorld(slots: Slot[], which: 'a' | 'b', observer: Person): Pr
   await produceReport(k, { period: parsePeriod('monthly', '2026-03')!, trigger: 'cli', clock: clock.clock });
 
   clock.set(CRAWL_AT);
-  const config = loadConfig({}, { sessionSecret: 'non-interference-secret-at-least-32-characters', reportKinds: [] });
+  const config = testConfig({ sessionSecret: 'non-interference-secret-at-least-32-characters', reportKinds: [] });
   const app = await buildApp({ db, config, clock: clock.clock });
   return { db, app, users, ids, hiddenRefs };
 }
@@ -348,7 +340,7 @@ interface Session {
 
 async function sessionFor(world: World, key: string): Promise<Session> {
   const email = world.users.get(key)!.email;
-  const { jar, response } = await signIn(world.app, email, PASSWORD);
+  const { jar, response } = await signIn(world.app, email, TEST_PASSWORD);
   if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode}`);
   const page = await world.app.inject({ url: '/account/password', headers: { cookie: jar } });
   const token = await createApiToken(world.db.kysely, world.users.get(key)!, 'crawl', CLI_ACTOR);

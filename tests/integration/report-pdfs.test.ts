@@ -6,10 +6,9 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/connect';
 import { seedDefault } from '../../src/seed/index';
-import { addUser, signIn } from '../helpers/app';
+import { addUser, signIn, testConfig } from '../helpers/app';
 import { closeTestDb, openTestDb } from '../helpers/db';
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { produceReport } from '../../src/reports/service';
@@ -17,7 +16,7 @@ import { parsePeriod } from '../../src/reports/periods';
 import { chromiumPath, htmlToPdf, pdfPrintSlots, RenderSlots, type PdfRenderer } from '../../src/reports/pdf';
 
 const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
-const config = loadConfig({}, { sessionSecret: 'test-secret-that-is-at-least-32-characters-long' });
+const config = testConfig();
 
 /** A printer for the tests that need no Chromium: the "PDF" carries the HTML it was made from. */
 const htmlPrinter = (prints: string[]): PdfRenderer => async (html) => {

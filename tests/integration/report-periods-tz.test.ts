@@ -8,6 +8,7 @@ import { ReportScheduler } from '../../src/jobs/report-scheduler';
 import { seedDefault } from '../../src/seed/index';
 import { closeTestDb, openTestDb } from '../helpers/db';
 import { manualClock } from '../helpers/app';
+import { until } from '../helpers/wait';
 import type { Db } from '../../src/db/connect';
 
 const quietLog = { info: () => undefined, error: () => undefined };
@@ -51,8 +52,8 @@ describe('report periods and the schedule time zone', () => {
     expect(wake).toBeLessThan(Date.parse('2026-12-01T00:01:00Z'));
     time.set(new Date(wake).toISOString());
     timers[0].fn();
-    // the wake-up queues the run; wait for it (bounded) before stopping the scheduler
-    for (let i = 0; i < 500 && (await monthly()).length < 2; i += 1) await new Promise((r) => setTimeout(r, 20));
+    // the wake-up queues the run; wait for it before stopping the scheduler
+    await until(async () => (await monthly()).length >= 2, 'the wake-up made the November report');
     await scheduler.stop();
     const reports = await monthly();
     expect(reports.map((r) => r.period)).toEqual(['2026-10', '2026-11']);

@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect';
@@ -15,7 +13,8 @@ import { ReportScheduler, cronExpression } from '../../src/jobs/report-scheduler
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
 import { addUser, manualClock } from '../helpers/app';
-import { main } from '../../src/cli';
+import { until } from '../helpers/wait';
+import { cliDatabases, runCli } from '../helpers/cli';
 
 const quietLog = { info: () => undefined, error: () => undefined };
 const config = (kinds: ('weekly' | 'monthly' | 'quarterly')[]) => ({ reportKinds: kinds, reportTime: '06:00', reportTimeZone: 'UTC', reportCatchUpMax: 24 });
@@ -106,9 +105,8 @@ describe('the scheduler', () => {
   });
 
   it('catches up missed periods oldest first, and only the last complete one on a first start', async () => {
-    const db = await openTestDb();
+    const db = await openTestDb(undefined, { seed: 'demo' });
     try {
-      await seedDefault(db.kysely, { demo: true });
       const time = manualClock('2026-03-02T07:00:00Z');
       const scheduler = new ReportScheduler({ db: db.kysely, config: config(['monthly', 'quarterly']), clock: time.clock, log: quietLog });
       await scheduler.catchUp();
@@ -131,9 +129,8 @@ describe('the scheduler', () => {
   });
 
   it('records a failed run, retries it with backoff, and then carries on', async () => {
-    const db = await openTestDb();
+    const db = await openTestDb(undefined, { seed: 'demo' });
     try {
-      await seedDefault(db.kysely, { demo: true });
       const timers: { fn: () => void; ms: number }[] = [];
       let failures = 2;
       const scheduler = new ReportScheduler({
@@ -159,7 +156,7 @@ describe('the scheduler', () => {
       expect(timers.map((t) => t.ms)).toEqual([60_000]);
       timers.shift()!.fn();
       // the retry runs (and fails again, asking for the next wait): wait for that, however slow the machine
-      for (let i = 0; i < 600 && timers.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+      await until(() => timers.length > 0, 'the retry asked for its next wait');
       await scheduler.stop().catch(() => undefined);
       const scheduler2Timers = timers.map((t) => t.ms);
       expect(scheduler2Timers).toEqual([300_000]);
@@ -177,9 +174,8 @@ describe('the scheduler', () => {
   });
 
   it('waits at shutdown for a report in progress', async () => {
-    const db = await openTestDb();
+    const db = await openTestDb(undefined, { seed: 'demo' });
     try {
-      await seedDefault(db.kysely, { demo: true });
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       let entered!: () => void;
@@ -215,19 +211,30 @@ describe.runIf(onPostgres)('two scheduler processes on one PostgreSQL database',
     await seedDefault(setup.kysely, { demo: true });
     await setup.close();
     const now = '2026-11-02T06:00:00Z';
-    // both start catching up at the same instant, some seconds from now (time enough for both to load)
-    const startAt = String(Date.now() + 6000);
-    const runOne = () =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/scheduler-process.ts', url, now], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, START_AT: startAt } });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`scheduler process failed: ${err}`))));
+    // both load, say they are ready, and start catching up when told, together
+    const startOne = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/scheduler-process.ts', url, now], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.startsWith('ready\n')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`scheduler process ended before it was ready: ${err}`)));
       });
+      child.stderr.on('data', (d) => (err += d));
+      const done = new Promise<string>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`scheduler process failed: ${err}`)))));
+      return { child, ready, done };
+    };
+    const runBoth = async () => {
+      const both = [startOne(), startOne()];
+      await Promise.all(both.map((p) => p.ready));
+      for (const p of both) p.child.stdin.end('go\n');
+      return Promise.all(both.map((p) => p.done));
+    };
     try {
-      await Promise.all([runOne(), runOne()]);
+      await runBoth();
       const db = await openDatabase(url);
       try {
         const reports = await db.kysely.selectFrom('reports').select(['kind', 'period']).execute();
@@ -247,18 +254,10 @@ describe.runIf(onPostgres)('two scheduler processes on one PostgreSQL database',
 });
 
 describe('pactwatch report', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-reports-'));
-  const url = freshDatabaseUrl(path.join(dir, 'r.db'));
-  afterAll(async () => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (onPostgres) await dropTestSchema(new URL(url).searchParams.get('schema'));
-  });
-  const run = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main([...args, '--db', url], { stdout: (s) => out.push(s), stderr: (s) => err.push(s), stdin: async () => '' });
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  };
+  const databases = cliDatabases('reports');
+  const url = databases.newUrl();
+  afterAll(() => databases.cleanup());
+  const run = (args: string[]) => runCli([...args, '--db', url]);
 
   it('runs a period on demand, once, and lists reports', async () => {
     await run(['seed', '--demo']);

@@ -3,20 +3,20 @@
 // route x method x identity is requested in a well-formed way and the status is compared with what the table
 // says. Refusals must change nothing; GET (and HEAD) must never change anything, for anyone.
 
-import crypto from 'node:crypto';
-import { changedTables, pdfUnavailableHere, registeredRoutes, sendRequest, snapshotTables } from '../helpers/requests';
+import { changedTables, pdfUnavailableHere, registeredRoutes, sendRequest, snapshotTables, type Fields, type RequestSpec } from '../helpers/requests';
 import { produceReport } from '../../src/reports/service';
 import { parsePeriod } from '../../src/reports/periods';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieJar, csrfFrom, signIn, startTestApp, type TestApp } from '../helpers/app';
+import { cookieJar, csrfFrom, signIn, startTestApp, testConfig, type TestApp } from '../helpers/app';
 import { closeTestDb, openTestDb } from '../helpers/db';
 import corePlugin from '../../src/plugins/core';
 import sessionPlugin from '../../src/plugins/session';
 import authPlugin from '../../src/plugins/auth';
-import { loadConfig } from '../../src/config';
 import { systemClock } from '../../src/time';
-import { createEvidence, reviewEvidence } from '../../src/evidence/service';
+import { formSession, insertUser, NEW_PASSWORD, sessionOf as signedInSession, testPasswordHash, TEST_PASSWORD as PASSWORD } from '../helpers/users';
+import { draftBy as draftOf, evidenceForm as FORM, evidenceItem as ITEM, submittedBy as submittedOf, verifiedBy } from '../helpers/evidence';
+import { reviewEvidence } from '../../src/evidence/service';
 import { addAttachment } from '../../src/evidence/attachments';
 import { createApiToken } from '../../src/auth/tokens';
 import { issuePasswordCode } from '../../src/users/service';
@@ -29,16 +29,7 @@ const WRITERS: readonly Role[] = ['evaluator', 'reviewer', 'admin'];
 const REVIEWERS: readonly Role[] = ['reviewer', 'admin'];
 const ADMIN: readonly Role[] = ['admin'];
 
-type Fields = Record<string, string | string[]>;
-interface Req {
-  method: 'GET' | 'HEAD' | 'POST';
-  url: string;
-  /** how a POST body travels (and with it the CSRF token): urlencoded form, JSON (x-csrf-token header), multipart */
-  body?: 'form' | 'json' | 'multipart';
-  form?: Fields;
-  json?: unknown;
-  file?: { field: string; filename: string; content: string };
-}
+type Req = RequestSpec & { method: NonNullable<RequestSpec['method']> };
 
 type IdentityKey = 'anonymous' | 'signed-out' | 'viewer' | 'evaluator' | 'reviewer' | 'admin' | 'viewer-other-delegation';
 interface Identity {
@@ -76,71 +67,15 @@ interface RouteSpec {
 let t: TestApp;
 const db = () => t.db.kysely;
 
-// Users are stored with scrypt at N=2^10 (the real verifyPassword reads the cost from the stored hash) so that
-// the ~100 sign-ins here stay fast; the production cost of hashing is not what this file tests.
-const PASSWORD = 'route matrix password, long enough';
-const CHEAP_HASH = (() => {
-  const salt = crypto.randomBytes(16);
-  const key = crypto.scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
-  return ['scrypt', 10, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
-})();
-const NEW_PASSWORD = 'Quartz-lantern 7 gallops over wet cobbles';
-
+// Users are inserted with the suite's cheap scrypt cost (tests/helpers/users.ts; verifyPassword reads the cost from
+// the stored hash) so that the ~100 sign-ins here stay fast; the production cost of hashing is not what this file tests.
 let seq = 0;
 const next = () => (seq += 1);
-async function makeUser(role: Role, delegation: string | null, disabled = false): Promise<UserRow> {
-  const n = next();
-  const now = new Date().toISOString();
-  return db()
-    .insertInto('users')
-    .values({ email: `rm${n}.${role}.${process.pid}@example.org`, name: `${role} ${n}`, password_hash: CHEAP_HASH, role, delegation, disabled_at: disabled ? now : null, created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
+const makeUser = (role: Role, delegation: string | null, disabled = false): Promise<UserRow> => insertUser(db(), role, { delegation, disabled, label: 'rm' });
 /** Signs in through the form and reads a CSRF token from a page of the new session. */
-async function sessionOf(user: UserRow): Promise<{ jar: string; csrf: string }> {
-  const { jar, response } = await signIn(t.app, user.email, PASSWORD);
-  if (response.statusCode !== 303) throw new Error(`sign-in of ${user.email} failed: ${response.statusCode}`);
-  const page = await t.app.inject({ url: '/account/password', headers: { cookie: jar } });
-  return { jar: cookieJar(jar, page), csrf: csrfFrom(page.body) };
-}
-
+const sessionOf = (user: UserRow) => signedInSession(t.app, user);
 /** An anonymous browser session that has opened a form (sign-in or set-password), with its token. */
-async function preSession(jar = '', from = '/login'): Promise<{ jar: string; csrf: string }> {
-  const page = await t.app.inject({ url: from, headers: jar ? { cookie: jar } : {} });
-  return { jar: cookieJar(jar, page), csrf: csrfFrom(page.body) };
-}
-
-const ITEM = (extra: Record<string, unknown> = {}) => ({
-  title: 'Joint border patrol observed',
-  summary: 'Patrol of both sides seen.',
-  source: 'Field observation',
-  url: 'https://example.org/matrix',
-  observed_on: '2026-03-01',
-  source_reliability: 'A',
-  credibility: 1,
-  groups: ['TTP'],
-  tlp: 'GREEN',
-  location: 'Torkham crossing',
-  findings: [{ benchmark: 'BORDER-1', stance: 1 }],
-  ...extra,
-});
-const FORM = (extra: Fields = {}): Fields => ({
-  title: 'Border liaison meeting held',
-  summary: 'A hotline was agreed.',
-  source: 'Field report',
-  url: 'https://example.org/report',
-  observed_on: '2026-03-02',
-  source_reliability: 'B',
-  credibility: '2',
-  tlp: 'GREEN',
-  groups: ['TTP'],
-  location: 'Torkham crossing',
-  finding_benchmark_0: 'BORDER-1',
-  finding_stance_0: '1',
-  ...extra,
-});
+const preSession = (jar = '', from = '/login') => formSession(t.app, from, jar);
 
 const fx = {} as {
   author: UserRow; // evaluator who owns the shared GREEN items
@@ -153,13 +88,9 @@ const fx = {} as {
   loginTarget: UserRow;
 };
 const isWriter = (u: UserRow) => WRITERS.includes(u.role);
-const draftBy = async (u: UserRow) => (await createEvidence(db(), u, null, ITEM(), { submit: false })).id;
-const submittedBy = async (u: UserRow) => (await createEvidence(db(), u, null, ITEM(), { submit: true })).id;
-async function verifiedItem(): Promise<number> {
-  const id = await submittedBy(fx.author);
-  await reviewEvidence(db(), fx.checker, id, 'verify', null);
-  return id;
-}
+const draftBy = (u: UserRow) => draftOf(db(), u);
+const submittedBy = (u: UserRow) => submittedOf(db(), u);
+const verifiedItem = () => verifiedBy(db(), fx.author, fx.checker);
 /** A draft of the cell's actor when it may write evidence; otherwise some draft (the request is refused before it matters). */
 const ownDraft = async (c: Cell) => draftBy(isWriter(c.actor) ? c.actor : fx.author);
 const statusOf = async (id: number) => (await db().selectFrom('evidence').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
@@ -259,7 +190,7 @@ const ROUTES: RouteSpec[] = [
     build: async () => ({ url: '/account/password', body: 'form', form: { current_password: PASSWORD, new_password: NEW_PASSWORD, confirm_password: NEW_PASSWORD } }),
     effect: async (c, res) => {
       expect(res.headers.location).toBe('/');
-      expect((await userRow(c.actor.id)).password_hash).not.toBe(CHEAP_HASH);
+      expect((await userRow(c.actor.id)).password_hash).not.toBe(await testPasswordHash());
     },
   },
   // ---- evidence: browse, export, read
@@ -586,7 +517,7 @@ describe('a route without config.access', () => {
   async function tinyApp() {
     const tdb = await openTestDb();
     const app = Fastify({ logger: false });
-    await app.register(corePlugin, { db: tdb, config: loadConfig({}, { sessionSecret: 'test-secret-that-is-at-least-32-characters-long' }), clock: systemClock });
+    await app.register(corePlugin, { db: tdb, config: testConfig(), clock: systemClock });
     await app.register(sessionPlugin);
     await app.register(authPlugin);
     return { app, close: async () => { await app.close().catch(() => undefined); await closeTestDb(tdb); } };

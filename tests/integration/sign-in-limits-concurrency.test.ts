@@ -2,32 +2,17 @@
 // password is checked, so of many parallel guesses at most the limit get a password check and the rest are
 // refused with 429. Run it on PostgreSQL too (TEST_DATABASE_URL), where requests really run concurrently.
 
-import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieJar, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 import { SIGN_IN_LIMITS } from '../../src/security/log';
+import { insertUser, TEST_PASSWORD as PASSWORD } from '../helpers/users';
 import type { UserRow } from '../../src/db/schema';
 
-// scrypt at N=2^10 for these accounts (verifyPassword reads the cost from the hash): the limits are under test
-const PASSWORD = 'the right passphrase for limits';
-function cheapHash(password: string) {
-  const salt = crypto.randomBytes(16);
-  const key = crypto.scryptSync(password, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
-  return ['scrypt', 10, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
-}
-
+// the suite's cheap scrypt cost for these accounts (tests/helpers/users.ts; verifyPassword reads the cost from the
+// hash): the limits are under test
 let t: TestApp;
-let seq = 0;
-async function makeUser(): Promise<UserRow> {
-  seq += 1;
-  const now = new Date().toISOString();
-  return t.db.kysely
-    .insertInto('users')
-    .values({ email: `limit${seq}.${process.pid}@example.org`, name: `limit ${seq}`, password_hash: cheapHash(PASSWORD), role: 'viewer', delegation: 'PAK', disabled_at: null, created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
+const makeUser = (): Promise<UserRow> => insertUser(t.db.kysely, 'viewer', { label: 'limit' });
 
 /** Opens the sign-in form (as a browser would) and returns a function that posts it once. */
 async function preparedAttempt(app: FastifyInstance, email: string, password: string, remoteAddress: string) {

@@ -20,9 +20,15 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'not an address' }, /^ADMIN_EMAIL:/],
     [{ DEMO_ON_FIRST_START: 'perhaps' }, /^DEMO_ON_FIRST_START:/],
     [{ PUBLIC_URL: 'javascript:alert(1)' }, /^PUBLIC_URL:/],
+    [{ HEALTH_TIMEOUT_MS: '50' }, /^HEALTH_TIMEOUT_MS: must be a whole number from 100/],
   ])('names the variable of a bad value %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('bounds each /health check at 2 s unless told otherwise', () => {
+    expect(loadConfig({}).healthTimeoutMs).toBe(2000);
+    expect(loadConfig({ HEALTH_TIMEOUT_MS: '500' }).healthTimeoutMs).toBe(500);
   });
 
   it('reads proxy trust and cookie security', () => {
