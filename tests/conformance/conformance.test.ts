@@ -39,6 +39,8 @@ function labelOnThreshold(key: string, expectedParent: Json): boolean {
   if (key === 'band') return near(expectedParent.score, [40, 60, 80]);
   if (key === 'direction') return near(expectedParent.delta, [5, -5]);
   if (key === 'confidence') return near(expectedParent.evidence_weight, [3, 8]);
+  // kinds whose sums tie (or a trend change of rounding size): see reference.ts
+  if (key === 'trend_driver') return expectedParent.ambiguousDriver === true;
   return false;
 }
 
@@ -363,6 +365,8 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
               note(`benchmark ${b.status} ${b.confidence}`);
               if (b.band) note(`band ${b.band}`);
               if (b.trend.direction) note(`trend ${b.trend.direction}`);
+              if (b.stale) note('benchmark stale');
+              if (b.trend_driver) note(`trend driver ${b.trend_driver}`);
             }
           }
         }
@@ -378,7 +382,7 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
       { numRuns: Number(process.env.CONFORMANCE_RUNS ?? 40), seed: Number(process.env.CONFORMANCE_SEED ?? Date.now() % 2 ** 31) },
     );
     if (process.env.CONFORMANCE_STATS) console.log(Object.fromEntries([...seen].sort()));
-    for (const key of ['overall assessed', 'overall not_assessed', 'pillar assessed', 'pillar not_assessed', 'benchmark assessed low', 'benchmark not_assessed none']) {
+    for (const key of ['overall assessed', 'overall not_assessed', 'pillar assessed', 'pillar not_assessed', 'benchmark assessed low', 'benchmark not_assessed none', 'trend driver new', 'trend driver aged']) {
       expect(seen.get(key) ?? 0, `generated scenarios never gave "${key}"`).toBeGreaterThan(0);
     }
   });
@@ -393,8 +397,9 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
     expect(Object.keys(actual.pillars[0])).toEqual(['code', 'score', 'status', 'band', 'coverage', 'trend', 'benchmarks']);
     expect(Object.keys(actual.pillars[0].benchmarks[0])).toEqual([
       'code', 'score', 'low', 'high', 'evidence_weight', 'findings', 'status', 'band', 'confidence', 'trend',
+      'stale', 'last_observed_on', 'trend_driver',
     ]);
-    expect(actual.methodology).toBe('v1');
+    expect(actual.methodology).toBe('v1.1');
     expect(actual.known_at).toBe('2026-06-30T23:59:59.999Z');
     expect(actual.perspective).toBe('JOINT');
   });
@@ -637,6 +642,45 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
     const none = await checkAgainstReference(db, g, { asOf: '2026-06-30', knownAt: '2026-06-30' });
     expect(none.pillars[0].benchmarks[0].trend).toEqual({ delta: null, direction: null });
     expect(none.overall.trend).toEqual({ delta: null, direction: null });
+  });
+
+  it('v1.1: stale after more than the half-life, last_observed_on, and the kind that drove the trend', async () => {
+    // theta 0: every benchmark is assessed, even at 50 with no evidence. S1 (half-life 30) has one A/1 +2 finding
+    // observed 2026-05-01 and, from 2026-08-01, a second one at -2; S2 has nothing.
+    const f = withCode(
+      {
+        framework: {
+          code: 'X',
+          name: 'Staleness',
+          assessed_threshold: 0,
+          pillars: [{ code: 'P', name: 'P', benchmarks: [
+            { code: 'S1', title: 'S1', kind: 'assessment' as const, half_life_days: 30 },
+            { code: 'S2', title: 'S2', kind: 'assessment' as const },
+          ] }],
+        },
+        evidence: [
+          ev('s-1', '2026-05-01', 'A', 1, [{ benchmark: 'S1', stance: 2 }], { verified_at: '2026-05-01T12:00:00Z' }),
+          ev('s-2', '2026-08-01', 'A', 1, [{ benchmark: 'S2', stance: 0 }, { benchmark: 'S1', stance: -2 }], { verified_at: '2026-08-02T00:00:00Z' }),
+        ],
+      },
+      `STALE-${++counter}`,
+    );
+    await importOk(db, f);
+    const at = async (asOf: string, knownAt = '2026-12-31') => (await checkAgainstReference(db, f, { asOf, knownAt })).pillars[0].benchmarks;
+    // age 30 is not more than the half-life; 31 is
+    expect((await at('2026-05-31'))[0]).toMatchObject({ stale: false, last_observed_on: '2026-05-01', trend_driver: 'new' });
+    expect((await at('2026-06-01'))[0]).toMatchObject({ stale: true, last_observed_on: '2026-05-01', trend_driver: 'new' });
+    // both dates of the trend see only s-1: the whole change is its ageing (drift toward 50)
+    const drift = (await at('2026-07-31'))[0];
+    expect(drift).toMatchObject({ stale: true, last_observed_on: '2026-05-01', trend_driver: 'aged' });
+    expect(drift.trend.delta).toBeLessThan(0);
+    // nothing counts on S2: never stale, no date, trend 0 -> no driver
+    expect((await at('2026-07-31'))[1]).toMatchObject({ stale: false, last_observed_on: null, trend: { delta: 0 }, trend_driver: null });
+    // s-2 arrives: the newest counted finding moves, S1 is fresh again, and the new evidence drives the trend
+    expect((await at('2026-08-15'))[0]).toMatchObject({ stale: false, last_observed_on: '2026-08-01', trend_driver: 'new' });
+    expect((await at('2026-08-15'))[1]).toMatchObject({ stale: false, last_observed_on: '2026-08-01', trend_driver: null });
+    // as known before s-2 was verified, S1 is still stale on the same day
+    expect((await at('2026-08-15', '2026-08-01'))[0]).toMatchObject({ stale: true, last_observed_on: '2026-05-01', trend_driver: 'aged' });
   });
 
   it('re-importing a changed file updates the framework and the evidence by code and ref', async () => {
