@@ -134,6 +134,9 @@ export interface ReportReference {
   label: string;
   href: string;
   scorecard: Scorecard;
+  /** the view the report froze (as of its period end, known at its generation), to explain changes since */
+  asOf?: string;
+  knownAt?: string;
 }
 
 export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null) {
@@ -168,6 +171,13 @@ export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[],
     changesSince: report?.label ?? `${refDate} (30 days earlier; no report yet)`,
     changesHref: report?.href ?? null,
     overallBefore: before.overall.score,
+    /** view A of "what changed": the report's frozen view, else 30 days earlier at the same known-at */
+    comparedWith: {
+      asOf: report?.asOf ?? refDate,
+      knownAt: report?.knownAt ?? resolved.knownAt,
+      scorecard: before,
+      label: report?.label ?? refDate,
+    },
   };
 }
 

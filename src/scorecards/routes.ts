@@ -11,6 +11,7 @@ import { METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_
 import type { ReportContent } from '../reports/build';
 import { type ReportReference, benchmarkChart, benchmarkFindings, dashboardModel, perspectiveChoices, perspectiveName, perspectivesModel, timeTravel, viewLink, type PageQuery } from './pages';
 import { listEvidence, loadEvidenceDetail } from '../evidence/repository';
+import { dashboardKeyFindings } from './key-findings';
 
 const ScorecardQuery = Type.Object({
   framework: Type.Optional(Type.String({ maxLength: 64 })),
@@ -50,7 +51,7 @@ export async function scorecardRoutes(app: FastifyInstance) {
     const content = JSON.parse(row.content) as ReportContent;
     const scorecard = content.scorecards[perspective];
     if (!scorecard) return null;
-    return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard };
+    return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard, asOf: content.report.as_of, knownAt: content.report.known_at };
   }
 
   function common(request: FastifyRequest, path: string, q: PageQuery, ctx: Awaited<ReturnType<typeof context>>) {
@@ -88,10 +89,12 @@ export async function scorecardRoutes(app: FastifyInstance) {
     const q = request.query;
     const ctx = await context(q);
     const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock, await lastReportBefore(ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective));
+    const why = await dashboardKeyFindings(db, request.user!, ctx, model, q);
     return renderPage(request, reply, 'scorecards/dashboard.hbs', {
       title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
       ...common(request, '/', q, ctx),
       ...model,
+      ...why,
     });
   });
 
