@@ -46,6 +46,8 @@ export interface Cause {
 /** A benchmark's movement explained: its top causes and whether it is drift (ageing) rather than news. */
 export interface ExplainedMovement {
   code: string;
+  from: number;
+  to: number;
   change: number;
   driver: ChangeKind | null;
   drift: boolean;
@@ -98,7 +100,7 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
     causes.push({ kind: 'restricted', label: `${plural(restrictedCount, 'restricted item', 'restricted items')} (not named)`, href: null, points: restrictedPoints });
   }
   causes.sort((x, y) => Math.abs(y.points) - Math.abs(x.points));
-  return { code: b.code, change: b.change, driver, drift: driver === 'aged', causes, restrictedCount };
+  return { code: b.code, from: b.from, to: b.to, change: b.change, driver, drift: driver === 'aged', causes, restrictedCount };
 }
 
 /** "where two new items entered (“A”, “B”) and one restricted item" and similar, from the benchmark's contributions. */
@@ -141,6 +143,8 @@ export interface KeyFindings {
   stale: { code: string; title: string; href: string; lastObservedOn: string | null; since: string }[];
   /** benchmarks that went stale between the two views */
   wentStale: string[];
+  /** pillar code -> one sentence on its movement (every pillar, for the pillar pages) */
+  pillars: Record<string, string>;
 }
 
 /**
@@ -184,20 +188,28 @@ export function keyFindingsFrom(
     if (statusBefore.get(code) === 'assessed' && statusAfter.get(code) !== 'assessed') return ', no longer assessed (too little recent evidence)';
     return causeClause(b);
   };
+  const pillarSentence = (i: number): string => {
+    const p = explanation.pillars[i];
+    const name = pillarNames.get(p.code) ?? p.code;
+    if (p.change === null) {
+      return p.to === null ? `${name} has no assessed benchmark yet.` : `${name} has no comparable score for ${sinceLabel}: its benchmarks were not assessed then.`;
+    }
+    const top = p.contributions[0];
+    const unchanged = Math.round(p.to!) === Math.round(p.from!) && before.pillars[i].band === after.pillars[i].band;
+    const lead = unchanged ? '; the largest single movement was' : ', mostly from';
+    const why = top && Math.abs(top.points) >= 0.5 ? `${lead} ${top.benchmark} ${titles.get(top.benchmark) ?? ''} (${signedPoints(top.points)})${benchmarkCause(top.benchmark)}` : '';
+    return `${name} ${bandPhrase(before.pillars[i].band, after.pillars[i].band, p.from!, p.to!)} since ${sinceLabel}${why}.`;
+  };
+  const pillars: Record<string, string> = {};
+  explanation.pillars.forEach((p, i) => {
+    pillars[p.code] = pillarSentence(i);
+  });
   const pillarSentences = explanation.pillars
     .map((p, i) => ({ p, i }))
     .filter(({ p, i }) => p.change !== null && (Math.abs(p.change) >= 1 || before.pillars[i].band !== after.pillars[i].band))
     .sort((x, y) => Math.abs(y.p.change!) - Math.abs(x.p.change!))
     .slice(0, 3)
-    .map(({ p, i }) => {
-      const name = pillarNames.get(p.code) ?? p.code;
-      const top = p.contributions[0];
-      let why = '';
-      if (top) {
-        why = `, mostly from ${top.benchmark} ${titles.get(top.benchmark) ?? ''} (${signedPoints(top.points)})${benchmarkCause(top.benchmark)}`;
-      }
-      return `${name} ${bandPhrase(before.pillars[i].band, after.pillars[i].band, p.from!, p.to!)} since ${sinceLabel}${why}.`;
-    });
+    .map(({ i }) => pillarSentence(i));
   sentences.push(...pillarSentences);
 
   for (const [i, p] of explanation.pillars.entries()) {
@@ -227,7 +239,7 @@ export function keyFindingsFrom(
 
   const movements: Record<string, ExplainedMovement> = {};
   for (const b of explanation.benchmarks) if (b.change !== 0) movements[b.code] = movementOf(b);
-  return { sentences, movements, stale, wentStale };
+  return { sentences, movements, stale, wentStale, pillars };
 }
 
 /** The explanation between two views of one perspective, named for `viewer`, and the key findings from it. */
@@ -284,5 +296,27 @@ export async function dashboardKeyFindings(
     staleBenchmarks: kf.stale,
     wentStale: kf.wentStale,
     changes: model.changes.map((c) => ({ ...c, movement: kf.movements[c.code] ?? null })),
+    pillarFindings: kf.pillars,
+    movements: kf.movements,
+    since,
+  };
+}
+
+/** The pillar page's part: its sentence, its benchmarks' movements (a point or more, biggest first) and its stale ones. */
+export function pillarKeyFindings(
+  why: Awaited<ReturnType<typeof dashboardKeyFindings>>,
+  pillar: { code: string; benchmarks: { code: string; title: string }[] },
+  q: PageQuery,
+) {
+  const codes = new Set(pillar.benchmarks.map((b) => b.code));
+  const movements = pillar.benchmarks
+    .map((b) => ({ code: b.code, title: b.title, href: viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q), movement: why.movements[b.code] }))
+    .filter((m) => m.movement !== undefined && Math.abs(m.movement.change) >= 0.5)
+    .sort((a, b) => Math.abs(b.movement!.change) - Math.abs(a.movement!.change));
+  return {
+    pillarFinding: why.pillarFindings[pillar.code] ?? null,
+    pillarMovements: movements,
+    pillarStale: why.staleBenchmarks.filter((b) => codes.has(b.code)),
+    pillarSince: why.since,
   };
 }

@@ -11,7 +11,7 @@ import { METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_
 import type { ReportContent } from '../reports/build';
 import { type ReportReference, benchmarkChart, benchmarkFindings, dashboardModel, perspectiveChoices, perspectiveName, perspectivesModel, timeTravel, viewLink, type PageQuery } from './pages';
 import { listEvidence, loadEvidenceDetail } from '../evidence/repository';
-import { dashboardKeyFindings } from './key-findings';
+import { dashboardKeyFindings, pillarKeyFindings } from './key-findings';
 
 const ScorecardQuery = Type.Object({
   framework: Type.Optional(Type.String({ maxLength: 64 })),
@@ -146,6 +146,7 @@ export async function scorecardRoutes(app: FastifyInstance) {
       if (!pillar) throw notFound('No such pillar');
       const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock);
       const pillarModel = model.pillars.find((p) => p.code === pillar.code)!;
+      const why = pillarKeyFindings(await dashboardKeyFindings(db, request.user!, ctx, model, q), pillar, q);
       const recent = await listEvidence(db, request.user!, { frameworkId: ctx.tree.id, pillar: pillar.code, status: 'verified' }, { offset: 0, limit: 10 });
       return renderPage(request, reply, 'scorecards/pillar.hbs', {
         title: pillar.name,
@@ -155,6 +156,7 @@ export async function scorecardRoutes(app: FastifyInstance) {
         evidenceTotal: recent.total,
         evidenceRestricted: recent.restricted,
         evidenceHref: `/evidence?pillar=${encodeURIComponent(pillar.code)}&status=verified`,
+        ...why,
       });
     },
   );

@@ -112,4 +112,14 @@ describe('stale benchmarks and drift', () => {
     expect(changes).toMatch(/new: Joint patrol [12] held/);
     expect(changes).toContain('Stale (newest evidence older than the half-life');
   });
+
+  it('the pillar page says why the pillar moved, benchmark by benchmark, and which are stale', async () => {
+    const res = await t.app.inject({ url: '/pillars/P?as_of=2026-06-30&known_at=2026-06-30', headers: { cookie: jar } });
+    expect(res.statusCode).toBe(200);
+    const why = text(section(res.body, 'pillar-why-heading'));
+    expect(why).toMatch(/Why it moved since 31 May 2026 Patrols (rose|fell|improved|deteriorated|was essentially unchanged)/);
+    expect(why).toMatch(/P-1 Old bad news only : \d+ → \d+ \(\+\d\) \(drift: older evidence fading, no news\)/);
+    expect(why).toMatch(/P-2 Fresh good news : \d+ → \d+ \([+−]\d+\) new: Joint patrol [12] held/);
+    expect(why).toContain('Stale: P-1 last evidence 1 February 2026');
+  });
 });
