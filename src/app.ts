@@ -19,6 +19,7 @@ import requestGuardsPlugin, { DEFAULT_BODY_LIMIT, FORM_BODY_LIMIT } from './plug
 import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
+import { explainRoutes } from './scorecards/explain-routes';
 import { evidenceApiRoutes } from './evidence/api-routes';
 import { evidenceRoutes } from './evidence/routes/index';
 import { accountRoutes } from './auth/account-routes';
@@ -82,6 +83,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(scorecardRoutes);
+  await app.register(explainRoutes);
   await app.register(evidenceApiRoutes);
   await app.register(evidenceRoutes);
   await app.register(accountRoutes);

@@ -4,6 +4,7 @@
 import type { CommandEntry } from './command';
 import { audit } from './commands/audit';
 import { backup } from './commands/backup';
+import { explain } from './commands/explain';
 import { importCommand } from './commands/import';
 import { migrate } from './commands/migrate';
 import { report } from './commands/report';
@@ -24,6 +25,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   audit,
   token,
   report,
+  explain,
   backup,
   restore,
 };

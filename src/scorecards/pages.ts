@@ -154,6 +154,13 @@ export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[],
     changesSince: report?.label ?? `${refDate} (30 days earlier; no report yet)`,
     changesHref: report?.href ?? null,
     overallBefore: before.overall.score,
+    /** view A of "what changed": the report's frozen view, else 30 days earlier at the same known-at */
+    comparedWith: {
+      asOf: report?.asOf ?? refDate,
+      knownAt: report?.knownAt ?? resolved.knownAt,
+      scorecard: before,
+      label: report?.label ?? refDate,
+    },
   };
 }
 

@@ -11,6 +11,9 @@ import type { FrameworkTree, GroupNode, PillarNode } from '../framework/reposito
 import { latestVerified } from '../evidence/reading';
 import { benchmarkChart, benchmarkFindings, dashboardModel, latestEvidence, methodologyModel, pageFrame, perspectiveName, perspectivesModel, viewLink, type PageQuery } from './pages';
 import { CodeParams, ScorecardQuery } from './schemas';
+import { dashboardKeyFindings, pillarKeyFindings } from './key-findings';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../db/schema';
 
 /** A page of one part of the framework: its scores, and the latest verified evidence on it that the reader may see. */
 interface SectionPage<S extends { code: string }> {
@@ -22,7 +25,7 @@ interface SectionPage<S extends { code: string }> {
   /** the evidence on it, as a list filter */
   on(section: S): { pillar: string } | { group: string };
   latestHeading(section: S): string;
-  model(ctx: PageContext, section: S, q: PageQuery, clock: Clock): { title: string } & Record<string, unknown>;
+  model(ctx: PageContext, section: S, q: PageQuery, clock: Clock, reader: { db: Kysely<Database>; viewer: UserRow }): Promise<{ title: string } & Record<string, unknown>>;
 }
 
 const PILLAR_PAGE: SectionPage<PillarNode> = {
@@ -32,9 +35,11 @@ const PILLAR_PAGE: SectionPage<PillarNode> = {
   find: (tree, code) => tree.pillars.find((p) => p.code === code),
   on: (pillar) => ({ pillar: pillar.code }),
   latestHeading: () => 'Latest verified evidence',
-  model(ctx, pillar, q, clock) {
+  async model(ctx, pillar, q, clock, reader) {
     const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, clock);
-    return { title: pillar.name, pillar: { ...model.pillars.find((p) => p.code === pillar.code)!, description: pillar.description } };
+    // why the pillar moved: the dashboard's explanation, narrowed to this pillar's benchmarks
+    const why = pillarKeyFindings(await dashboardKeyFindings(reader.db, reader.viewer, ctx, model, q), pillar, q);
+    return { title: pillar.name, pillar: { ...model.pillars.find((p) => p.code === pillar.code)!, description: pillar.description }, ...why };
   },
 };
 
@@ -45,7 +50,7 @@ const GROUP_PAGE: SectionPage<GroupNode> = {
   find: (tree, code) => tree.groups.find((g) => g.code === code),
   on: (group) => ({ group: group.code }),
   latestHeading: (group) => `Latest verified evidence on ${group.code}`,
-  model(ctx, group, q, clock) {
+  async model(ctx, group, q, clock) {
     // the group's view: the same method over the evidence tagged with this group only
     const tagged = ctx.evidence.filter((e) => e.groups.includes(group.code));
     return { title: `${group.code}: ${group.name}`, group, ...dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock), taggedCount: tagged.length };
@@ -68,10 +73,12 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     const q = request.query;
     const ctx = await pageContext(db, q, app.clock);
     const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective);
+    const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock, report);
     return renderPage(request, reply, 'scorecards/dashboard.hbs', {
       title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
       ...pageFrame('/', q, ctx, app.clock),
-      ...dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock, report),
+      ...model,
+      ...(await dashboardKeyFindings(db, request.user!, ctx, model, q)),
     });
   });
 
@@ -116,7 +123,7 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
       const latest = await latestVerified(db, request.user!, ctx.tree.id, page.on(section));
       return renderPage(request, reply, page.template, {
         ...pageFrame(`${page.prefix}/${encodeURIComponent(section.code)}`, q, ctx, app.clock),
-        ...page.model(ctx, section, q, app.clock),
+        ...(await page.model(ctx, section, q, app.clock, { db, viewer: request.user! })),
         latest: latestEvidence(page.latestHeading(section), page.on(section), latest),
       });
     });

@@ -99,6 +99,9 @@ export interface ReportReference {
   label: string;
   href: string;
   scorecard: Scorecard;
+  /** the view the report froze (as of its period end, known at its generation), to explain changes since */
+  asOf?: string;
+  knownAt?: string;
 }
 
 /** The latest report whose period ended before the as-of date (monthly preferred), for "what changed". */
@@ -108,7 +111,7 @@ export async function reportBefore(db: Kysely<Database>, frameworkId: number, as
   const content = JSON.parse(row.content) as ReportContent;
   const scorecard = content.scorecards[perspective];
   if (!scorecard) return null;
-  return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard };
+  return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard, asOf: content.report.as_of, knownAt: content.report.known_at };
 }
 
 /** A benchmark page's scoring index, the findings that count at the as-of date, and their items by id. */

@@ -1,10 +1,10 @@
-// The fixed numbers of METHODOLOGY.md v1, in one place so the methodology page can print them.
+// The fixed numbers of METHODOLOGY.md v1.1, in one place so the methodology page can print them.
 
 import type { SourceReliability } from './types';
 
-export const METHODOLOGY_VERSION = 'v1' as const;
+export const METHODOLOGY_VERSION = 'v1.1' as const;
 
-/** Every constant of methodology v1. Framework-level kappa/theta and per-benchmark half-life/weight are defaults. */
+/** Every constant of methodology v1.1. Framework-level kappa/theta and per-benchmark half-life/weight are defaults. */
 export const SCORING_CONSTANTS = Object.freeze({
   methodology: METHODOLOGY_VERSION,
   /** kappa: strength of the neutral (0.5) prior, in units of evidence weight */

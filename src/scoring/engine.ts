@@ -1,4 +1,4 @@
-// The scoring engine of METHODOLOGY.md v1: framework + evidence + (t, k, perspective) -> scorecard.
+// The scoring engine of METHODOLOGY.md v1.1: framework + evidence + (t, k, perspective) -> scorecard.
 // Pure: plain data in, plain data out. Evidence is indexed once per (k, perspective) and reused for many t.
 
 import {
@@ -10,7 +10,8 @@ import {
   type CoverageScore,
 } from './aggregate';
 import { METHODOLOGY_VERSION, SCORING_CONSTANTS } from './constants';
-import { dayNumber, instantToMs, knownAtToMs, normalizeKnownAt } from './dates';
+import { emptyKindSums, findingPoints, trendDriver } from './contributions';
+import { dateOfDay, dayNumber, instantToMs, knownAtToMs, normalizeKnownAt } from './dates';
 import {
   credibilityFactor,
   decayFactor,
@@ -25,6 +26,8 @@ import {
 } from './finding';
 import type {
   BenchmarkScore,
+  ChangeKind,
+  KindSums,
   CountedFinding,
   PillarScore,
   Scorecard,
@@ -71,6 +74,8 @@ interface IndexedPillar {
 interface RawBenchmark extends BenchmarkStatistics {
   code: string;
   findings: number;
+  /** day number of the newest counted finding, null when none counts */
+  lastObservedDay: number | null;
 }
 
 interface RawPillar extends CoverageScore {
@@ -93,6 +98,12 @@ export interface ScoringIndex {
   scorecard(asOf: string): Scorecard;
   /** the findings that count at t, in framework benchmark order, then oldest first */
   countedFindings(asOf: string, benchmarkCode?: string): CountedFinding[];
+  /** the findings that count at t, by position: [pillar][benchmark] -> oldest first (for explanations) */
+  countedByPosition(asOf: string): CountedFinding[][][];
+  /** kappa as used (the framework's, or the default when it is unusable) */
+  readonly priorStrength: number;
+  /** pi of each pillar and omega of each benchmark as used, in framework order */
+  readonly weights: { code: string; pi: number; benchmarks: { code: string; omega: number }[] }[];
 }
 
 /** A usable non-negative number, else the fallback (a missing or broken weight/constant must not poison sums). */
@@ -173,14 +184,16 @@ export function createScoringIndex(
         let W = 0;
         let V = 0;
         let count = 0;
+        let lastObservedDay: number | null = null;
         for (const f of b.findings) {
           if (f.observedDay > t) break; // sorted: everything after was observed after t
           const w = findingWeight(f.reliability, f.credibility, decayFactor(t - f.observedDay, b.halfLifeDays), f.group);
           W += w;
           V += w * f.value;
           count += 1;
+          lastObservedDay = f.observedDay; // sorted: the last one counted is the newest
         }
-        return { code: b.code, findings: count, ...benchmarkStatistics(W, V, kappa, theta) };
+        return { code: b.code, findings: count, lastObservedDay, ...benchmarkStatistics(W, V, kappa, theta) };
       });
       const score = weightedCoverageScore(
         benchmarks.map((b, i) => ({ score: b.score, weight: pillar.benchmarks[i].omega, assessed: b.status === 'assessed' })),
@@ -193,6 +206,39 @@ export function createScoringIndex(
     const card = { overall, pillars: rawPillars };
     rawCache.set(t, card);
     return card;
+  }
+
+  /**
+   * Section 9 at one k: the contributions of b's findings, summed by kind, to the change of its score from
+   * tA to tB (section 10 uses tA = t - 90, tB = t for the trend driver).
+   */
+  function kindSumsBetween(b: IndexedBenchmark, tA: number, tB: number, scoreA: number, weightB: number): KindSums {
+    const sums = emptyKindSums();
+    const denominatorB = kappa + weightB;
+    for (const f of b.findings) {
+      const countedA = f.observedDay <= tA;
+      const countedB = f.observedDay <= tB;
+      if (!countedA && !countedB) break; // sorted: nothing later counts at either date
+      const kind: ChangeKind = countedA && countedB ? 'aged' : countedB ? 'new' : 'removed';
+      const wA = countedA ? findingWeight(f.reliability, f.credibility, decayFactor(tA - f.observedDay, b.halfLifeDays), f.group) : 0;
+      const wB = countedB ? findingWeight(f.reliability, f.credibility, decayFactor(tB - f.observedDay, b.halfLifeDays), f.group) : 0;
+      sums[kind] += findingPoints(wA, wB, f.value, scoreA, denominatorB);
+    }
+    return sums;
+  }
+
+  /** Section 10: stale, last_observed_on and trend_driver of one benchmark at t. */
+  function benchmarkV11(b: IndexedBenchmark, t: number, now: RawBenchmark, before: RawBenchmark, delta: number | null) {
+    const stale = now.status === 'assessed' && now.lastObservedDay !== null && t - now.lastObservedDay > b.halfLifeDays;
+    const driver =
+      delta === null || delta === 0
+        ? null
+        : trendDriver(kindSumsBetween(b, t - SCORING_CONSTANTS.trendWindowDays, t, before.score, now.evidenceWeight), delta);
+    return {
+      stale,
+      last_observed_on: now.lastObservedDay === null ? null : dateOfDay(now.lastObservedDay),
+      trend_driver: driver,
+    };
   }
 
   function scorecard(asOf: string): Scorecard {
@@ -221,22 +267,49 @@ export function createScoringIndex(
           coverage: p.coverage,
           trend: trendFor(p, before.pillars[i]),
           benchmarks: p.benchmarks.map(
-            (b, j): BenchmarkScore => ({
-              code: b.code,
-              score: b.score,
-              low: b.low,
-              high: b.high,
-              evidence_weight: b.evidenceWeight,
-              findings: b.findings,
-              status: b.status,
-              band: bandIfAssessed(b.score, b.status),
-              confidence: b.confidence,
-              trend: trendFor(b, before.pillars[i].benchmarks[j]),
-            }),
+            (b, j): BenchmarkScore => {
+              const trend = trendFor(b, before.pillars[i].benchmarks[j]);
+              return {
+                code: b.code,
+                score: b.score,
+                low: b.low,
+                high: b.high,
+                evidence_weight: b.evidenceWeight,
+                findings: b.findings,
+                status: b.status,
+                band: bandIfAssessed(b.score, b.status),
+                confidence: b.confidence,
+                trend,
+                ...benchmarkV11(pillars[i].benchmarks[j], t, b, before.pillars[i].benchmarks[j], trend.delta),
+              };
+            },
           ),
         }),
       ),
     };
+  }
+
+  function countedOf(b: IndexedBenchmark, t: number): CountedFinding[] {
+    const out: CountedFinding[] = [];
+    for (const f of b.findings) {
+      if (f.observedDay > t) break;
+      const ageDays = t - f.observedDay;
+      const decay = decayFactor(ageDays, b.halfLifeDays);
+      out.push({
+        evidenceId: f.evidenceId,
+        findingIndex: f.findingIndex,
+        benchmark: b.code,
+        observedOn: dateOfDay(f.observedDay),
+        value: f.value,
+        weight: findingWeight(f.reliability, f.credibility, decay, f.group),
+        reliabilityFactor: f.reliability,
+        credibilityFactor: f.credibility,
+        decay,
+        groupFactor: f.group,
+        ageDays,
+      });
+    }
+    return out;
   }
 
   function countedFindings(asOf: string, benchmarkCode?: string): CountedFinding[] {
@@ -245,28 +318,27 @@ export function createScoringIndex(
     for (const pillar of pillars) {
       for (const b of pillar.benchmarks) {
         if (benchmarkCode !== undefined && b.code !== benchmarkCode) continue;
-        for (const f of b.findings) {
-          if (f.observedDay > t) break;
-          const ageDays = t - f.observedDay;
-          const decay = decayFactor(ageDays, b.halfLifeDays);
-          out.push({
-            evidenceId: f.evidenceId,
-            benchmark: b.code,
-            value: f.value,
-            weight: findingWeight(f.reliability, f.credibility, decay, f.group),
-            reliabilityFactor: f.reliability,
-            credibilityFactor: f.credibility,
-            decay,
-            groupFactor: f.group,
-            ageDays,
-          });
-        }
+        out.push(...countedOf(b, t));
       }
     }
     return out;
   }
 
-  return { framework: framework.code, perspective: perspective.code, knownAt, scorecard, countedFindings };
+  function countedByPosition(asOf: string): CountedFinding[][][] {
+    const t = dayNumber(asOf);
+    return pillars.map((pillar) => pillar.benchmarks.map((b) => countedOf(b, t)));
+  }
+
+  return {
+    framework: framework.code,
+    perspective: perspective.code,
+    knownAt,
+    priorStrength: kappa,
+    weights: pillars.map((p) => ({ code: p.code, pi: p.pi, benchmarks: p.benchmarks.map((b) => ({ code: b.code, omega: b.omega })) })),
+    scorecard,
+    countedFindings,
+    countedByPosition,
+  };
 }
 
 /** The scorecard of one perspective at as-of t and known-at k, with 90-day trends. */

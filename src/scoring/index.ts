@@ -1,4 +1,4 @@
-// Public API of the scoring engine (METHODOLOGY.md v1).
+// Public API of the scoring engine (METHODOLOGY.md v1.1).
 
 export * from './types';
 export { METHODOLOGY_VERSION, SCORING_CONSTANTS, RELIABILITY_FACTORS, CREDIBILITY_FACTORS } from './constants';
@@ -39,3 +39,5 @@ export {
   type ScoringIndex,
   type ScoringView,
 } from './engine';
+export { componentPoints, findingPoints, changeKind, trendDriver, orderContributions } from './contributions';
+export { explainChange, explainIndexes } from './explain';

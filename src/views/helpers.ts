@@ -40,6 +40,31 @@ const localeOf = (options: HelperOptions | undefined) => options?.data?.root?.lo
 const isParam = (v: unknown) => typeof v === 'string' || typeof v === 'number' || (typeof v === 'object' && v !== null && typeof (v as { key?: unknown }).key === 'string');
 const paramsOf = (value: unknown): MessageParams | undefined =>
   value && typeof value === 'object' ? (Object.fromEntries(Object.entries(value).filter(([, v]) => isParam(v))) as MessageParams) : undefined;
+/**
+ * A trend's delta as shown beside its direction: whole points, unless rounding would contradict the direction,
+ * which is classified on the unrounded number (4.65 is "stable", shown +4.65, never "+5").
+ */
+export function formatTrendDelta(delta: number, direction: string | null, threshold = 5): string {
+  const contradicts = (shown: number) =>
+    direction === 'stable' ? Math.abs(shown) >= threshold : direction === 'improving' ? shown < threshold : direction === 'deteriorating' ? shown > -threshold : false;
+  for (let digits = 0; digits <= 6; digits += 1) {
+    const shown = Number(delta.toFixed(digits));
+    if (!contradicts(shown)) {
+      if (digits === 0) return formatSigned(delta);
+      const text = Math.abs(delta).toFixed(digits);
+      return delta > 0 ? `+${text}` : delta < 0 ? `−${text}` : '±0';
+    }
+  }
+  return delta > 0 ? `+${delta}` : `−${Math.abs(delta)}`;
+}
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "2026-03-12" -> "12 March 2026" */
+export function longDate(date: unknown): string {
+  const m = typeof date === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
+  return m ? `${Number(m[3])} ${MONTH_NAMES[Number(m[2]) - 1]} ${m[1]}` : '';
+}
 
 export function registerHelpers(hbs: typeof Handlebars): void {
   /** {{t "English template with {name}" name=value}}: a message in the page's locale (English is the template) */
@@ -64,18 +89,36 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   /** {{confidenceLabel c}} */
   hbs.registerHelper('confidenceLabel', (c: unknown) => (typeof c === 'string' && CONFIDENCE_LABELS[c]) || '–');
 
-  /** {{trendArrow trend}}: an arrow with a text alternative, built from fixed strings and an escaped number */
-  hbs.registerHelper('trendArrow', (trend: { delta: number | null; direction: string | null } | undefined) => {
+  /**
+   * {{trendArrow trend [trend_driver]}}: an arrow with a text alternative, built from fixed strings and an escaped
+   * number. A benchmark trend driven by ageing evidence (METHODOLOGY.md v1.1 section 10) is drift, not news: it is
+   * labelled as such, never as improving or deteriorating.
+   */
+  hbs.registerHelper('trendArrow', (trend: { delta: number | null; direction: string | null } | undefined, driver?: unknown) => {
     if (!trend || trend.direction === null || trend.delta === null) {
       return new Handlebars.SafeString('<span class="trend trend-none" title="No trend: not assessed at both dates">–<span class="visually-hidden">no trend</span></span>');
     }
+    const delta = Handlebars.escapeExpression(formatTrendDelta(trend.delta, trend.direction));
+    if (driver === 'aged' && trend.direction !== 'stable') {
+      const why = trend.delta > 0 ? 'older negative evidence fading' : 'older positive evidence fading';
+      return new Handlebars.SafeString(
+        `<span class="trend trend-drift" title="Only ageing evidence moved this score: ${why}; no new evidence">` +
+          `<span aria-hidden="true">${trend.delta > 0 ? '↗' : '↘'}</span> Drift <span class="trend-delta">(${delta})</span>` +
+          `<span class="trend-why"> as ${why}</span></span>`,
+      );
+    }
     const arrow = trend.direction === 'improving' ? '▲' : trend.direction === 'deteriorating' ? '▼' : '▶';
     const label = DIRECTION_LABELS[trend.direction] ?? '';
-    const delta = Handlebars.escapeExpression(formatSigned(trend.delta));
     return new Handlebars.SafeString(
       `<span class="trend trend-${trend.direction}"><span aria-hidden="true">${arrow}</span> ${label} <span class="trend-delta">(${delta})</span></span>`,
     );
   });
+
+  /** {{longDate d}}: "12 March 2026" */
+  hbs.registerHelper('longDate', (d: unknown) => longDate(d));
+
+  /** {{signedPoints x}}: whole points with a sign, "+8", "−3" */
+  hbs.registerHelper('signedPoints', (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? formatSigned(x) : '–'));
 
   /** {{percent x}}: 0.75 -> "75%" */
   hbs.registerHelper('percent', (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${Math.round(x * 100)}%` : '–'));

@@ -1,5 +1,5 @@
-// Acceptance-style conformance: `import` followed by `scorecard` must match METHODOLOGY.md on any valid file,
-// checked against the independent implementation in ./reference.ts (written from the published text only).
+// Acceptance-style conformance: `import` followed by `scorecard` (and `explain`) must match METHODOLOGY.md on any
+// valid file, checked against the independent implementation in ./reference.ts (written from the published text only).
 //
 // Path A drives the services (importFile + buildScorecard) on random valid import files and on hand-written
 // scenarios; path B drives the command line (`main([...])`) the way an operator or external check would.
@@ -13,10 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect';
 import { importFile } from '../../src/framework/import-service';
 import { buildScorecard } from '../../src/scorecards/service';
+import { buildExplanation } from '../../src/scorecards/explain';
 import { runCli } from '../helpers/cli';
 import { closeTestDb, dropTestSchema, freshDatabaseUrl, onPostgres, openTestDb } from '../helpers/db';
 import {
+  referenceExplanation,
   referenceScorecard,
+  type ReferenceExplainQuery,
   type RawBenchmark,
   type RawEvidence,
   type RawFinding,
@@ -39,6 +42,8 @@ function labelOnThreshold(key: string, expectedParent: Json): boolean {
   if (key === 'band') return near(expectedParent.score, [40, 60, 80]);
   if (key === 'direction') return near(expectedParent.delta, [5, -5]);
   if (key === 'confidence') return near(expectedParent.evidence_weight, [3, 8]);
+  // kinds whose sums tie (or a trend change of rounding size): see reference.ts
+  if (key === 'trend_driver') return expectedParent.ambiguousDriver === true;
   return false;
 }
 
@@ -73,6 +78,45 @@ export function diffScorecards(actual: Json, expected: Json, at = '$'): string[]
     else if (!labelOnThreshold(k, expected)) out.push(...diffScorecards(actual[k], expected[k], `${at}.${k}`));
   }
   return out;
+}
+
+/**
+ * Every difference between the product's explanation and the reference one. Contributions are matched by what they
+ * name (pillar, benchmark, or ref + finding + kind), not by position: two conforming implementations may order
+ * near-equal sizes differently, and one may keep a rounding-size contribution the other computes as exactly 0.
+ * The product's own lists must leave zeros out and be ordered by absolute size.
+ */
+export function diffExplanations(actual: Json, expected: Json): string[] {
+  const strip = (x: Json) => JSON.parse(JSON.stringify(x), (k, v) => (k === 'contributions' ? undefined : v));
+  const out = diffScorecards(strip(actual), strip(expected));
+  const idOf = (c: Json) => ('pillar' in c ? c.pillar : 'benchmark' in c ? c.benchmark : `${c.ref}#${c.finding}#${c.kind}`);
+  const compare = (a: Json[] | undefined, e: Json[], at: string) => {
+    if (!Array.isArray(a)) return out.push(`${at}: product has no contributions list`);
+    a.forEach((c, i) => {
+      if (c.points === 0) out.push(`${at}[${i}]: a contribution of 0 is listed`);
+      if (i > 0 && Math.abs(c.points) > Math.abs(a[i - 1].points)) out.push(`${at}[${i}]: not ordered by absolute size`);
+    });
+    const significant = (list: Json[]) => new Map(list.filter((c) => Math.abs(c.points) > 1e-9).map((c) => [idOf(c), c]));
+    const am = significant(a);
+    const em = significant(e);
+    for (const [id, c] of em) {
+      const found = am.get(id);
+      if (!found) out.push(`${at}: missing contribution ${id} (${c.points})`);
+      else out.push(...diffScorecards(found, c, `${at}{${id}}`));
+    }
+    for (const [id, c] of am) if (!em.has(id)) out.push(`${at}: unexpected contribution ${id} (${c.points})`);
+  };
+  compare(actual?.overall?.contributions, expected.overall.contributions, '$.overall.contributions');
+  expected.pillars.forEach((p: Json, i: number) => compare(actual?.pillars?.[i]?.contributions, p.contributions, `$.pillars[${i}].contributions`));
+  expected.benchmarks.forEach((b: Json, i: number) => compare(actual?.benchmarks?.[i]?.contributions, b.contributions, `$.benchmarks[${i}].contributions`));
+  return out;
+}
+
+function expectExplains(actual: Json, expected: Json, context: string): void {
+  const diffs = diffExplanations(actual, expected);
+  if (diffs.length > 0) {
+    throw new Error(`explanation differs from METHODOLOGY.md reference (${context}):\n  ${diffs.slice(0, 25).join('\n  ')}`);
+  }
 }
 
 function expectConforms(actual: Json, expected: Json, context: string): void {
@@ -302,6 +346,29 @@ function queriesArb(file: RawImportFile, start: number): fc.Arbitrary<ReferenceQ
 
 const scenarioArb = importFileArb.chain(({ start, ...file }) => queriesArb(file, start).map((queries) => ({ file, queries })));
 
+/** Explanation requests for a file: two views each (often the same k, sometimes t_B before t_A), random perspectives. */
+function explainQueriesArb(file: RawImportFile, start: number): fc.Arbitrary<ReferenceExplainQuery[]> {
+  const perspectives = ['JOINT', ...(file.framework.perspectives ?? []).map((p) => p.code)];
+  const asOf = fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: start + 60, max: Math.min(729, start + WINDOW + 60) }) },
+    { weight: 1, arbitrary: dayArb },
+  ).map(dayString);
+  const knownAt = fc.oneof(
+    { weight: 2, arbitrary: fc.integer({ min: start + 60, max: start + WINDOW + 300 }).map(dayString) },
+    { weight: 2, arbitrary: instantArb(start + 60, start + WINDOW + 300) },
+  );
+  const query = fc
+    .record({ fromAsOf: asOf, toAsOf: asOf, fromKnown: knownAt, toKnown: knownAt, sameK: fc.boolean(), perspective: fc.constantFrom(...perspectives) })
+    .map((r) => ({
+      from: { asOf: r.fromAsOf < r.toAsOf || r.sameK ? r.fromAsOf : r.toAsOf, knownAt: r.fromKnown },
+      to: { asOf: r.fromAsOf < r.toAsOf || r.sameK ? r.toAsOf : r.fromAsOf, knownAt: r.sameK ? r.fromKnown : r.toKnown },
+      perspective: r.perspective,
+    }));
+  return fc.array(query, { minLength: 3, maxLength: 3 });
+}
+
+const explainScenarioArb = importFileArb.chain(({ start, ...file }) => explainQueriesArb(file, start).map((queries) => ({ file, queries })));
+
 // ---------------------------------------------------------------- driving the services
 
 async function importOk(db: Db, file: RawImportFile): Promise<void> {
@@ -312,6 +379,24 @@ async function importOk(db: Db, file: RawImportFile): Promise<void> {
 async function productScorecard(db: Db, framework: string, q: { asOf: string; knownAt?: string; perspective?: string }) {
   const { scorecard } = await buildScorecard(db.kysely, { framework, asOf: q.asOf, knownAt: q.knownAt, perspective: q.perspective });
   return JSON.parse(JSON.stringify(scorecard));
+}
+
+async function productExplanation(db: Db, framework: string, q: ReferenceExplainQuery) {
+  const { explanation } = await buildExplanation(db.kysely, {
+    framework,
+    perspective: q.perspective,
+    from: q.from.asOf,
+    to: q.to.asOf,
+    fromKnownAt: q.from.knownAt,
+    toKnownAt: q.to.knownAt,
+  });
+  return JSON.parse(JSON.stringify(explanation));
+}
+
+async function checkExplanation(db: Db, file: RawImportFile, q: ReferenceExplainQuery): Promise<Json> {
+  const actual = await productExplanation(db, file.framework.code, q);
+  expectExplains(actual, referenceExplanation(file, q), JSON.stringify(q));
+  return actual;
 }
 
 async function checkAgainstReference(db: Db, file: RawImportFile, q: ReferenceQuery): Promise<Json> {
@@ -363,6 +448,8 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
               note(`benchmark ${b.status} ${b.confidence}`);
               if (b.band) note(`band ${b.band}`);
               if (b.trend.direction) note(`trend ${b.trend.direction}`);
+              if (b.stale) note('benchmark stale');
+              if (b.trend_driver) note(`trend driver ${b.trend_driver}`);
             }
           }
         }
@@ -378,9 +465,77 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
       { numRuns: Number(process.env.CONFORMANCE_RUNS ?? 40), seed: Number(process.env.CONFORMANCE_SEED ?? Date.now() % 2 ** 31) },
     );
     if (process.env.CONFORMANCE_STATS) console.log(Object.fromEntries([...seen].sort()));
-    for (const key of ['overall assessed', 'overall not_assessed', 'pillar assessed', 'pillar not_assessed', 'benchmark assessed low', 'benchmark not_assessed none']) {
+    for (const key of ['overall assessed', 'overall not_assessed', 'pillar assessed', 'pillar not_assessed', 'benchmark assessed low', 'benchmark not_assessed none', 'trend driver new', 'trend driver aged']) {
       expect(seen.get(key) ?? 0, `generated scenarios never gave "${key}"`).toBeGreaterThan(0);
     }
+  });
+
+  it('explains changes as the reference does on random valid import files (section 9)', { timeout: Number(process.env.CONFORMANCE_TIMEOUT ?? 240_000) }, async () => {
+    const seen = new Map<string, number>();
+    const note = (key: string) => seen.set(key, (seen.get(key) ?? 0) + 1);
+    await fc.assert(
+      fc.asyncProperty(explainScenarioArb, async ({ file, queries }) => {
+        const f = withCode(file, `XGEN-${++counter}`);
+        await importOk(db, f);
+        for (const q of queries) {
+          const x = await checkExplanation(db, f, q);
+          note(x.overall.change === null ? 'overall change null' : 'overall change');
+          for (const p of x.pillars) note(p.change === null ? 'pillar change null' : p.contributions.length ? 'pillar contributions' : 'pillar change');
+          for (const b of x.benchmarks) for (const c of b.contributions) note(`finding ${c.kind}`);
+          // the contributions add up to each change
+          for (const level of [x.overall, ...x.pillars, ...x.benchmarks]) {
+            if (level.change === null) continue;
+            const sum = level.contributions.reduce((s: number, c: Json) => s + c.points, 0);
+            expect(Math.abs(sum - level.change)).toBeLessThan(1e-9);
+          }
+        }
+        // known-at left out means now, for both views
+        const actual = await productExplanation(db, f.framework.code, { ...queries[0], from: { asOf: queries[0].from.asOf, knownAt: '' }, to: { asOf: queries[0].to.asOf, knownAt: '' } });
+        expect(actual.from.known_at).toBe(actual.to.known_at);
+        expect(Math.abs(Date.parse(actual.to.known_at) - Date.now())).toBeLessThan(5000);
+        expectExplains(actual, referenceExplanation(f, { ...queries[0], from: { ...queries[0].from, knownAt: actual.from.known_at }, to: { ...queries[0].to, knownAt: actual.to.known_at } }), 'known-at left out');
+      }),
+      { numRuns: Number(process.env.CONFORMANCE_RUNS ?? 40) / 2, seed: Number(process.env.CONFORMANCE_SEED ?? Date.now() % 2 ** 31) },
+    );
+    if (process.env.CONFORMANCE_STATS) console.log(Object.fromEntries([...seen].sort()));
+    for (const key of ['overall change', 'overall change null', 'pillar contributions', 'finding new', 'finding aged', 'finding removed']) {
+      expect(seen.get(key) ?? 0, `generated explanations never gave "${key}"`).toBeGreaterThan(0);
+    }
+  });
+
+  it('explains the hand-written file: new, aged and removed findings, keys as INTERFACES.md writes them', async () => {
+    const f = withCode(handFile(), `XHAND-${++counter}`);
+    await importOk(db, f);
+    // same t, knowledge moves from 30 June to the end of the year: e6 (verified 1 July) enters, e7 (retracted 1 Aug) leaves
+    const known = await checkExplanation(db, f, { from: { asOf: '2026-06-30', knownAt: '2026-06-30' }, to: { asOf: '2026-06-30', knownAt: '2026-12-31' } });
+    expect(Object.keys(known)).toEqual(['framework', 'methodology', 'perspective', 'from', 'to', 'overall', 'pillars', 'benchmarks']);
+    expect(known).toMatchObject({
+      framework: f.framework.code,
+      methodology: 'v1.1',
+      perspective: 'JOINT',
+      from: { as_of: '2026-06-30', known_at: '2026-06-30T23:59:59.999Z' },
+      to: { as_of: '2026-06-30', known_at: '2026-12-31T23:59:59.999Z' },
+    });
+    expect(Object.keys(known.overall)).toEqual(['from', 'to', 'change', 'contributions']);
+    expect(Object.keys(known.pillars[0])).toEqual(['code', 'from', 'to', 'change', 'contributions']);
+    expect(Object.keys(known.benchmarks[0])).toEqual(['code', 'from', 'to', 'change', 'by_kind', 'contributions']);
+    expect(Object.keys(known.benchmarks[0].by_kind)).toEqual(['new', 'aged', 'removed']);
+    expect(known.benchmarks.map((b: Json) => b.code)).toEqual(['BORDER-1', 'BORDER-2', 'INTEL-1', 'INTEL-2']);
+    const b1 = known.benchmarks[0];
+    expect(b1.contributions.map((c: Json) => Object.keys(c))).toEqual([['ref', 'finding', 'kind', 'points']]);
+    expect(b1.contributions[0]).toMatchObject({ ref: 'e6', finding: 0, kind: 'new' });
+    const intel1 = known.benchmarks[2];
+    expect(intel1.contributions.map((c: Json) => `${c.ref}#${c.finding}:${c.kind}`).sort()).toEqual(['e6#1:new', 'e7#0:removed']);
+    expect(known.benchmarks[1].contributions.map((c: Json) => `${c.ref}#${c.finding}:${c.kind}`)).toEqual(['e7#1:removed']);
+    // a quarter later at the same knowledge: everything ages, e5 (observed 1 July) enters
+    const later = await checkExplanation(db, f, { from: { asOf: '2026-06-30', knownAt: '2026-12-31' }, to: { asOf: '2026-09-28', knownAt: '2026-12-31' }, perspective: 'PAK' });
+    expect(later.benchmarks[0].contributions.map((c: Json) => `${c.ref}:${c.kind}`).sort()).toEqual(['e1:aged', 'e2:aged', 'e5:new', 'e6:aged']);
+    // and back again, for CHN: e5 leaves as removed (observed after t_B)
+    const back = await checkExplanation(db, f, { from: { asOf: '2026-09-28', knownAt: '2026-12-31' }, to: { asOf: '2026-06-30', knownAt: '2026-12-31' }, perspective: 'CHN' });
+    expect(back.benchmarks[0].contributions.find((c: Json) => c.ref === 'e5')).toMatchObject({ kind: 'removed' });
+    // a pillar not assessed at A: no change, no contributions
+    const first = await checkExplanation(db, f, { from: { asOf: '2025-06-30', knownAt: '2026-12-31' }, to: { asOf: '2026-06-30', knownAt: '2026-12-31' } });
+    expect(first.overall).toMatchObject({ from: null, change: null, contributions: [] });
   });
 
   it('lists the scorecard keys as INTERFACES.md writes them', async () => {
@@ -393,8 +548,9 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
     expect(Object.keys(actual.pillars[0])).toEqual(['code', 'score', 'status', 'band', 'coverage', 'trend', 'benchmarks']);
     expect(Object.keys(actual.pillars[0].benchmarks[0])).toEqual([
       'code', 'score', 'low', 'high', 'evidence_weight', 'findings', 'status', 'band', 'confidence', 'trend',
+      'stale', 'last_observed_on', 'trend_driver',
     ]);
-    expect(actual.methodology).toBe('v1');
+    expect(actual.methodology).toBe('v1.1');
     expect(actual.known_at).toBe('2026-06-30T23:59:59.999Z');
     expect(actual.perspective).toBe('JOINT');
   });
@@ -639,6 +795,45 @@ describe('conformance, services: import then scorecard matches METHODOLOGY.md', 
     expect(none.overall.trend).toEqual({ delta: null, direction: null });
   });
 
+  it('v1.1: stale after more than the half-life, last_observed_on, and the kind that drove the trend', async () => {
+    // theta 0: every benchmark is assessed, even at 50 with no evidence. S1 (half-life 30) has one A/1 +2 finding
+    // observed 2026-05-01 and, from 2026-08-01, a second one at -2; S2 has nothing.
+    const f = withCode(
+      {
+        framework: {
+          code: 'X',
+          name: 'Staleness',
+          assessed_threshold: 0,
+          pillars: [{ code: 'P', name: 'P', benchmarks: [
+            { code: 'S1', title: 'S1', kind: 'assessment' as const, half_life_days: 30 },
+            { code: 'S2', title: 'S2', kind: 'assessment' as const },
+          ] }],
+        },
+        evidence: [
+          ev('s-1', '2026-05-01', 'A', 1, [{ benchmark: 'S1', stance: 2 }], { verified_at: '2026-05-01T12:00:00Z' }),
+          ev('s-2', '2026-08-01', 'A', 1, [{ benchmark: 'S2', stance: 0 }, { benchmark: 'S1', stance: -2 }], { verified_at: '2026-08-02T00:00:00Z' }),
+        ],
+      },
+      `STALE-${++counter}`,
+    );
+    await importOk(db, f);
+    const at = async (asOf: string, knownAt = '2026-12-31') => (await checkAgainstReference(db, f, { asOf, knownAt })).pillars[0].benchmarks;
+    // age 30 is not more than the half-life; 31 is
+    expect((await at('2026-05-31'))[0]).toMatchObject({ stale: false, last_observed_on: '2026-05-01', trend_driver: 'new' });
+    expect((await at('2026-06-01'))[0]).toMatchObject({ stale: true, last_observed_on: '2026-05-01', trend_driver: 'new' });
+    // both dates of the trend see only s-1: the whole change is its ageing (drift toward 50)
+    const drift = (await at('2026-07-31'))[0];
+    expect(drift).toMatchObject({ stale: true, last_observed_on: '2026-05-01', trend_driver: 'aged' });
+    expect(drift.trend.delta).toBeLessThan(0);
+    // nothing counts on S2: never stale, no date, trend 0 -> no driver
+    expect((await at('2026-07-31'))[1]).toMatchObject({ stale: false, last_observed_on: null, trend: { delta: 0 }, trend_driver: null });
+    // s-2 arrives: the newest counted finding moves, S1 is fresh again, and the new evidence drives the trend
+    expect((await at('2026-08-15'))[0]).toMatchObject({ stale: false, last_observed_on: '2026-08-01', trend_driver: 'new' });
+    expect((await at('2026-08-15'))[1]).toMatchObject({ stale: false, last_observed_on: '2026-08-01', trend_driver: null });
+    // as known before s-2 was verified, S1 is still stale on the same day
+    expect((await at('2026-08-15', '2026-08-01'))[0]).toMatchObject({ stale: true, last_observed_on: '2026-05-01', trend_driver: 'aged' });
+  });
+
   it('re-importing a changed file updates the framework and the evidence by code and ref', async () => {
     const code = `REIMPORT-${++counter}`;
     const first = withCode(handFile(), code);
@@ -826,6 +1021,30 @@ describe('conformance, command line: `pactwatch import` then `pactwatch scorecar
         const run = await cli(scorecardArgs(url, q));
         expect(run.code, run.err).toBe(0);
         expect(run.out).toBe(first[j]);
+      }
+    }
+  });
+
+  it('`pactwatch explain` prints explanations that match the reference', { timeout: 120_000 }, async () => {
+    const generated = fc.sample(explainScenarioArb, { numRuns: 2, seed: 20261001 });
+    const scenarios = [
+      { file: handFile(), queries: [
+        { from: { asOf: '2026-06-30', knownAt: '2026-06-30' }, to: { asOf: '2026-06-30', knownAt: '2026-12-31' } },
+        { from: { asOf: '2026-03-31', knownAt: '2026-04-15' }, to: { asOf: '2026-09-28', knownAt: '2026-10-01T09:00:00Z' }, perspective: 'PAK' },
+      ] as ReferenceExplainQuery[] },
+      ...generated.map((s, i) => ({ file: withCode(s.file, `CLI-XGEN-${i + 1}`), queries: s.queries })),
+    ];
+    for (const [i, { file, queries }] of scenarios.entries()) {
+      const url = dbUrl(`cli-explain-${i}`);
+      expect((await cli(['import', writeFile(`cli-explain-${i}.json`, file), '--db', url])).code).toBe(0);
+      for (const q of queries) {
+        const run = await cli([
+          'explain', '--from', q.from.asOf, '--to', q.to.asOf, '--from-known-at', q.from.knownAt, '--to-known-at', q.to.knownAt,
+          ...(q.perspective ? ['--perspective', q.perspective] : []), '--db', url,
+        ]);
+        expect(run.code, run.err).toBe(0);
+        expect(run.err).toBe('');
+        expectExplains(JSON.parse(run.out), referenceExplanation(file, q), `CLI ${file.framework.code} ${JSON.stringify(q)}`);
       }
     }
   });

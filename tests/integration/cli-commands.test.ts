@@ -17,7 +17,7 @@ const INTERFACES_COMMANDS = [
   'audit verify', 'explain', 'backup',
 ];
 /** In INTERFACES.md but not built yet; whoever adds one takes it off this list. */
-const NOT_BUILT_YET = ['explain'];
+const NOT_BUILT_YET: string[] = [];
 /** Documented in the README beside the contract's commands. */
 const EXTRAS = ['restore', 'user list', 'user update', 'user disable', 'user enable', 'user reset-password'];
 
@@ -94,7 +94,7 @@ describe('the command table', () => {
   });
 
   it('answers an unknown command, even an Object.prototype name, with exit 2', async () => {
-    for (const name of ['frobnicate', 'toString', 'constructor', '__proto__', 'explain']) {
+    for (const name of ['frobnicate', 'toString', 'constructor', '__proto__']) {
       const r = await runCli([name]);
       expect(r.code, name).toBe(2);
       expect(r.stderr.split('\n')[0]).toBe(`pactwatch: unknown command "${name}"`);

@@ -26,7 +26,7 @@ describe('pactwatch CLI', () => {
     const card = await run(['scorecard', '--as-of', '2026-06-30', '--known-at', '2026-06-30', '--perspective', 'CHN', '--db', db]);
     expect(card.code).toBe(0);
     const json = JSON.parse(card.stdout);
-    expect(json).toMatchObject({ framework: 'QUAD-2025', methodology: 'v1', as_of: '2026-06-30', known_at: '2026-06-30T23:59:59.999Z', perspective: 'CHN' });
+    expect(json).toMatchObject({ framework: 'QUAD-2025', methodology: 'v1.1', as_of: '2026-06-30', known_at: '2026-06-30T23:59:59.999Z', perspective: 'CHN' });
     expect(json.pillars.map((p: { code: string }) => p.code)).toEqual(['INTEL', 'DISRUPT', 'BORDER']);
     // defaults: JOINT and known-at now
     const joint = JSON.parse((await run(['scorecard', '--as-of', '2026-06-30', '--db', db])).stdout);

@@ -37,7 +37,7 @@ describe('reports: frozen, reproducible, exactly once', () => {
     expect(new Set(results.map((r) => r.report.id)).size).toBe(1);
     const rows = await db.kysely.selectFrom('reports').selectAll().where('period', '=', '2026-06').execute();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'monthly', period_start: '2026-06-01', period_end: '2026-06-30', generated_at: '2026-07-01T06:00:00.000Z', methodology: 'v1' });
+    expect(rows[0]).toMatchObject({ kind: 'monthly', period_start: '2026-06-01', period_end: '2026-06-30', generated_at: '2026-07-01T06:00:00.000Z', methodology: 'v1.1' });
     const runs = await db.kysely.selectFrom('report_runs').select('outcome').where('period', '=', '2026-06').execute();
     expect(runs.map((r) => r.outcome).sort()).toEqual(['exists', 'exists', 'exists', 'exists', 'produced']);
   });

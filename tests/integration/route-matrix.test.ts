@@ -156,6 +156,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/groups/:code', access: 'signed-in', build: get('/groups/TTP') },
   { method: 'GET', path: '/methodology', access: 'signed-in', build: get('/methodology') },
   { method: 'GET', path: '/api/v1/scorecard', access: 'signed-in', build: get('/api/v1/scorecard') },
+  { method: 'GET', path: '/api/v1/explain', access: 'signed-in', build: get('/api/v1/explain?from=2026-03-31&to=2026-06-30') },
   { method: 'GET', path: '/account/tokens', access: 'signed-in', build: get('/account/tokens') },
   {
     method: 'POST',

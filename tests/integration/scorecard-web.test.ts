@@ -24,9 +24,9 @@ describe('dashboard and scorecard API', () => {
     const res = await t.app.inject({ url: '/api/v1/scorecard?as_of=2026-09-30&known_at=2026-10-15&perspective=PAK', headers: { cookie: jar } });
     expect(res.statusCode).toBe(200);
     const card = res.json();
-    expect(card).toMatchObject({ framework: 'QUAD-2025', methodology: 'v1', as_of: '2026-09-30', known_at: '2026-10-15T23:59:59.999Z', perspective: 'PAK' });
+    expect(card).toMatchObject({ framework: 'QUAD-2025', methodology: 'v1.1', as_of: '2026-09-30', known_at: '2026-10-15T23:59:59.999Z', perspective: 'PAK' });
     expect(Object.keys(card)).toEqual(['framework', 'methodology', 'as_of', 'known_at', 'perspective', 'overall', 'pillars']);
-    expect(Object.keys(card.pillars[0].benchmarks[0])).toEqual(['code', 'score', 'low', 'high', 'evidence_weight', 'findings', 'status', 'band', 'confidence', 'trend']);
+    expect(Object.keys(card.pillars[0].benchmarks[0])).toEqual(['code', 'score', 'low', 'high', 'evidence_weight', 'findings', 'status', 'band', 'confidence', 'trend', 'stale', 'last_observed_on', 'trend_driver']);
   });
 
   it('answers bad query values with a 400 naming the field', async () => {

@@ -33,6 +33,9 @@ describe('benchmark score', () => {
       band: null,
       confidence: 'none',
       trend: { delta: null, direction: null },
+      stale: false,
+      last_observed_on: null,
+      trend_driver: null,
     });
   });
 
@@ -177,13 +180,14 @@ describe('scorecard document', () => {
   it('has the INTERFACES.md shape, framework order and echoes the query', () => {
     const card = scoreFramework(fw, [], { asOf: T, knownAt: K, perspective: 'PAK' });
     expect(Object.keys(card)).toEqual(['framework', 'methodology', 'as_of', 'known_at', 'perspective', 'overall', 'pillars']);
-    expect(card).toMatchObject({ framework: 'TEST-FW', methodology: 'v1', as_of: T, known_at: K, perspective: 'PAK' });
+    expect(card).toMatchObject({ framework: 'TEST-FW', methodology: 'v1.1', as_of: T, known_at: K, perspective: 'PAK' });
     expect(Object.keys(card.overall)).toEqual(['score', 'status', 'band', 'coverage', 'trend']);
     expect(card.pillars.map((p) => p.code)).toEqual(['BORDER', 'INTEL']);
     expect(Object.keys(card.pillars[0])).toEqual(['code', 'score', 'status', 'band', 'coverage', 'trend', 'benchmarks']);
     expect(card.pillars[0].benchmarks.map((b) => b.code)).toEqual(['BORDER-1', 'BORDER-2']);
     expect(Object.keys(card.pillars[0].benchmarks[0])).toEqual([
       'code', 'score', 'low', 'high', 'evidence_weight', 'findings', 'status', 'band', 'confidence', 'trend',
+      'stale', 'last_observed_on', 'trend_driver',
     ]);
     expect(card.overall).toEqual({
       score: null,

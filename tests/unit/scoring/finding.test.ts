@@ -24,10 +24,10 @@ import { K, T, assessment, benchmarkOf, framework, indicator, item, measured, si
 const JOINT = { asOf: T, knownAt: K, perspective: 'JOINT' };
 
 describe('constants and helpers', () => {
-  it('publishes the v1 constants as one object', () => {
-    expect(METHODOLOGY_VERSION).toBe('v1');
+  it('publishes the v1.1 constants as one object', () => {
+    expect(METHODOLOGY_VERSION).toBe('v1.1');
     expect(SCORING_CONSTANTS).toMatchObject({
-      methodology: 'v1',
+      methodology: 'v1.1',
       defaultPriorStrength: 2,
       defaultAssessedThreshold: 1,
       defaultHalfLifeDays: 180,
@@ -193,7 +193,9 @@ describe('weight w = R * C * decay * g', () => {
     const [x] = countedFindings(fw, evidence, query, 'B1');
     expect(x).toEqual({
       evidenceId: 'x',
+      findingIndex: 0,
       benchmark: 'B1',
+      observedOn: '2026-05-31',
       value: 0.75,
       weight: 0.8 * 0.8 * Math.pow(2, -30 / 180) * 1,
       reliabilityFactor: 0.8,

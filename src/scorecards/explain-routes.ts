@@ -1,0 +1,33 @@
+// GET /api/v1/explain (INTERFACES.md "Explanation"): why the scores of one perspective changed between two views.
+// Signed-in users; items the caller may not see contribute their points without their identity.
+
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { buildExplanation } from './explain';
+
+const ExplainQuery = Type.Object({
+  framework: Type.Optional(Type.String({ maxLength: 64 })),
+  perspective: Type.Optional(Type.String({ maxLength: 64 })),
+  from: Type.Optional(Type.String({ maxLength: 40 })),
+  to: Type.Optional(Type.String({ maxLength: 40 })),
+  from_known_at: Type.Optional(Type.String({ maxLength: 40 })),
+  to_known_at: Type.Optional(Type.String({ maxLength: 40 })),
+});
+type ExplainQuery = Static<typeof ExplainQuery>;
+
+export async function explainRoutes(app: FastifyInstance) {
+  app.get<{ Querystring: ExplainQuery }>(
+    '/api/v1/explain',
+    { config: { access: 'signed-in' }, schema: { querystring: ExplainQuery } },
+    async (request, reply) => {
+      const q = request.query;
+      const { explanation } = await buildExplanation(
+        app.db.kysely,
+        { framework: q.framework, perspective: q.perspective, from: q.from, to: q.to, fromKnownAt: q.from_known_at, toKnownAt: q.to_known_at },
+        { clock: app.clock, viewer: request.user! },
+      );
+      reply.header('cache-control', 'no-store');
+      return explanation;
+    },
+  );
+}

@@ -1,0 +1,144 @@
+// Explanations from the database (METHODOLOGY.md v1.1 section 9, INTERFACES.md "Explanation"): resolves the
+// framework, the two views and the perspective, lets the pure engine split every change, and names each finding's
+// item by its ref. For a reader (the API, the pages), items the reader may not see keep their points but lose
+// their identity: no ref, no id, no title, no position.
+
+import type { Kysely } from 'kysely';
+import type { Database, EvidenceRow } from '../db/schema';
+import { validationError, type FieldProblem } from '../errors';
+import { isIsoDate, nowIso, systemClock, type Clock } from '../time';
+import { explainChange } from '../scoring/index';
+import type { ChangeKind, Explanation, KindSums, ScoringEvidence } from '../scoring/types';
+import { JOINT, loadFrameworkTree, loadScoringEvidence, resolveFramework, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { liveEvidence } from '../framework/live-evidence';
+import { mayRead, type Viewer } from '../evidence/policy';
+import { parseKnownAt } from './service';
+
+export interface ExplainRequest {
+  framework?: string | null;
+  perspective?: string | null;
+  /** as-of date of view A (YYYY-MM-DD) */
+  from?: string | null;
+  /** as-of date of view B */
+  to?: string | null;
+  /** known-at of view A: a date (end of that day UTC) or an instant; absent means now */
+  fromKnownAt?: string | null;
+  toKnownAt?: string | null;
+}
+
+/** A finding's contribution as printed: its item named by ref (and, when the item has no ref, by id). */
+export interface FindingContributionJson {
+  ref?: string | null;
+  finding?: number;
+  kind: ChangeKind;
+  points: number;
+  /** the item's id: always for a reader who may see it, else only for items without a ref (the CLI) */
+  evidence_id?: number;
+  /** the item's title, for a reader who may see it */
+  title?: string;
+  /** set when the reader may not see the item: its points count, its identity is withheld */
+  restricted?: true;
+}
+
+export interface BenchmarkExplanationJson {
+  code: string;
+  from: number;
+  to: number;
+  change: number;
+  by_kind: KindSums;
+  contributions: FindingContributionJson[];
+}
+
+export type ExplanationJson = Omit<Explanation, 'benchmarks'> & { benchmarks: BenchmarkExplanationJson[] };
+
+export interface ExplanationContext {
+  tree: FrameworkTree;
+  evidence: ScoringEvidence[];
+  explanation: ExplanationJson;
+}
+
+export interface ResolvedExplainQuery {
+  from: { asOf: string; knownAt: string };
+  to: { asOf: string; knownAt: string };
+  perspective: string;
+}
+
+/** Both views and the perspective, or a validation error listing every bad field. "Now" is one instant for both. */
+export function resolveExplainQuery(req: ExplainRequest, tree: FrameworkTree, clock: Clock = systemClock): ResolvedExplainQuery {
+  const problems: FieldProblem[] = [];
+  const now = nowIso(clock);
+  const fixed: Clock = () => new Date(now);
+  const date = (raw: string | null | undefined, path: string): string => {
+    if (raw == null || raw === '') problems.push({ path, message: 'is required: a date YYYY-MM-DD' });
+    else if (!isIsoDate(raw)) problems.push({ path, message: 'must be a date YYYY-MM-DD' });
+    return raw ?? '';
+  };
+  const knownAt = (raw: string | null | undefined, path: string): string => {
+    const parsed = parseKnownAt(raw, fixed);
+    if (typeof parsed === 'string') return parsed;
+    problems.push({ path, message: parsed.message });
+    return '';
+  };
+  const from = { asOf: date(req.from, 'from'), knownAt: knownAt(req.fromKnownAt, 'from_known_at') };
+  const to = { asOf: date(req.to, 'to'), knownAt: knownAt(req.toKnownAt, 'to_known_at') };
+  const perspective = req.perspective == null || req.perspective === '' ? JOINT : req.perspective;
+  if (perspective !== JOINT && !tree.perspectives.some((p) => p.code === perspective)) {
+    problems.push({ path: 'perspective', message: `must be one of ${[JOINT, ...tree.perspectives.map((p) => p.code)].join(', ')}` });
+  }
+  if (problems.length) throw validationError(problems);
+  return { from, to, perspective };
+}
+
+type ItemFacts = Pick<EvidenceRow, 'id' | 'ref' | 'title' | 'tlp' | 'status' | 'created_by' | 'owner_delegation' | 'verified_by' | 'rejected_by' | 'retracted_by'>;
+
+async function itemsById(db: Kysely<Database>, ids: number[]): Promise<Map<number, ItemFacts>> {
+  const out = new Map<number, ItemFacts>();
+  // chunks keep the statement within every driver's parameter limit
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await liveEvidence(db)
+      .select(['id', 'ref', 'title', 'tlp', 'status', 'created_by', 'owner_delegation', 'verified_by', 'rejected_by', 'retracted_by'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const row of rows) out.set(row.id, row);
+  }
+  return out;
+}
+
+/**
+ * Names the items of an engine explanation. viewer null: every item by ref (the CLI, an operator's tool); a viewer:
+ * items they may see by ref, id and title, the others only as restricted points.
+ */
+export async function nameContributions(db: Kysely<Database>, explanation: Explanation, viewer: Viewer | null): Promise<ExplanationJson> {
+  const ids = [...new Set(explanation.benchmarks.flatMap((b) => b.contributions.map((c) => Number(c.evidence))))];
+  const items = ids.length ? await itemsById(db, ids) : new Map<number, ItemFacts>();
+  const benchmarks = explanation.benchmarks.map((b) => ({
+    ...b,
+    contributions: b.contributions.map((c): FindingContributionJson => {
+      const item = items.get(Number(c.evidence));
+      if (viewer === null) {
+        const named: FindingContributionJson = { ref: item?.ref ?? null, finding: c.finding, kind: c.kind, points: c.points };
+        if (named.ref === null) named.evidence_id = Number(c.evidence);
+        return named;
+      }
+      if (item && mayRead(viewer, item)) {
+        return { ref: item.ref, finding: c.finding, kind: c.kind, points: c.points, evidence_id: item.id, title: item.title };
+      }
+      return { kind: c.kind, points: c.points, restricted: true };
+    }),
+  }));
+  return { ...explanation, benchmarks };
+}
+
+/** The explanation of every change of one perspective's scores between two views (INTERFACES.md "Explanation"). */
+export async function buildExplanation(
+  db: Kysely<Database>,
+  req: ExplainRequest,
+  options: { clock?: Clock; viewer?: Viewer | null } = {},
+): Promise<ExplanationContext> {
+  const fw = await resolveFramework(db, req.framework);
+  const tree = await loadFrameworkTree(db, fw);
+  const query = resolveExplainQuery(req, tree, options.clock ?? systemClock);
+  const evidence = await loadScoringEvidence(db, fw.id);
+  const explanation = explainChange(toScoringFramework(tree), evidence, query);
+  return { tree, evidence, explanation: await nameContributions(db, explanation, options.viewer ?? null) };
+}
