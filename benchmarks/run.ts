@@ -4,12 +4,13 @@
 //   npm run bench -- --quick                 100,000 findings, short slots (about a minute per database once cached)
 //   npm run bench -- --size 20000 --db sqlite
 //   npm run bench -- --smoke [--size N]      every page, export, report, import and the CLI at that size, no timing targets
+//   npm run bench -- --and-smoke ...         the figures, then the smoke
 //   npm run bench -- micro [scoring pages import memory] [--write]   the in-process micro-benchmarks (MICRO.md)
 //
 // Options: --seed N (1), --db sqlite|postgres|both (both; PostgreSQL is left out with a note when it does not answer),
 // --pg URL (a server where the user may create databases; default postgres://postgres@127.0.0.1:5432/postgres or
 // PACTWATCH_BENCH_PG_URL), --seconds S per measured slot (3; quick 1), --rounds R (3; quick 2), --connections C (10),
-// --timeout S for one request (30), --export-timeout S (30), --import-items N, --reports MONTHS (6), --fresh
+// --timeout S for one request (30), --export-timeout S (30; quick 10), --import-items N, --reports MONTHS (6), --fresh
 // (regenerate the cached data set), --no-write (leave RESULTS.md and results.json as they are).
 // The data set is cached in the temp folder, keyed by size, seed and schema; every run works on a copy.
 
@@ -132,6 +133,7 @@ async function main() {
       size: { type: 'string' },
       quick: { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
+      'and-smoke': { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       db: { type: 'string', default: 'both' },
       pg: { type: 'string', default: DEFAULT_PG },
@@ -139,7 +141,7 @@ async function main() {
       rounds: { type: 'string' },
       connections: { type: 'string', default: '10' },
       timeout: { type: 'string', default: '30' },
-      'export-timeout': { type: 'string', default: '30' },
+      'export-timeout': { type: 'string' },
       'import-items': { type: 'string', default: '0' },
       reports: { type: 'string', default: '6' },
       fresh: { type: 'boolean', default: false },
@@ -153,7 +155,7 @@ async function main() {
     rounds: Number(values.rounds ?? (values.quick ? 2 : 3)),
     connections: Number(values.connections),
     requestTimeoutS: Number(values.timeout),
-    exportTimeoutS: Number(values['export-timeout']),
+    exportTimeoutS: Number(values['export-timeout'] ?? (values.quick ? 10 : 30)),
     importItems: Number(values['import-items']),
     runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-bench-run-')),
   };
@@ -182,7 +184,7 @@ async function main() {
       try {
         const t0 = nowMs();
         const scale = values.smoke ? { figures: [], notes: [], seconds: 0 } : await runScale(work, options);
-        const smoke = values.smoke ? await runSmoke(work, { timeoutS: Math.max(options.requestTimeoutS, 120) }) : [];
+        const smoke = values.smoke || values['and-smoke'] ? await runSmoke(work, { timeoutS: Math.max(options.requestTimeoutS, 60) }) : [];
         const { drop: _drop, url: _url, ...info } = work;
         runs.push({ dialect, work: info, figures: scale.figures, notes: scale.notes, smoke, seconds: (nowMs() - t0) / 1000 });
       } finally {

@@ -56,7 +56,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  // a server still busy with a request the client gave up on (an export) may not get to its SIGTERM handler soon
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
   await exited;
   clearTimeout(timer);
 }

@@ -19,6 +19,26 @@ import type { WorkDb } from './workdb';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** One line for a table cell: an HTML page's title and first paragraph, or the text's first 160 characters. */
+function errorText(text: string): string {
+  const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
+  const para = /<p[^>]*>([^<]*)</i.exec(text)?.[1];
+  return (title ? `${title}${para ? `: ${para}` : ''}` : text).replace(/\s+/g, ' ').trim().slice(0, 160);
+}
+
+function cliSummary(out: string): string {
+  const text = out.trim();
+  if (text.startsWith('{')) {
+    try {
+      const card = JSON.parse(text) as { overall?: { score: number | null; status: string } };
+      return `scorecard JSON, ${text.length} bytes; overall ${card.overall?.score?.toFixed(1) ?? 'null'} (${card.overall?.status})`;
+    } catch {
+      return `${text.length} bytes`;
+    }
+  }
+  return errorText(text.split('\n').pop()!);
+}
+
 export interface SmokeCheck {
   what: string;
   ok: boolean;
@@ -130,7 +150,7 @@ export async function runSmoke(work: WorkDb, options: { timeoutS: number }): Pro
     // last: an export the client gives up on goes on in the server, and would slow every check after it
     for (const path of ['/evidence/export.csv', '/evidence/export.json']) {
       const r = await fetchOnce(`${app.baseUrl}${path}`, { headers: { cookie: as.admin }, timeoutMs });
-      checks.push({ what: `GET ${path} (admin, every item)`, ok: r.status === 200, ms: r.ms, note: r.status === 200 ? `${r.body.length} bytes` : r.timedOut ? `no answer within ${options.timeoutS} s` : `status ${r.status}: ${r.body.toString('utf8').slice(0, 160)}` });
+      checks.push({ what: `GET ${path} (admin, every item)`, ok: r.status === 200, ms: r.ms, note: r.status === 200 ? `${r.body.length} bytes` : r.timedOut ? `no answer within ${options.timeoutS} s` : `status ${r.status}: ${errorText(r.body.toString('utf8'))}` });
     }
   } finally {
     await app.stop();
@@ -138,7 +158,7 @@ export async function runSmoke(work: WorkDb, options: { timeoutS: number }): Pro
   }
   for (const args of [['audit', 'verify'], ['scorecard', '--as-of', '2026-10-31', '--perspective', 'PAK']]) {
     const r = await cli([...args, '--db', work.url], Math.max(timeoutMs, 600_000));
-    checks.push({ what: `pactwatch ${args.join(' ')}`, ok: r.code === 0, ms: r.ms, note: r.timedOut ? 'no answer within the time limit' : r.code === 0 ? r.out.trim().split('\n').pop()!.slice(0, 160) : `exit ${r.code}: ${r.out.slice(-300)}` });
+    checks.push({ what: `pactwatch ${args.join(' ')}`, ok: r.code === 0, ms: r.ms, note: r.timedOut ? 'no answer within the time limit' : r.code === 0 ? cliSummary(r.out) : `exit ${r.code}: ${errorText(r.out.slice(-300))}` });
   }
   return checks;
 }
