@@ -199,3 +199,43 @@ export interface BenchResult {
 export function progress(message: string): void {
   process.stderr.write(`  · ${message}\n`);
 }
+
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, a line every ~10% otherwise (logs stay readable).
+ * `tick(n)` adds n done; `done()` ends the line with the elapsed time.
+ */
+export function progressBar(label: string, total: number): { tick(n?: number): void; done(note?: string): void } {
+  const tty = process.stderr.isTTY === true;
+  const started = nowMs();
+  let count = 0;
+  let lastDrawn = -1;
+  let lastDrawMs = 0;
+  const draw = (final: boolean) => {
+    const share = total > 0 ? Math.min(1, count / total) : 1;
+    const elapsed = (nowMs() - started) / 1000;
+    const eta = share > 0 && !final ? ` eta ${fmt(Math.max(0, elapsed / share - elapsed), 0)} s` : '';
+    const width = 30;
+    const filled = Math.round(share * width);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+    const text = `  · ${label} ${bar} ${fmt(100 * share, 0)}% ${fmt(count, 0)}/${fmt(total, 0)} ${fmt(elapsed, 1)} s${eta}`;
+    if (tty) process.stderr.write(`\r${text}\x1b[K${final ? '\n' : ''}`);
+    else process.stderr.write(`${text}\n`);
+  };
+  return {
+    tick(n = 1) {
+      count += n;
+      const decile = total > 0 ? Math.floor((10 * count) / total) : 10;
+      const now = nowMs();
+      if (tty ? now - lastDrawMs > 100 : decile !== lastDrawn) {
+        lastDrawn = decile;
+        lastDrawMs = now;
+        draw(false);
+      }
+    },
+    done(note?: string) {
+      count = Math.max(count, total);
+      draw(true);
+      if (note) process.stderr.write(`    ${note}\n`);
+    },
+  };
+}
