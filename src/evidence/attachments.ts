@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, Database, UserRow } from '../db/schema';
 import { appendAudit } from '../audit/log';
-import { AppError, notFound, validationError } from '../errors';
+import { AppError, notFound, problem, validationError } from '../errors';
 import { nowIso, systemClock, type Clock } from '../time';
 import { assertAllowed, mayRead } from './policy';
 import { actorOf } from './service';
@@ -48,11 +48,11 @@ export function checkAttachment(filename: string, data: Buffer): { contentType: 
   const clean = cleanFilename(filename);
   const ext = clean.includes('.') ? clean.split('.').pop()!.toLowerCase() : '';
   const allowed = ALLOWED[ext];
-  if (!allowed) throw validationError([{ path: 'file', message: `must be one of ${ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ')}` }]);
+  if (!allowed) throw validationError([problem('file', 'must be one of {choices}', { choices: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ') })]);
   if (data.length === 0) throw validationError([{ path: 'file', message: 'is empty' }]);
   if (data.length > MAX_ATTACHMENT_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `file: must be at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
   if (allowed.magic && !allowed.magic.some((m) => data.subarray(0, m.length).equals(m))) {
-    throw validationError([{ path: 'file', message: `is not a real .${ext} file (its content does not match)` }]);
+    throw validationError([problem('file', 'is not a real .{ext} file (its content does not match)', { ext })]);
   }
   if (!allowed.magic && (data.includes(0) || !isUtf8(data))) throw validationError([{ path: 'file', message: 'must be UTF-8 text' }]);
   return { contentType: allowed.contentType, filename: clean };

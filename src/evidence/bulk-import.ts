@@ -6,7 +6,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
-import { conflict, type FieldProblem } from '../errors';
+import { conflict, problem, type FieldProblem } from '../errors';
 import { frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
 import { evidenceContentColumns, type ImportEvidence } from '../framework/import-types';
 import { nowIso, systemClock, type Clock } from '../time';
@@ -86,8 +86,8 @@ function csvToItems(text: string, kinds: Record<string, string>, errors: FieldPr
   const header = rows[0].map((h) => h.trim().toLowerCase());
   const unknown = header.filter((h) => !(CSV_HEADER as readonly string[]).includes(h));
   const missing = ['title', 'observed_on', 'source_reliability', 'credibility', 'findings'].filter((h) => !header.includes(h));
-  if (unknown.length) errors.push({ path: 'header', message: `unknown column(s): ${unknown.join(', ')}` });
-  if (missing.length) errors.push({ path: 'header', message: `missing column(s): ${missing.join(', ')}` });
+  if (unknown.length) errors.push(problem('header', 'unknown column(s): {choices}', { choices: unknown.join(', ') }));
+  if (missing.length) errors.push(problem('header', 'missing column(s): {choices}', { choices: missing.join(', ') }));
   if (unknown.length || missing.length) return [];
   return rows.slice(1).map((cells, index) => {
     const item: RawItem = {};
@@ -104,7 +104,7 @@ function csvToItems(text: string, kinds: Record<string, string>, errors: FieldPr
         });
       } else item[h] = v;
     });
-    if (cells.length > header.length) errors.push({ path: `row ${index + 2}`, message: `has ${cells.length} fields, the header ${header.length}` });
+    if (cells.length > header.length) errors.push(problem(`row ${index + 2}`, 'has {fields} fields, the header {columns}', { fields: cells.length, columns: header.length }));
     return item;
   });
 }
@@ -127,11 +127,11 @@ export async function bulkImportEvidence(
     try {
       parsed = JSON.parse(input.text);
     } catch (err) {
-      return { ok: false, dryRun: input.dryRun, rows: 0, created: 0, errors: [{ path: 'file', message: `is not valid JSON (${(err as Error).message})` }] };
+      return { ok: false, dryRun: input.dryRun, rows: 0, created: 0, errors: [problem('file', 'is not valid JSON ({reason})', { reason: (err as Error).message })] };
     }
     const list = Array.isArray(parsed) ? parsed : (parsed as { evidence?: unknown })?.evidence;
     const code = Array.isArray(parsed) ? null : (parsed as { framework_code?: unknown })?.framework_code;
-    if (typeof code === 'string' && code !== fw.code) errors.push({ path: 'framework_code', message: `must be ${fw.code} (the framework chosen)` });
+    if (typeof code === 'string' && code !== fw.code) errors.push(problem('framework_code', 'must be {code} (the framework chosen)', { code: fw.code }));
     if (!Array.isArray(parsed) && parsed && typeof parsed === 'object' && 'framework' in parsed) errors.push({ path: 'framework', message: 'frameworks are loaded by an administrator with pactwatch import' });
     if (!Array.isArray(list)) errors.push({ path: 'evidence', message: 'must be an array of evidence objects' });
     else items = list as RawItem[];
@@ -139,7 +139,7 @@ export async function bulkImportEvidence(
     items = csvToItems(input.text, refs.benchmarks, errors);
   }
   frameworkCode = fw.code;
-  if (items.length > MAX_BULK_ROWS) errors.push({ path: 'file', message: `has ${items.length} items; at most ${MAX_BULK_ROWS} at once` });
+  if (items.length > MAX_BULK_ROWS) errors.push(problem('file', 'has {items} items; at most {max} at once', { items: items.length, max: MAX_BULK_ROWS }));
   if (items.length === 0 && errors.length === 0) errors.push({ path: 'file', message: 'has no evidence items' });
 
   const valid: ImportEvidence[] = [];
@@ -153,7 +153,7 @@ export async function bulkImportEvidence(
       }
       const ref = checked.value.ref;
       if (ref) {
-        if (refsSeen.has(ref)) errors.push({ path: `${rowPath(i)}.ref`, message: `duplicate ref "${ref}" (first at ${rowPath(refsSeen.get(ref)!)})` });
+        if (refsSeen.has(ref)) errors.push(problem(`${rowPath(i)}.ref`, 'duplicate ref "{ref}" (first at {first})', { ref, first: rowPath(refsSeen.get(ref)!) }));
         refsSeen.set(ref, i);
       }
       valid.push(checked.value);
@@ -188,7 +188,7 @@ async function refsAlreadyUsed(db: Kysely<Database>, frameworkId: number, user: 
   const problems: FieldProblem[] = [];
   for (const part of chunks([...rowOf.keys()], 500)) {
     const clashes = await liveEvidence(db).select(['id', 'ref']).where('framework_id', '=', frameworkId).where('created_by', '=', user.id).where('ref', 'in', part).execute();
-    for (const c of clashes) problems.push({ path: `${rowPath(rowOf.get(c.ref!)!)}.ref`, message: `"${c.ref}" is already used by your item #${c.id}` });
+    for (const c of clashes) problems.push(problem(`${rowPath(rowOf.get(c.ref!)!)}.ref`, '"{ref}" is already used by your item #{id}', { ref: c.ref!, id: c.id }));
   }
   return problems;
 }

@@ -4,7 +4,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
-import { conflict, notFound, validationError, type AppError, type FieldProblem } from '../errors';
+import { conflict, notFound, problem, validationError, type AppError, type FieldProblem } from '../errors';
 import { lockAuditLog, appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
@@ -99,7 +99,7 @@ const TLP_ORDER = ['CLEAR', 'GREEN', 'AMBER', 'RED'] as const;
 /** A correction keeps the original's marking or raises it: lowering it would release what was restricted. */
 function assertTlpFloor(item: ImportEvidence, original: EvidenceRow): void {
   if (TLP_ORDER.indexOf(item.tlp) < TLP_ORDER.indexOf(original.tlp)) {
-    throw validationError([{ path: 'tlp', message: `must be ${original.tlp} or more restrictive: a correction keeps the original's TLP:${original.tlp} marking or raises it` }]);
+    throw validationError([problem('tlp', "must be {tlp} or more restrictive: a correction keeps the original's TLP:{tlp} marking or raises it", { tlp: original.tlp })]);
   }
 }
 

@@ -5,7 +5,7 @@
 
 import type { Kysely } from 'kysely';
 import type { Database, EvidenceRow } from '../db/schema';
-import { validationError, type FieldProblem } from '../errors';
+import { problem, validationError, type FieldProblem } from '../errors';
 import { isIsoDate, nowIso, systemClock, type Clock } from '../time';
 import { explainChange } from '../scoring/index';
 import type { ChangeKind, Explanation, KindSums, ScoringEvidence } from '../scoring/types';
@@ -83,7 +83,7 @@ export function resolveExplainQuery(req: ExplainRequest, tree: FrameworkTree, cl
   const to = { asOf: date(req.to, 'to'), knownAt: knownAt(req.toKnownAt, 'to_known_at') };
   const perspective = req.perspective == null || req.perspective === '' ? JOINT : req.perspective;
   if (perspective !== JOINT && !tree.perspectives.some((p) => p.code === perspective)) {
-    problems.push({ path: 'perspective', message: `must be one of ${[JOINT, ...tree.perspectives.map((p) => p.code)].join(', ')}` });
+    problems.push(problem('perspective', 'must be one of {choices}', { choices: [JOINT, ...tree.perspectives.map((p) => p.code)].join(', ') }));
   }
   if (problems.length) throw validationError(problems);
   return { from, to, perspective };

@@ -4,7 +4,7 @@
 
 import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
-import { AppError, validationError, type FieldProblem } from '../errors';
+import { AppError, problem, validationError, type FieldProblem } from '../errors';
 import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } from '../time';
 import { createScoringIndex, scoreFramework } from '../scoring/index';
 import type { Scorecard, ScoringEvidence } from '../scoring/types';
@@ -46,7 +46,7 @@ export function resolveQuery(req: ScorecardRequest, tree: FrameworkTree, clock: 
   if (typeof knownAt !== 'string') problems.push(knownAt);
   const perspective = req.perspective == null || req.perspective === '' ? JOINT : req.perspective;
   if (perspective !== JOINT && !tree.perspectives.some((p) => p.code === perspective)) {
-    problems.push({ path: 'perspective', message: `must be one of ${[JOINT, ...tree.perspectives.map((p) => p.code)].join(', ')}` });
+    problems.push(problem('perspective', 'must be one of {choices}', { choices: [JOINT, ...tree.perspectives.map((p) => p.code)].join(', ') }));
   }
   if (problems.length) throw validationError(problems);
   return { asOf, knownAt: knownAt as string, perspective };
@@ -65,7 +65,7 @@ export async function buildScorecard(db: Kysely<Database>, req: ScorecardRequest
   const query = resolveQuery(req, tree, clock);
   let evidence = await loadScoringEvidence(db, fw.id);
   if (req.group) {
-    if (!tree.groups.some((g) => g.code === req.group)) throw validationError([{ path: 'group', message: `must be one of ${tree.groups.map((g) => g.code).join(', ')}` }]);
+    if (!tree.groups.some((g) => g.code === req.group)) throw validationError([problem('group', 'must be one of {choices}', { choices: tree.groups.map((g) => g.code).join(', ') })]);
     evidence = evidence.filter((e) => e.groups.includes(req.group!));
   }
   const scorecard = scoreFramework(toScoringFramework(tree), evidence, query);
