@@ -1,22 +1,24 @@
 // Passwords: a signed-in user changes their own; anyone with a valid one-time link sets one (invitation, reset).
 
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { CodeQuery, PasswordChangeBody, SetPasswordBody } from './schemas';
 import { renderPage } from '../views/render';
 import { withFormErrors } from '../views/form-errors';
 import { changeOwnPassword, findPasswordCode, setPasswordWithCode } from '../users/service';
 
-const CodeQuery = Type.Object({ code: Type.Optional(Type.String({ maxLength: 200 })) });
+/** a field as typed (a body that failed its schema may hold anything) */
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-export async function passwordRoutes(app: FastifyInstance) {
+export async function passwordRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = app.db.kysely;
 
   app.get('/account/password', { config: { access: 'signed-in' } }, async (request, reply) =>
     renderPage(request, reply, 'account/password.hbs', { title: 'Change password' }),
   );
 
-  app.post<{ Body: Record<string, unknown> }>('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
+  app.post('/account/password', { attachValidation: true, config: { access: 'signed-in' }, schema: { body: PasswordChangeBody } }, async (request, reply) => {
     const body = request.body ?? {};
     const next = str(body.new_password);
     const again = (errors: { path: string; message: string }[]) => renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors });
@@ -43,7 +45,7 @@ export async function passwordRoutes(app: FastifyInstance) {
     );
   });
 
-  app.get<{ Querystring: { code?: string } }>('/set-password', { config: { access: 'public' }, schema: { querystring: CodeQuery } }, async (request, reply) => {
+  app.get('/set-password', { config: { access: 'public' }, schema: { querystring: CodeQuery } }, async (request, reply) => {
     const code = request.query.code ?? '';
     const found = code ? await findPasswordCode(db, code, app.clock) : null;
     reply.header('referrer-policy', 'no-referrer');
@@ -51,7 +53,7 @@ export async function passwordRoutes(app: FastifyInstance) {
     return renderPage(request, reply, 'account/set-password.hbs', { title: 'Set your password', code, email: found?.email ?? null, invalid: !found });
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/set-password', { config: { access: 'public' } }, async (request, reply) => {
+  app.post('/set-password', { attachValidation: true, config: { access: 'public' }, schema: { body: SetPasswordBody } }, async (request, reply) => {
     const body = request.body ?? {};
     const code = str(body.code);
     const password = str(body.password);

@@ -1,7 +1,9 @@
 // Sign-in and sign-out pages.
 
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LoginBody, LoginQuery } from './schemas';
+import { ActionBody } from '../users/schemas';
 import { dummyPasswordHash, verifyPassword } from '../security/password';
 import { findUserByEmail } from '../users/repository';
 import { renderPage } from '../views/render';
@@ -9,16 +11,10 @@ import { safeNext } from '../plugins/auth';
 import { beginSignInAttempt, finishSignInAttempt, recordSecurityEvent } from '../security/log';
 import { holdsSavedForm } from './saved-forms';
 
-const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
-const LoginBody = Type.Object({
-  email: Type.String({ maxLength: 320 }),
-  password: Type.String({ maxLength: 4096 }),
-  next: Type.Optional(Type.String({ maxLength: 2000 })),
-  _csrf: Type.Optional(Type.String({ maxLength: 200 })),
-});
 
-export async function authRoutes(app: FastifyInstance) {
-  app.get<{ Querystring: { next?: string } }>(
+export async function authRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/login',
     { config: { access: 'public' }, schema: { querystring: LoginQuery } },
     async (request, reply) => {
@@ -27,7 +23,7 @@ export async function authRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post<{ Body: { email: string; password: string; next?: string } }>(
+  app.post(
     '/login',
     { config: { access: 'public' }, schema: { body: LoginBody } },
     async (request, reply) => {
@@ -82,7 +78,7 @@ export async function authRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post('/logout', { config: { access: 'signed-in' } }, async (request, reply) => {
+  app.post('/logout', { config: { access: 'signed-in' }, schema: { body: ActionBody } }, async (request, reply) => {
     const user = request.user!;
     await request.session.destroy();
     await recordSecurityEvent(app.db.kysely, { event: 'sign-out', userId: user.id, email: user.email, ip: request.ip }, app.clock);

@@ -68,6 +68,9 @@ async function requestGuards(app: FastifyInstance) {
   // after every parser, including the multipart fields (collected in @fastify/multipart's own preValidation hook,
   // registered before this one), and before validation and any handler
   app.addHook('preValidation', async (request) => {
+    // a form posted without a body is an empty form (a button whose CSRF token travels in a header): validated
+    // as `{}`, so its schema names what is missing instead of saying the body is not an object
+    if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
     const fields = unstorableFields(request);
     if (fields.length) throw validationError(fields);
   });

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors';
 import { renderPage } from '../views/render';
 import { IdParams } from '../http/schemas';
@@ -27,7 +28,8 @@ export interface ReportRoutesOptions {
   renderPdf?: PdfRenderer;
 }
 
-export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptions = {}) {
+export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesOptions = {}) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = app.db.kysely;
   const renderPdf = opts.renderPdf ?? htmlToPdf;
   // prints under way in this process, by report and view: parallel requests for one view share one print
@@ -56,8 +58,8 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptio
     return flight;
   }
 
-  async function load(request: FastifyRequest<{ Params: IdParams }>) {
-    const report = await findReportById(db, Number(request.params.id));
+  async function load(request: FastifyRequest, id: string) {
+    const report = await findReportById(db, Number(id));
     if (!report) throw notFound('No such report');
     const content = JSON.parse(report.content) as ReportContent;
     return { report, content, view: readerView(request.user!, content) };
@@ -97,16 +99,16 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRoutesOptio
     });
   });
 
-  app.get<{ Params: IdParams }>('/reports/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
-    const { report, content, view } = await load(request);
+  app.get('/reports/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { report, content, view } = await load(request, request.params.id);
     return renderPage(request, reply, 'reports/show.hbs', pageData(report, content, view, request.user!.role === 'admin', request.locale));
   });
 
 
   for (const ext of ['json', 'csv', 'pdf'] as const) {
     // downloads answer errors in the JSON error shape, not as an HTML page
-    app.get<{ Params: IdParams }>(`/reports/:id.${ext}`, { config: { access: 'signed-in', errorFormat: 'json' }, schema: { params: IdParams } }, async (request, reply) => {
-      const { report, content, view } = await load(request);
+    app.get(`/reports/:id.${ext}`, { config: { access: 'signed-in', errorFormat: 'json' }, schema: { params: IdParams } }, async (request, reply) => {
+      const { report, content, view } = await load(request, request.params.id);
       const fw = content.report.framework;
       reply.header('cache-control', 'no-store').header('content-disposition', `attachment; filename="${fileName(report, fw, ext)}"`);
       if (ext === 'csv') return reply.type('text/csv; charset=utf-8').send(reportCsv(content));

@@ -2,7 +2,8 @@
 // Signed-in users; items the caller may not see contribute their points without their identity.
 
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { buildExplanation } from './explain';
 
 const ExplainQuery = Type.Object({
@@ -13,10 +14,10 @@ const ExplainQuery = Type.Object({
   from_known_at: Type.Optional(Type.String({ maxLength: 40 })),
   to_known_at: Type.Optional(Type.String({ maxLength: 40 })),
 });
-type ExplainQuery = Static<typeof ExplainQuery>;
 
-export async function explainRoutes(app: FastifyInstance) {
-  app.get<{ Querystring: ExplainQuery }>(
+export async function explainRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/api/v1/explain',
     { config: { access: 'signed-in' }, schema: { querystring: ExplainQuery } },
     async (request, reply) => {

@@ -2,10 +2,12 @@
 // one-time password link; and the security log. Every change goes to the tamper-evident log.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { notFound } from '../errors';
 import { renderPage } from '../views/render';
-import { withFormErrors } from '../views/form-errors';
+import { assertPathAndQueryValid, withFormErrors } from '../views/form-errors';
 import { IdParams } from '../http/schemas';
+import { ActionBody, InviteBody, UserEditBody } from './schemas';
 import { actorLabel } from '../audit/log';
 import { findUserById } from './repository';
 import { allowedDelegations, inviteUser, issuePasswordCode, listUsers, setUserDisabled, updateUser } from './service';
@@ -15,7 +17,8 @@ import { SECRETARIAT } from '../framework/repository';
 import { recentSecurityEvents } from '../security/log';
 
 const ADMIN = ['admin'] as const;
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
+/** a field as typed, for showing the form again (a body that failed its schema may hold anything) */
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
 function setPasswordUrl(request: FastifyRequest, code: string): string {
   const base = request.server.config.publicUrl ?? `${request.protocol}://${request.host}`;
@@ -31,7 +34,8 @@ async function choices(db: Kysely<Database>, user: Partial<UserRow>) {
   };
 }
 
-export async function adminRoutes(app: FastifyInstance) {
+export async function adminRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = app.db.kysely;
   const actorOf = (request: FastifyRequest) => ({ id: request.user!.id, label: actorLabel(request.user!) });
 
@@ -51,9 +55,9 @@ export async function adminRoutes(app: FastifyInstance) {
 
   app.get('/admin/users', { config: { access: ADMIN } }, async (request, reply) => renderList(request, reply));
 
-  app.post<{ Body: Record<string, unknown> }>('/admin/users', { config: { access: ADMIN } }, async (request, reply) => {
+  app.post('/admin/users', { attachValidation: true, config: { access: ADMIN }, schema: { body: InviteBody } }, async (request, reply) => {
     const body = request.body ?? {};
-    const typed = { email: str(body.email), name: str(body.name), role: str(body.role), delegation: str(body.delegation) };
+    const typed = { email: text(body.email), name: text(body.name), role: text(body.role), delegation: text(body.delegation) };
     return withFormErrors(
       request,
       reply,
@@ -81,18 +85,19 @@ export async function adminRoutes(app: FastifyInstance) {
     return user;
   }
 
-  app.get<{ Params: IdParams }>('/admin/users/:id', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) =>
+  app.get('/admin/users/:id', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) =>
     renderUser(request, reply, await target(request.params.id)),
   );
 
-  app.post<{ Params: IdParams; Body: Record<string, unknown> }>('/admin/users/:id', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
+  app.post('/admin/users/:id', { attachValidation: true, config: { access: ADMIN }, schema: { params: IdParams, body: UserEditBody } }, async (request, reply) => {
+    assertPathAndQueryValid(request);
     const user = await target(request.params.id);
     const body = request.body ?? {};
     return withFormErrors(
       request,
       reply,
       async () => {
-        await updateUser(db, actorOf(request), user.id, { name: str(body.name), role: str(body.role), delegation: str(body.delegation) || null }, app.clock);
+        await updateUser(db, actorOf(request), user.id, { name: text(body.name), role: text(body.role), delegation: text(body.delegation) || null }, app.clock);
         request.session.flash = `Saved ${user.email}. A change of role or delegation signs them out everywhere.`;
         return reply.redirect(`/admin/users/${user.id}`, 303);
       },
@@ -102,7 +107,7 @@ export async function adminRoutes(app: FastifyInstance) {
   });
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    app.post<{ Params: IdParams }>(`/admin/users/:id/${action}`, { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
+    app.post(`/admin/users/:id/${action}`, { config: { access: ADMIN }, schema: { params: IdParams, body: ActionBody } }, async (request, reply) => {
       const user = await target(request.params.id);
       await setUserDisabled(db, actorOf(request), user.id, disabled, app.clock);
       request.session.flash = disabled ? `Disabled ${user.email}: their sessions and API tokens ended.` : `Re-enabled ${user.email}.`;
@@ -110,7 +115,7 @@ export async function adminRoutes(app: FastifyInstance) {
     });
   }
 
-  app.post<{ Params: IdParams }>('/admin/users/:id/reset-password', { config: { access: ADMIN }, schema: { params: IdParams } }, async (request, reply) => {
+  app.post('/admin/users/:id/reset-password', { config: { access: ADMIN }, schema: { params: IdParams, body: ActionBody } }, async (request, reply) => {
     const user = await target(request.params.id);
     const issued = await issuePasswordCode(db, actorOf(request), user.id, 'reset', app.clock);
     return renderUser(request, reply, user, { issued: { url: setPasswordUrl(request, issued.code), expiresAt: issued.expiresAt } });
