@@ -1,6 +1,7 @@
 // Documents attached to evidence: PDF, images and text only, size-limited, stored with their SHA-256 and
 // served only as downloads.
 
+import { inTransaction } from '../db/transaction';
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, Database, UserRow } from '../db/schema';
@@ -76,7 +77,7 @@ export async function addAttachment(
 ): Promise<AttachmentRow> {
   const checked = checkAttachment(file.filename, file.data);
   const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const item = await liveEvidence(trx).selectAll().where('id', '=', evidenceId).executeTakeFirst();
     if (!item) throw notFound('No such evidence item');
     assertAllowed(user, item, 'attach');

@@ -4,6 +4,7 @@
 // so the request never holds the write lock for long. Items arrive as submitted, awaiting review by someone else:
 // review dates can't be imported from here.
 
+import { inTransaction } from '../db/transaction';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
 import { conflict, problem, type FieldProblem } from '../errors';
@@ -166,7 +167,7 @@ export async function bulkImportEvidence(
   const args = { frameworkId: fw.id, frameworkCode: fw.code, ids, user, actor: actorOf(user) };
   try {
     if (valid.length <= BULK_SINGLE_TRANSACTION_ITEMS) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         // the log's lock before the time (reports' barrier)
         await lockAuditLog(trx);
         await appendAuditEntries(trx, await insertDeskItems(trx, { ...args, items: valid, now: nowIso(clock), batchId: null }));

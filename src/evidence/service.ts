@@ -2,6 +2,7 @@
 // Who may do each is decided by policy.ts; every state change runs in one transaction together with its entry in
 // the tamper-evident log.
 
+import { inTransaction } from '../db/transaction';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
 import { conflict, notFound, problem, validationError, type AppError, type FieldProblem } from '../errors';
@@ -196,7 +197,7 @@ export async function createEvidence(
   const checked = await validateEvidenceInput(db, fw.id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inTransaction(db, async (trx) => {
       const row = await insertEvidence(trx, user, fw.id, checked.value, options, nowIso(clock));
       await options.inTransaction?.(trx, row);
       return row;
@@ -288,7 +289,7 @@ export async function updateDraft(
   const checked = await validateEvidenceInput(db, existing.framework_id, input, clock);
   if (!checked.ok) throw validationError(checked.errors);
   const item = checked.value;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await loadForUpdate(trx, id);
     assertAllowed(user, row, 'edit');
     if (item.ref && item.ref !== row.ref) await assertRefFree(trx, row.framework_id, user.id, item.ref, 'ref', row.id);
@@ -326,7 +327,7 @@ export async function reviewEvidence(
   if ((action === 'reject' || action === 'retract') && trimmed.length === 0) throw validationError([{ path: 'reason', message: 'is required' }]);
   if (trimmed.length > 2000) throw validationError([{ path: 'reason', message: 'must be at most 2000 characters' }]);
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw validationError([{ path: 'reason', message: 'must not contain control characters' }]);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     // review times decide what a report counts: take the log's lock before choosing the time, so times follow
     // commit order and a report's barrier (reports/service.ts) sees every change dated before it
     await lockAuditLog(trx);
