@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/connect';
 import type { Role } from '../../src/db/schema';
 import { createUser } from '../../src/users/service';
 import { systemClock, type Clock } from '../../src/time';
+import type { PdfRenderer } from '../../src/reports/pdf';
 import { closeTestDb, openTestDb } from './db';
 
 export interface TestApp {
@@ -26,12 +27,19 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return loadConfig({}, { sessionSecret: TEST_SESSION_SECRET, healthTimeoutMs: 60_000, ...overrides });
 }
 
+/**
+ * A PDF printer that needs no Chromium: the "PDF" carries the HTML it was printed from. For tests of access and
+ * need-to-know, which compare statuses and pages rather than prints; printing is tested in report-pdfs and
+ * report-pages (with Chromium where it is installed).
+ */
+export const htmlAsPdf: PdfRenderer = async (html) => Buffer.from(`%PDF-test\n${html}`);
+
 export async function startTestApp(
-  options: { clock?: Clock; seed?: 'framework' | 'demo' | null; config?: Partial<Config>; sqlitePath?: string } = {},
+  options: { clock?: Clock; seed?: 'framework' | 'demo' | null; config?: Partial<Config>; sqlitePath?: string; renderPdf?: PdfRenderer } = {},
 ): Promise<TestApp> {
   const db = await openTestDb(options.sqlitePath, { seed: options.seed });
   const config = testConfig(options.config);
-  const app = await buildApp({ db, config, clock: options.clock ?? systemClock });
+  const app = await buildApp({ db, config, clock: options.clock ?? systemClock, renderPdf: options.renderPdf });
   return {
     app,
     db,

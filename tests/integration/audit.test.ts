@@ -182,7 +182,7 @@ async function tamperedChain(tamper: (db: Db, before: AuditRow[]) => Promise<voi
   }
 
   const intact = await runCli(['audit', 'verify', '--db', url]);
-  expect(intact.code).toBe(0);
+  expect(intact.code, intact.stderr).toBe(0);
   const keptHead = JSON.parse(intact.stdout).head as AuditHead;
   expect(keptHead).toEqual({ seq: 10, hash: before[9].hash });
 

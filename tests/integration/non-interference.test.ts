@@ -24,7 +24,7 @@ import { createApiToken } from '../../src/auth/tokens';
 import { CLI_ACTOR } from '../../src/audit/log';
 import { loadFrameworkTree, listFrameworks } from '../../src/framework/repository';
 import { closeTestDb, onPostgres, openTestDb } from '../helpers/db';
-import { cookieJar, csrfFrom, manualClock, multipart, signIn, testConfig } from '../helpers/app';
+import { cookieJar, csrfFrom, htmlAsPdf, manualClock, multipart, signIn, testConfig } from '../helpers/app';
 import { pdfUnavailableHere, registeredRoutes } from '../helpers/requests';
 import { testPasswordHash, TEST_PASSWORD } from '../helpers/users';
 
@@ -325,7 +325,8 @@ async function buildWorld(slots: Slot[], which: 'a' | 'b', observer: Person): Pr
 
   clock.set(CRAWL_AT);
   const config = testConfig({ sessionSecret: 'non-interference-secret-at-least-32-characters', reportKinds: [] });
-  const app = await buildApp({ db, config, clock: clock.clock });
+  // PDFs are not compared (normalise): printed without Chromium, in the same way in both worlds
+  const app = await buildApp({ db, config, clock: clock.clock, renderPdf: htmlAsPdf });
   return { db, app, users, ids, hiddenRefs };
 }
 
