@@ -1,6 +1,8 @@
 // HTTP load on loopback, bounded in time: N keep-alive connections each sending the next request as soon as the
 // previous answer is complete, for a fixed duration; every request has its own timeout, and requests still open
-// at the end are abandoned after that timeout. autocannon does this when it is installed (`autocannon@9.0.0`);
+// when the duration is over get a drain time (as long as the duration, at most the timeout) and are then cut: counted
+// as `cut`, with the time they had been open kept as a lower bound of their latency (so a slow page cannot stretch a
+// slot, nor hide from the p99). autocannon does this when it is installed (`autocannon@9.0.0`);
 // until then a small driver on node:http with the same closed-loop model stands in, and every result says which
 // one measured it.
 
@@ -17,6 +19,11 @@ export interface LoadOptions {
   durationMs: number;
   /** a request not answered within this is counted as a timeout */
   timeoutMs: number;
+  /**
+   * after the duration, requests still open get this long to finish (default: the duration, at most the timeout);
+   * then they are cut: counted as `cut`, their time so far kept as a lower bound of their latency
+   */
+  drainMs?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +34,8 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** requests still open when the slot ended (after the drain time): their latency counts as at least that long */
+  cut: number;
   durationMs: number;
   rps: number;
   p50: number;
@@ -83,6 +92,7 @@ async function runAutocannon(ac: Autocannon, o: LoadOptions): Promise<LoadResult
     non2xx: Number(r.non2xx ?? 0),
     errors: Number(r.errors ?? 0),
     timeouts: Number(r.timeouts ?? 0),
+    cut: 0,
     durationMs: Number(r.duration ?? o.durationMs / 1000) * 1000,
     rps: ok / (Number(r.duration ?? o.durationMs / 1000) || 1),
     p50: Number(r.latency?.p50 ?? NaN),
@@ -98,26 +108,30 @@ async function runNodeHttp(o: LoadOptions): Promise<LoadResult> {
   const url = new URL(o.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
   const latencies: number[] = [];
-  const result: LoadResult = { driver: 'node:http', requests: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, durationMs: 0, rps: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, bytes: 0, firstBadStatus: null };
+  const result: LoadResult = { driver: 'node:http', requests: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, cut: 0, durationMs: 0, rps: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, bytes: 0, firstBadStatus: null };
   const started = nowMs();
   const deadline = started + o.durationMs;
+  const drainMs = Math.min(o.drainMs ?? o.durationMs, o.timeoutMs);
+  const open = new Set<() => void>();
 
   const once = () =>
     new Promise<void>((resolve) => {
       const body = typeof o.body === 'function' ? o.body() : o.body;
       const t0 = nowMs();
       let settled = false;
-      const finish = (outcome: 'ok' | 'bad' | 'error' | 'timeout', status: number | null, bytes: number) => {
+      const finish = (outcome: 'ok' | 'bad' | 'error' | 'timeout' | 'cut', status: number | null, bytes: number) => {
         if (settled) return;
         settled = true;
+        open.delete(cut);
         result.requests += 1;
-        if (outcome === 'ok' || outcome === 'bad') latencies.push(nowMs() - t0);
+        if (outcome === 'ok' || outcome === 'bad' || outcome === 'cut') latencies.push(nowMs() - t0);
+        if (outcome === 'cut') result.cut += 1;
         if (outcome === 'ok') result.ok += 1;
         else if (outcome === 'bad') {
           result.non2xx += 1;
           result.firstBadStatus ??= status;
         } else if (outcome === 'error') result.errors += 1;
-        else result.timeouts += 1;
+        else if (outcome === 'timeout') result.timeouts += 1;
         result.bytes += bytes;
         resolve();
       };
@@ -135,14 +149,23 @@ async function runNodeHttp(o: LoadOptions): Promise<LoadResult> {
         req.destroy();
       });
       req.on('error', () => finish('error', null, 0));
+      const cut = () => {
+        finish('cut', null, 0);
+        req.destroy();
+      };
+      open.add(cut);
       if (body !== undefined) req.write(body);
       req.end();
     });
 
+  const drainTimer = setTimeout(() => {
+    for (const cut of [...open]) cut();
+  }, o.durationMs + drainMs);
   const worker = async () => {
     while (nowMs() < deadline) await once();
   };
   await Promise.all(Array.from({ length: o.connections }, worker));
+  clearTimeout(drainTimer);
   agent.destroy();
   result.durationMs = nowMs() - started;
   result.rps = result.ok / (result.durationMs / 1000);

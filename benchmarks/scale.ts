@@ -76,7 +76,8 @@ export async function signInHttp(baseUrl: string, email: string, password = BENC
 
 const rps = (x: number) => `${fmt(x, x >= 100 ? 0 : 1)}/s`;
 const pct = (x: number) => (Number.isFinite(x) ? `${fmt(100 * x, x >= 0.1 ? 0 : x >= 0.01 ? 1 : 2)} %` : 'n/a');
-const loadText = (r: { rps: number; p99: number }, unit = 'req') => `${rps(r.rps).replace('/s', ` ${unit}/s`)}, p99 ${fmtMs(r.p99)}`;
+const loadText = (r: { rps: number; p99: number; cut?: number }, unit = 'req') =>
+  `${rps(r.rps).replace('/s', ` ${unit}/s`)}, p99 ${r.cut ? '≥ ' : ''}${fmtMs(r.p99)}${r.cut ? ` (${r.cut} cut at the end of a slot)` : ''}`;
 
 function summariseRounds(results: LoadResult[]) {
   return {
@@ -89,15 +90,17 @@ function summariseRounds(results: LoadResult[]) {
     non2xx: results.reduce((n, r) => n + r.non2xx, 0),
     errors: results.reduce((n, r) => n + r.errors, 0),
     timeouts: results.reduce((n, r) => n + r.timeouts, 0),
+    cut: results.reduce((n, r) => n + r.cut, 0),
     firstBadStatus: results.find((r) => r.firstBadStatus !== null)?.firstBadStatus ?? null,
     driver: results[0]?.driver,
-    rounds: results.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests, timeouts: r.timeouts })),
+    rounds: results.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests, timeouts: r.timeouts, cut: r.cut })),
   };
 }
 
 function failureText(s: ReturnType<typeof summariseRounds>, timeoutS: number): string | null {
   if (s.ok > 0 && s.non2xx === 0) return null;
   if (s.ok === 0 && s.timeouts > 0) return `no answer within ${timeoutS} s`;
+  if (s.ok === 0 && s.cut > 0) return `no answer before the slots ended (${s.cut} requests cut, each open ≥ ${fmtMs(s.p99)})`;
   return `${s.ok} ok, ${s.non2xx} non-2xx (first ${s.firstBadStatus}), ${s.errors} errors, ${s.timeouts} timeouts`;
 }
 
