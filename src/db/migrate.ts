@@ -17,11 +17,11 @@ class IndexMigrationProvider implements MigrationProvider {
 
 /**
  * Before running anything, kysely's migrator looks for its own tables by introspecting every schema of the
- * database (kysely-org/kysely#1313); on PostgreSQL that query fails with "schema/relation does not exist" when
- * another session drops or renames a schema meanwhile (a test suite ending, a restore swapping schemas). Such a
- * failure, before any migration ran, is tried again.
+ * database (kysely-org/kysely#1313); on PostgreSQL that query fails with "schema/relation/column does not exist"
+ * when another session drops or renames a schema meanwhile (a test suite ending, a restore swapping schemas). Such
+ * a failure, before any migration ran, is tried again.
  */
-const INTROSPECTION_RACE = new Set(['3F000', '42P01']);
+const INTROSPECTION_RACE = new Set(['3F000', '42P01', '42703']);
 const ATTEMPTS = 10;
 
 /** Applies every pending migration; returns the names applied. Throws when one fails. */

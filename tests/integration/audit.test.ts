@@ -427,7 +427,7 @@ describe('audit verify on a tampered log', () => {
       });
       expect(t.verification).toMatchObject({ ok: true, entries: 10, head: { seq: 10 } });
       expect(t.verification.head!.hash).not.toBe(t.keptHead.hash);
-      expect(t.cli.code).toBe(0);
+      expect(t.cli.code, t.cli.stderr).toBe(0);
       expect(t.cliWithHead.code).toBe(1);
       expect(t.cliWithHead.stderr).toMatch(/does not match the expected .*: the head differs from the one kept/);
     });
@@ -453,7 +453,7 @@ describe('audit verify on a tampered log', () => {
     it('cannot show a removed last entry by itself, but --expect-head says entries were removed', async () => {
       const t = await tamperedChain((db) => db.kysely.deleteFrom('audit_log').where('seq', '=', 10).execute().then(() => undefined));
       expect(t.verification).toEqual({ ok: true, entries: 9, head: { seq: 9, hash: t.before[8].hash } });
-      expect(t.cli.code).toBe(0);
+      expect(t.cli.code, t.cli.stderr).toBe(0);
       expect(JSON.parse(t.cli.stdout)).toMatchObject({ ok: true, entries: 9, head: { seq: 9, hash: t.before[8].hash } });
 
       expect(t.cliWithHead.code).toBe(1);
@@ -474,7 +474,7 @@ describe('audit verify on a tampered log', () => {
         else await db.kysely.deleteFrom('audit_log').execute();
       });
       expect(t.verification).toEqual({ ok: true, entries: 0, head: null });
-      expect(t.cli.code).toBe(0);
+      expect(t.cli.code, t.cli.stderr).toBe(0);
       expect(t.cliWithHead.code).toBe(1);
       expect(t.cliWithHead.stderr).toMatch(/^audit verify: head empty does not match the expected 10:/);
     });
@@ -538,7 +538,7 @@ describe('audit verify on a tampered log', () => {
         await db.kysely.insertInto('audit_log').values(forgedRow(before, (row) => entryHash(row.prev_hash, row))).execute();
       });
       expect(t.verification).toMatchObject({ ok: true, entries: 11, head: { seq: 11 } });
-      expect(t.cli.code).toBe(0);
+      expect(t.cli.code, t.cli.stderr).toBe(0);
       expect(JSON.parse(t.cli.stdout)).toMatchObject({ ok: true, entries: 11, head: { seq: 11 } });
 
       expect(t.cliWithHead.code).toBe(1);
