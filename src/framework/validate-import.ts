@@ -157,6 +157,33 @@ export function formatImportErrors(errors: readonly FieldError[]): string[] {
 // ---------------------------------------------------------------- root
 
 function validateRoot(errors: Errors, raw: unknown, existing: FrameworkRefs | null): ImportFile | undefined {
+  const header = validateImportHeader(errors, raw, existing);
+  if (header === undefined) return undefined;
+  const evidence = header.hasEvidence ? validateEvidenceList(errors, field(raw as Obj, 'evidence'), 'evidence', header.refs) : [];
+  if (errors.length > 0) return undefined;
+  return { framework: header.framework ?? null, frameworkCode: header.frameworkCode, evidence };
+}
+
+/** What evidence items may refer to, as the header of a file decides it (opaque outside this module). */
+export type EvidenceRefs = Refs;
+
+/** The top level of an import file but its items: validated, with what its items may refer to. */
+export interface ImportHeaderCheck {
+  /** undefined when the file's framework is invalid (its errors are recorded) or absent */
+  framework: ImportFramework | undefined;
+  frameworkCode: string | null;
+  /** null: nothing to check items against (unknown framework) */
+  refs: EvidenceRefs | null;
+  /** the file has an "evidence" key with a value other than null */
+  hasEvidence: boolean;
+}
+
+/**
+ * Validates everything of an import file's top level except the evidence items: `raw` may hold the evidence
+ * array or a stand-in for it (its items are checked by an EvidenceChecker, one at a time, after this).
+ * Returns undefined, with the error recorded, when `raw` is not an object.
+ */
+export function validateImportHeader(errors: Errors, raw: unknown, existing: FrameworkRefs | null): ImportHeaderCheck | undefined {
   if (!isObject(raw)) {
     errors.push({ path: '', message: 'must be a JSON object with "framework", "evidence" or both' });
     return undefined;
@@ -204,10 +231,7 @@ function validateRoot(errors: Errors, raw: unknown, existing: FrameworkRefs | nu
       }
     }
   }
-
-  const evidence = hasEvidence ? validateEvidenceList(errors, evidenceRaw, 'evidence', refs) : [];
-  if (errors.length > 0) return undefined;
-  return { framework: framework ?? null, frameworkCode, evidence };
+  return { framework, frameworkCode, refs, hasEvidence };
 }
 
 function refsOfExisting(existing: FrameworkRefs): Refs {
@@ -588,17 +612,38 @@ function validateEvidenceList(errors: Errors, raw: unknown, path: string, refs: 
     errors.push({ path, message: 'must be an array' });
     return [];
   }
-  const seenRefs = new Map<string, string>();
+  const checker = new EvidenceChecker(refs);
   const out: ImportEvidence[] = [];
   raw.forEach((item, i) => {
-    const evidence = validateEvidence(errors, item, indexPath(path, i), refs, seenRefs);
+    const evidence = checker.check(errors, item, i);
     if (evidence !== undefined) out.push(evidence);
   });
   return out;
 }
 
+/** The error of an "evidence" value that is not an array (for a reader that met one); nothing when it is one. */
+export function checkEvidenceIsArray(errors: Errors, raw: unknown): void {
+  if (!Array.isArray(raw)) errors.push({ path: 'evidence', message: 'must be an array' });
+}
+
+/**
+ * Checks the items of a file's evidence array one at a time, in order (so a reader never needs the whole array):
+ * the same rules and messages as the whole-file validator, duplicate refs included.
+ */
+export class EvidenceChecker {
+  /** ref -> index of the item that used it first */
+  private readonly seenRefs = new Map<string, number>();
+
+  constructor(private readonly refs: EvidenceRefs | null) {}
+
+  /** Records the item's errors (path evidence[index]...) and returns it normalised; undefined when it is not an object. */
+  check(errors: Errors, raw: unknown, index: number): ImportEvidence | undefined {
+    return validateEvidence(errors, raw, indexPath('evidence', index), this.refs, this.seenRefs, index);
+  }
+}
+
 function validateEvidence(
-  errors: Errors, raw: unknown, path: string, refs: Refs | null, seenRefs: Map<string, string>,
+  errors: Errors, raw: unknown, path: string, refs: Refs | null, seenRefs: Map<string, number>, index: number,
 ): ImportEvidence | undefined {
   if (!isObject(raw)) {
     errors.push({ path, message: 'must be an object' });
@@ -608,7 +653,12 @@ function validateEvidence(
   const at = (key: string): string => keyPath(path, key);
 
   const ref = readRequiredString(errors, field(raw, 'ref'), at('ref'), { max: IMPORT_LIMITS.ref });
-  if (ref !== undefined) firstOccurrence(errors, seenRefs, ref, 'ref', at('ref'), path);
+  if (ref !== undefined) {
+    // the first item's index, not its path: a large file keeps one number per ref
+    const first = seenRefs.get(ref);
+    if (first !== undefined) errors.push(problem(at('ref'), 'duplicate {what} {code} (first at {first})', { what: 'ref', code: quote(ref), first: indexPath('evidence', first) }));
+    else seenRefs.set(ref, index);
+  }
   const title = readRequiredString(errors, field(raw, 'title'), at('title'), { max: IMPORT_LIMITS.title });
   const summary = readOptionalString(errors, field(raw, 'summary'), at('summary'), {
     max: IMPORT_LIMITS.summary,
