@@ -64,9 +64,12 @@ export function canonicalItem(item: ImportEvidence): string {
   );
 }
 
-/** The log content of a new imported item: canonicalJson({ref, item, framework, origin, created_by, owner_delegation, batch?}). */
-export function importedContent(item: ImportEvidence, frameworkCode: string, batchId: number | null): string {
-  return `{${batchId !== null ? `"batch":${str(batchId)},` : ''}"created_by":null,"framework":${str(frameworkCode)},"item":${canonicalItem(item)},"origin":"import","owner_delegation":null,"ref":${str(item.ref)}}`;
+/**
+ * The log content of a new imported item: canonicalJson({ref, item, framework, origin, created_by,
+ * owner_delegation, batch?}); `canonical` is canonicalItem(item) when already known.
+ */
+export function importedContent(item: ImportEvidence, frameworkCode: string, batchId: number | null, canonical = canonicalItem(item)): string {
+  return `{${batchId !== null ? `"batch":${str(batchId)},` : ''}"created_by":null,"framework":${str(frameworkCode)},"item":${canonical},"origin":"import","owner_delegation":null,"ref":${str(item.ref)}}`;
 }
 
 /** The log content of a changed imported item: canonicalJson({ref, item}). */
@@ -270,8 +273,8 @@ export interface NewItem {
   index: number;
 }
 
-export function newItem(item: ImportEvidence, index: number, frameworkCode: string, batchId: number | null): NewItem {
-  return { item, index, line: logLine('evidence.imported', 'evidence', null, importedContent(item, frameworkCode, batchId)) };
+export function newItem(item: ImportEvidence, index: number, frameworkCode: string, batchId: number | null, canonical?: string): NewItem {
+  return { item, index, line: logLine('evidence.imported', 'evidence', null, importedContent(item, frameworkCode, batchId, canonical)) };
 }
 
 export function importedStatus(item: ImportEvidence): 'retracted' | 'verified' | 'submitted' {

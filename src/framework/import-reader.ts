@@ -7,10 +7,16 @@
 //   as JSON.parse resolves them: the last one wins), and where that array starts. The array's elements are
 //   skipped, not parsed: only their separators and brackets are checked.
 // - the items: the elements of the evidence array, each parsed, in order, in batches.
-// Any syntax error is an ImportFileError naming where it is. An import runs the header pass, then the items pass
-// twice (validate, then write): reading is cheap next to writing, and nothing is ever held but the current item.
+// Any syntax error is an ImportFileError naming where it is.
+//
+// An import reads the header, then the items once, checking each; the items it has checked, normalised, it keeps
+// in a spill (a temporary file of one canonical JSON line per item, or an array for a source already in memory)
+// that its writing pass reads back: what is written is exactly what was checked, without checking it again.
 
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import nodePath from 'node:path';
 
 /** Bytes read at a time. */
 export const READ_CHUNK_BYTES = 1 << 20;
@@ -41,13 +47,103 @@ export interface RawItem {
   value: unknown;
 }
 
-/** An import file's content, readable more than once: its header, then its items as often as needed. */
+/** An import file's content: its header, then its items (as often as needed). */
 export interface ImportSource {
   header(): Promise<ImportHeader>;
   /** the evidence array's elements in order, in batches (nothing when the file has no evidence array) */
   items(): AsyncIterable<RawItem[]>;
-  /** checked before the last pass: throws when the content can no longer be what the first pass read */
-  unchanged?(): Promise<void>;
+  /** somewhere to keep the checked items for a later pass: on disk for a file, in memory for a parsed value */
+  spill(): ItemSpill;
+}
+
+/** Lines (canonical JSON: never a line break inside) kept in order and read back in batches. */
+export interface ItemSpill {
+  add(line: string): void;
+  /** the lines added, in order (after the last add) */
+  lines(): AsyncIterable<string[]>;
+  /** frees what the spill holds (removes its file) */
+  dispose(): Promise<void>;
+}
+
+/** Lines kept in an array (a source that is in memory anyway). */
+export function memorySpill(): ItemSpill {
+  let lines: string[] = [];
+  return {
+    add(line) {
+      lines.push(line);
+    },
+    async *lines() {
+      for (let i = 0; i < lines.length; i += ITEM_BATCH) yield lines.slice(i, i + ITEM_BATCH);
+    },
+    async dispose() {
+      lines = [];
+    },
+  };
+}
+
+/** Bytes a file spill buffers before writing them out. */
+const SPILL_BUFFER_CHARS = 1 << 20;
+
+/** Lines kept in a temporary file (private to this process, removed by dispose), so memory stays bounded. */
+export function fileSpill(): ItemSpill {
+  let dir: string | null = null;
+  let file: string | null = null;
+  let fd: number | null = null;
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    if (fd === null) {
+      dir = fsSync.mkdtempSync(nodePath.join(os.tmpdir(), 'pactwatch-import-'));
+      file = nodePath.join(dir, 'items.jsonl');
+      fd = fsSync.openSync(file, 'wx', 0o600);
+    }
+    fsSync.writeSync(fd, pending.join(''));
+    pending = [];
+    pendingChars = 0;
+  };
+  return {
+    add(line) {
+      pending.push(line, '\n');
+      pendingChars += line.length + 1;
+      if (pendingChars >= SPILL_BUFFER_CHARS) flush();
+    },
+    async *lines() {
+      flush();
+      if (file === null) return;
+      const fh = await fs.open(file, 'r');
+      try {
+        let carry: Buffer | null = null;
+        let position = 0;
+        for (;;) {
+          const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+          const { bytesRead } = await fh.read(chunk, 0, READ_CHUNK_BYTES, position);
+          if (bytesRead === 0) break;
+          position += bytesRead;
+          const data: Buffer = carry ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+          const last = data.lastIndexOf(0x0a);
+          if (last < 0) {
+            carry = data;
+            continue;
+          }
+          carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : null;
+          const lines = data.toString('utf8', 0, last).split('\n');
+          for (let i = 0; i < lines.length; i += ITEM_BATCH) yield lines.slice(i, i + ITEM_BATCH);
+        }
+        if (carry && carry.length) yield [carry.toString('utf8')];
+      } finally {
+        await fh.close();
+      }
+    },
+    async dispose() {
+      pending = [];
+      if (fd !== null) fsSync.closeSync(fd);
+      fd = null;
+      if (dir !== null) await fs.rm(dir, { recursive: true, force: true });
+      dir = null;
+      file = null;
+    },
+  };
 }
 
 /** Sets a key as JSON.parse does (an own data property, "__proto__" included; a repeated key keeps its place). */
@@ -74,6 +170,7 @@ export function memorySource(raw: unknown): ImportSource {
         yield evidence.slice(i, i + ITEM_BATCH).map((value, k) => ({ index: i + k, value }));
       }
     },
+    spill: memorySpill,
   };
 }
 
@@ -266,7 +363,6 @@ export function fileSource(path: string, options: { chunkBytes?: number } = {}):
   /** the byte offset of the evidence array's "[", once the header pass has found it */
   let arrayAt: number | null = null;
   let headerRead: Promise<ImportHeader> | null = null;
-  let stat: { size: number; mtimeMs: number } | null = null;
 
   async function withFile<T>(fn: (fh: fs.FileHandle) => Promise<T>): Promise<T> {
     const fh = await fs.open(path, 'r');
@@ -279,8 +375,6 @@ export function fileSource(path: string, options: { chunkBytes?: number } = {}):
 
   async function readHeader(): Promise<ImportHeader> {
     return withFile(async (fh) => {
-      const s = await fh.stat();
-      stat = { size: s.size, mtimeMs: s.mtimeMs };
       const sc = new Scanner(fh, 0, chunkBytes);
       const first = await sc.peek();
       if (first < 0) sc.fail('the file is empty');
@@ -388,10 +482,7 @@ export function fileSource(path: string, options: { chunkBytes?: number } = {}):
         await fh.close();
       }
     },
-    async unchanged() {
-      const s = await fs.stat(path);
-      if (stat && (s.size !== stat.size || s.mtimeMs !== stat.mtimeMs)) throw new ImportFileError('the file changed while it was being imported; nothing was written');
-    },
+    spill: fileSpill,
   };
   return source;
 }

@@ -25,9 +25,9 @@ import { appendAudit, CLI_ACTOR, lockAuditLog, type Actor } from '../audit/log';
 import { findFrameworkByCode, frameworkRefsOf, loadFrameworkTree } from './repository';
 import { isUniqueViolation } from '../db/dialect';
 import { codeIds, evidenceShape, ID_CHUNK, loadImportedByRef, StaleImportUpdate, updateImportedItems, usesOnlyStoredCodes, type CodeIds, type PlannedUpdate } from './import-writes';
-import { appendLogLines, insertNewItems, newItem, type LogLine, type NewItem } from './import-bulk';
+import { appendLogLines, canonicalItem, insertNewItems, newItem, type LogLine, type NewItem } from './import-bulk';
 import { abortBatch, claimBatchWaiting, IMPORT_OWNER, publishBatch, recoverImports, releaseEmptyBatch, stageStream } from './import-batches';
-import { fileSource, memorySource, type ImportSource, type RawItem } from './import-reader';
+import { fileSource, memorySource, type ImportSource, type ItemSpill, type RawItem } from './import-reader';
 
 export { ImportFileError } from './import-reader';
 
@@ -83,12 +83,6 @@ class ImportConflict extends Error {
 }
 /** Another import is staging: its new items hold refs this one may need, so wait for it (the staged path waits). */
 class ImportInProgress extends Error {}
-/** The file read differently in the writing pass than in the checking one. */
-class SourceChanged extends Error {
-  constructor() {
-    super('the file changed while it was being imported; nothing was written');
-  }
-}
 
 /** The top level of a valid file: its framework, the framework its items belong to, what they may refer to. */
 interface FileFacts {
@@ -103,6 +97,8 @@ interface FileFacts {
 interface Indexed {
   index: number;
   item: ImportEvidence;
+  /** canonicalItem(item), when known */
+  canonical?: string;
 }
 type IndexedUpdate = PlannedUpdate & { index: number };
 
@@ -157,24 +153,30 @@ export async function importSource(db: Kysely<Database>, source: ImportSource, o
   const retain = options.singleTransactionItems ?? SINGLE_TRANSACTION_ITEMS;
 
   for (let attempt = 1; ; attempt += 1) {
-    const first = await checkAndPlan(db, source, file, { clock, actor, retain, headerErrors: checked.headerErrors, onChecked: options.onChecked });
-    if ('errors' in first) return { ok: false, errors: first.errors };
-    const plan = first.plan;
-    if (plan.problems.length) return { ok: false, errors: plan.problems };
-    if (dryRun || nothingToWrite(plan)) return { ok: true, summary: summaryOf(plan, dryRun) };
-    if (plan.direct + plan.updates > MAX_PUBLISHED_ITEMS && !plan.retained) return { ok: false, errors: [tooManyPublished(plan.updates, plan.direct)] };
-    context.stageable = plan.stageable;
+    // the checked items, kept for the writing pass (when not few enough to keep in the plan)
+    const spill = dryRun ? null : source.spill();
     try {
-      if (plan.retained) await writeInOneTransaction(db, file, plan.retained, context);
-      else return await importStaged(db, source, file, context);
-      return { ok: true, summary: summaryOf(plan, false) };
-    } catch (err) {
-      if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
-      if (err instanceof ImportInProgress) return importStaged(db, source, file, context);
-      // the stored items changed after planning: plan again on what is stored now
-      if ((err instanceof StaleImportUpdate || isUniqueViolation(err)) && attempt < WRITE_ATTEMPTS) continue;
-      if (err instanceof StaleImportUpdate || isUniqueViolation(err)) throw changedMeanwhile();
-      throw err;
+      const first = await checkAndPlan(db, source, file, { clock, actor, retain, spill, headerErrors: checked.headerErrors, onChecked: options.onChecked });
+      if ('errors' in first) return { ok: false, errors: first.errors };
+      const plan = first.plan;
+      if (plan.problems.length) return { ok: false, errors: plan.problems };
+      if (dryRun || nothingToWrite(plan)) return { ok: true, summary: summaryOf(plan, dryRun) };
+      if (plan.direct + plan.updates > MAX_PUBLISHED_ITEMS && !plan.retained) return { ok: false, errors: [tooManyPublished(plan.updates, plan.direct)] };
+      context.stageable = plan.stageable;
+      try {
+        if (plan.retained) await writeInOneTransaction(db, file, plan.retained, context);
+        else return await importStaged(db, spill!, file, context);
+        return { ok: true, summary: summaryOf(plan, false) };
+      } catch (err) {
+        if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
+        if (err instanceof ImportInProgress) return await importStaged(db, spill!, file, context);
+        // the stored items changed after planning: plan again on what is stored now
+        if ((err instanceof StaleImportUpdate || isUniqueViolation(err)) && attempt < WRITE_ATTEMPTS) continue;
+        if (err instanceof StaleImportUpdate || isUniqueViolation(err)) throw changedMeanwhile();
+        throw err;
+      }
+    } finally {
+      await spill?.dispose();
     }
   }
 }
@@ -217,7 +219,7 @@ async function checkHeader(db: Kysely<Database>, source: ImportSource): Promise<
   };
 }
 
-/** Reads the items, validating each; returns them normalised (or SourceChanged/errors as `onError` decides). */
+/** Reads the items, validating each (errors recorded); yields the valid ones normalised, in batches. */
 async function* checkedItems(source: ImportSource, file: FileFacts, errors: FieldProblem[]): AsyncGenerator<{ batch: Indexed[]; read: number }> {
   if (!file.hasItems) return;
   const checker = new EvidenceChecker(file.refs);
@@ -229,6 +231,16 @@ async function* checkedItems(source: ImportSource, file: FileFacts, errors: Fiel
       if (item !== undefined && errors.length === before) batch.push({ index, item });
     }
     yield { batch, read: raws.length };
+  }
+}
+
+/** The items a first pass kept, in file order (line k is evidence[k]: the writing pass only runs when all were valid). */
+async function* spilledItems(spill: ItemSpill): AsyncGenerator<Indexed[]> {
+  let index = 0;
+  for await (const lines of spill.lines()) {
+    const batch: Indexed[] = new Array(lines.length);
+    for (let i = 0; i < lines.length; i += 1) batch[i] = { index: index++, item: JSON.parse(lines[i]) as ImportEvidence, canonical: lines[i] };
+    yield batch;
   }
 }
 
@@ -279,7 +291,7 @@ async function checkAndPlan(
   db: Kysely<Database>,
   source: ImportSource,
   file: FileFacts,
-  args: { clock: Clock; actor: Actor; retain: number; headerErrors: FieldProblem[]; onChecked?: (items: number) => void },
+  args: { clock: Clock; actor: Actor; retain: number; spill: ItemSpill | null; headerErrors: FieldProblem[]; onChecked?: (items: number) => void },
 ): Promise<{ plan: ImportPlan } | { errors: FieldProblem[] }> {
   const errors = [...args.headerErrors];
   const plan: ImportPlan = { framework: null, stageable: 0, direct: 0, updates: 0, unchanged: 0, problems: [], retained: { creations: [], updates: [] } };
@@ -319,7 +331,11 @@ async function checkAndPlan(
   let read = 0;
   for await (const { batch, read: n } of checkedItems(source, file, errors)) {
     if (errors.length > 0) planning = false;
-    if (planning) pending.push(...batch);
+    if (planning) {
+      pending.push(...batch);
+      // every item, in order: the writing pass plans them all again under its claim
+      if (args.spill) for (const { item } of batch) args.spill.add(canonicalItem(item));
+    }
     if (pending.length >= ID_CHUNK) await flush();
     read += n;
     args.onChecked?.(read);
@@ -405,10 +421,9 @@ async function writeInOneTransaction(db: Kysely<Database>, file: FileFacts, reta
  * one. Planned again under the claim, part by part as the items are read: no other import can change imported
  * items until it is released.
  */
-async function importStaged(db: Kysely<Database>, source: ImportSource, file: FileFacts, ctx: WriteContext): Promise<ImportResult> {
+async function importStaged(db: Kysely<Database>, spill: ItemSpill, file: FileFacts, ctx: WriteContext): Promise<ImportResult> {
   const batchId = await claimBatchWaiting(db, { frameworkCode: file.frameworkCode, actor: ctx.actor, clock: ctx.clock });
   try {
-    await source.unchanged?.();
     let framework: ImportPlan['framework'] = null;
     if (file.framework) {
       const fw = await planFramework(db, file.framework, ctx.clock, ctx.actor);
@@ -421,9 +436,8 @@ async function importStaged(db: Kysely<Database>, source: ImportSource, file: Fi
     const problems: FieldProblem[] = [];
     let unchanged = 0;
 
-    // the new stageable items, read, checked, divided and made ready to write, a part at a time
-    const errors: FieldProblem[] = [];
-    const reading = checkedItems(source, file, errors)[Symbol.asyncIterator]();
+    // the new stageable items, read back as checked, divided and made ready to write, a part at a time
+    const reading = spilledItems(spill)[Symbol.asyncIterator]();
     let ready: NewItem[] = [];
     let exhausted = false;
     const next = async (size: number): Promise<NewItem[] | null> => {
@@ -433,10 +447,9 @@ async function importStaged(db: Kysely<Database>, source: ImportSource, file: Fi
           exhausted = true;
           break;
         }
-        if (errors.length) throw new SourceChanged();
-        for (let from = 0; from < step.value.batch.length; from += ID_CHUNK) {
-          const d = await divide(db, target?.id ?? null, target?.ids ?? null, step.value.batch.slice(from, from + ID_CHUNK));
-          for (const s of d.stageable) ready.push(newItem(s.item, s.index, file.frameworkCode!, batchId));
+        for (let from = 0; from < step.value.length; from += ID_CHUNK) {
+          const d = await divide(db, target?.id ?? null, target?.ids ?? null, step.value.slice(from, from + ID_CHUNK));
+          for (const s of d.stageable) ready.push(newItem(s.item, s.index, file.frameworkCode!, batchId, s.canonical));
           atPublication.direct.push(...d.direct);
           atPublication.updates.push(...d.updates);
           unchanged += d.unchanged;
@@ -509,7 +522,6 @@ async function importStaged(db: Kysely<Database>, source: ImportSource, file: Fi
     if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
     if (err instanceof TooManyPublished) return { ok: false, errors: [tooManyPublished(err.updates, err.added)] };
     if (err instanceof StaleImportUpdate) throw changedMeanwhile();
-    if (err instanceof SourceChanged) throw new AppError('CONFLICT', err.message);
     throw err;
   }
 }
