@@ -5,10 +5,10 @@
 // in short transactions, by the import itself or by the next import or server start (recoverImports).
 
 import os from 'node:os';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, ImportBatchRow } from '../db/schema';
 import { AppError } from '../errors';
-import { isUniqueViolation } from '../db/dialect';
+import { isPostgres, isUniqueViolation } from '../db/dialect';
 import { appendAudit, lockAuditLog, type Actor } from '../audit/log';
 import { nowIso, type Clock } from '../time';
 
@@ -120,24 +120,51 @@ export async function stageStream<P>(
   let size = args.fixedSize ?? STAGE_FIRST_ITEMS;
   let staged = 0;
   let resumeAt = 0;
-  for (let part = await args.next(size); part !== null; part = await args.next(size)) {
-    const wait = resumeAt - performance.now();
-    if (wait > 0) await sleep(wait);
-    const items = args.count(part);
-    const current = part;
-    const { lockMs } = await timedTransaction(db, async (trx) => {
-      await lockAuditLog(trx);
-      const now = nowIso(args.clock);
-      await renewBatch(trx, args.batchId, items, now);
-      await args.write(trx, current, now);
-    });
-    staged += items;
-    await args.afterPart?.({ items, staged, lockMs });
-    // aim the next part at the target hold time, growing at most twofold per step
-    if (args.fixedSize === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((items * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
-    resumeAt = performance.now() + PAUSE_BETWEEN_TRANSACTIONS_MS;
+  const checkpoints = await manualCheckpoints(db);
+  try {
+    for (let part = await args.next(size); part !== null; part = await args.next(size)) {
+      const wait = resumeAt - performance.now();
+      if (wait > 0) await sleep(wait);
+      const items = args.count(part);
+      const current = part;
+      const { lockMs } = await timedTransaction(db, async (trx) => {
+        await lockAuditLog(trx);
+        const now = nowIso(args.clock);
+        await renewBatch(trx, args.batchId, items, now);
+        await args.write(trx, current, now);
+      });
+      resumeAt = performance.now() + PAUSE_BETWEEN_TRANSACTIONS_MS;
+      await checkpoints.afterCommit();
+      staged += items;
+      await args.afterPart?.({ items, staged, lockMs });
+      // aim the next part at the target hold time, growing at most twofold per step
+      if (args.fixedSize === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((items * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
+    }
+  } finally {
+    await checkpoints.restore();
   }
   return staged;
+}
+
+/**
+ * SQLite: while a job stages, the WAL is checkpointed by the job after each of its commits rather than inside
+ * the commit (wal_autocheckpoint off on this connection, restored after). The same checkpoints, as often, but
+ * outside the transaction: a PASSIVE checkpoint does not hold the write lock, so it runs during the pause other
+ * writers get, and the time a part holds the lock (which sizes the next part) no longer counts it.
+ */
+async function manualCheckpoints(db: Kysely<Database>): Promise<{ afterCommit(): Promise<void>; restore(): Promise<void> }> {
+  if (isPostgres(db)) return { afterCommit: async () => undefined, restore: async () => undefined };
+  const current = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
+  const pages = Number(current.rows[0]?.wal_autocheckpoint ?? 1000);
+  await sql`pragma wal_autocheckpoint = 0`.execute(db);
+  return {
+    afterCommit: async () => {
+      if (pages > 0) await sql`pragma wal_checkpoint(passive)`.execute(db);
+    },
+    restore: async () => {
+      await sql.raw(`pragma wal_autocheckpoint = ${Number.isSafeInteger(pages) ? pages : 1000}`).execute(db);
+    },
+  };
 }
 
 /**
