@@ -42,7 +42,9 @@ export const importCommand = defineCommand({
       io.stderr(`import: ${line} (${Math.round((now - started) / 1000)} s)\n`);
     };
     const onChecked = (items: number) => say(`${items} items checked`);
+    const held: number[] = [];
     const onProgress = (p: ImportProgress) => {
+      held.push(p.lockMs);
       if (p.phase === 'staged') say(`${p.staged} of ${p.stageable} new items written (not yet visible)`);
     };
     let result: Awaited<ReturnType<typeof importSource>>;
@@ -59,6 +61,11 @@ export const importCommand = defineCommand({
     }
     io.stdout(`${JSON.stringify(result.summary)}\n`);
     io.stderr(`${describeImport(result.summary)}\n`);
+    if (held.length > 1) {
+      const sorted = [...held].sort((a, b) => a - b);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      io.stderr(`import: ${held.length} write transactions in ${seconds} s, each holding the write lock ${Math.round(sorted[sorted.length >> 1])} ms (median), ${Math.round(sorted[sorted.length - 1])} ms at most\n`);
+    }
     return 0;
   },
 });
