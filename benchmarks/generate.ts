@@ -152,7 +152,8 @@ import { migrateToLatest } from '../src/db/migrate';
 import { seedDefault } from '../src/seed/index';
 import { createUser } from '../src/users/service';
 import { findFrameworkByCode } from '../src/framework/repository';
-import { codeIds, prepareCreation } from '../src/framework/import-writes';
+import { codeIds } from '../src/framework/import-writes';
+import { importedContent } from '../src/framework/import-bulk';
 import { chunks } from '../src/db/chunks';
 import { evidenceContentColumns } from '../src/framework/import-types';
 import { appendAuditEntries, CLI_ACTOR, type Actor, type AuditInput, type PreparedAuditInput } from '../src/audit/log';
@@ -389,7 +390,7 @@ export async function generateDatabase(db: Db, options: GenerateOptions): Promis
     switch (kind) {
       case 'created':
         if (it.imported) {
-          buffer.push({ actor: CLI_ACTOR, action: 'evidence.imported', entityType: 'evidence', entityId: it.id, contentJson: prepareCreation(it.item, fw.code, null).contentJson, at });
+          buffer.push({ actor: CLI_ACTOR, action: 'evidence.imported', entityType: 'evidence', entityId: it.id, contentJson: importedContent(it.item, fw.code, null), at });
         } else {
           buffer.push({
             actor: actorOf(creator!),

@@ -5,10 +5,10 @@
 // in short transactions, by the import itself or by the next import or server start (recoverImports).
 
 import os from 'node:os';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, ImportBatchRow } from '../db/schema';
 import { AppError } from '../errors';
-import { isUniqueViolation } from '../db/dialect';
+import { isPostgres, isUniqueViolation } from '../db/dialect';
 import { appendAudit, lockAuditLog, type Actor } from '../audit/log';
 import { nowIso, type Clock } from '../time';
 
@@ -98,9 +98,78 @@ export async function timedTransaction<T>(db: Kysely<Database>, fn: (trx: Transa
 }
 
 /**
- * Writes `items` as rows of the batch, a part per transaction, each sized to hold the lock about STAGE_TARGET_MS
- * (or `fixedSize` items). In each: the log's lock first, then the time (reports' barrier), then the batch's
- * heartbeat, then `write`. `afterPart` runs after each commit.
+ * Writes parts as rows of the batch, a part per transaction, each sized to hold the lock about STAGE_TARGET_MS
+ * (or `fixedSize` items). `next(size)` gives the next part of at most `size` items, prepared outside any
+ * transaction (read, checked, canonical JSON computed), or null when there are none left; it runs while the
+ * lock is free, during the pause after each commit, so the pause costs the import nothing when preparing takes
+ * longer. In each transaction: the log's lock first, then the time (reports' barrier), then the batch's heartbeat,
+ * then `write`. `afterPart` runs after each commit. Returns the items staged.
+ */
+export async function stageStream<P>(
+  db: Kysely<Database>,
+  args: {
+    batchId: number;
+    clock: Clock;
+    fixedSize?: number;
+    next: (size: number) => Promise<P | null>;
+    count: (part: P) => number;
+    write: (trx: Transaction<Database>, part: P, now: string) => Promise<void>;
+    afterPart?: (progress: { items: number; staged: number; lockMs: number }) => void | Promise<void>;
+  },
+): Promise<number> {
+  let size = args.fixedSize ?? STAGE_FIRST_ITEMS;
+  let staged = 0;
+  let resumeAt = 0;
+  const checkpoints = await manualCheckpoints(db);
+  try {
+    for (let part = await args.next(size); part !== null; part = await args.next(size)) {
+      const wait = resumeAt - performance.now();
+      if (wait > 0) await sleep(wait);
+      const items = args.count(part);
+      const current = part;
+      const { lockMs } = await timedTransaction(db, async (trx) => {
+        await lockAuditLog(trx);
+        const now = nowIso(args.clock);
+        await renewBatch(trx, args.batchId, items, now);
+        await args.write(trx, current, now);
+      });
+      resumeAt = performance.now() + PAUSE_BETWEEN_TRANSACTIONS_MS;
+      await checkpoints.afterCommit();
+      staged += items;
+      await args.afterPart?.({ items, staged, lockMs });
+      // aim the next part at the target hold time, growing at most twofold per step
+      if (args.fixedSize === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((items * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
+    }
+  } finally {
+    await checkpoints.restore();
+  }
+  return staged;
+}
+
+/**
+ * SQLite: while a job stages, the WAL is checkpointed by the job after each of its commits rather than inside
+ * the commit (wal_autocheckpoint off on this connection, restored after). The same checkpoints, as often, but
+ * outside the transaction: a PASSIVE checkpoint does not hold the write lock, so it runs during the pause other
+ * writers get, and the time a part holds the lock (which sizes the next part) no longer counts it.
+ */
+async function manualCheckpoints(db: Kysely<Database>): Promise<{ afterCommit(): Promise<void>; restore(): Promise<void> }> {
+  if (isPostgres(db)) return { afterCommit: async () => undefined, restore: async () => undefined };
+  const current = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
+  const pages = Number(current.rows[0]?.wal_autocheckpoint ?? 1000);
+  await sql`pragma wal_autocheckpoint = 0`.execute(db);
+  return {
+    afterCommit: async () => {
+      if (pages > 0) await sql`pragma wal_checkpoint(passive)`.execute(db);
+    },
+    restore: async () => {
+      await sql.raw(`pragma wal_autocheckpoint = ${Number.isSafeInteger(pages) ? pages : 1000}`).execute(db);
+    },
+  };
+}
+
+/**
+ * Writes `items` as rows of the batch, a part per transaction (stageStream). `prepare` turns a part into what
+ * `write` takes, outside the transaction.
  */
 export async function stageInParts<T>(
   db: Kysely<Database>,
@@ -115,22 +184,21 @@ export async function stageInParts<T>(
     afterPart?: (progress: { items: number; staged: number; lockMs: number }) => void | Promise<void>;
   },
 ): Promise<void> {
-  let size = args.fixedSize ?? STAGE_FIRST_ITEMS;
-  for (let done = 0; done < args.items.length; ) {
-    const part = args.items.slice(done, done + size);
-    const prepared = args.prepare?.(part);
-    const { lockMs } = await timedTransaction(db, async (trx) => {
-      await lockAuditLog(trx);
-      const now = nowIso(args.clock);
-      await renewBatch(trx, args.batchId, part.length, now);
-      await args.write(trx, part, now, prepared);
-    });
-    done += part.length;
-    await args.afterPart?.({ items: part.length, staged: done, lockMs });
-    // aim the next part at the target hold time, growing at most twofold per step
-    if (args.fixedSize === undefined) size = Math.max(STAGE_MIN_ITEMS, Math.min(STAGE_MAX_ITEMS, size * 2, Math.round((part.length * STAGE_TARGET_MS) / Math.max(lockMs, 1))));
-    await sleep(PAUSE_BETWEEN_TRANSACTIONS_MS);
-  }
+  let done = 0;
+  await stageStream(db, {
+    batchId: args.batchId,
+    clock: args.clock,
+    fixedSize: args.fixedSize,
+    next: async (size) => {
+      if (done >= args.items.length) return null;
+      const part = args.items.slice(done, done + size);
+      done += part.length;
+      return { part, prepared: args.prepare?.(part) };
+    },
+    count: (p) => p.part.length,
+    write: (trx, p, now) => args.write(trx, p.part, now, p.prepared),
+    afterPart: args.afterPart,
+  });
 }
 
 /**

@@ -1,24 +1,20 @@
-// The rows an import reads and writes, many at a time: stored imported items by ref with the shape of their
-// content (to tell unchanged from changed), and multi-row inserts and updates of items with their findings, tags
-// and log entries. No per-item round trips, so a transaction of a few hundred items stays a few tens of ms.
+// The rows an import reads and changes, many at a time: stored imported items by ref with the shape of their
+// content (to tell unchanged from changed), and multi-row updates of changed items with their findings and tags
+// (new items are written by import-bulk.ts). No per-item round trips.
 
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, EvidenceStatus } from '../db/schema';
-import { canonicalJson, type Actor, type PreparedAuditInput } from '../audit/log';
+import type { Database } from '../db/schema';
 import { isLiveEvidence } from './live-evidence';
 import { evidenceContentColumns, type ImportEvidence } from './import-types';
+import { importedStatus, importUpdatedContent, insertFindingsAndTagRows, logLine, type LogLine } from './import-bulk';
+
 import { findingsOfItems, groupsOfItems } from './evidence-links';
 import { chunks, ID_CHUNK } from '../db/chunks';
 
-/** Rows per multi-row INSERT: the widest (evidence, ~20 columns) stays far below both databases' variable limits. */
-const INSERT_CHUNK = 400;
+export { importedStatus } from './import-bulk';
+export { chunks, ID_CHUNK };
 
 const stableJson = (value: unknown) => JSON.stringify(value);
-
-export function importedStatus(item: ImportEvidence): EvidenceStatus {
-  if (item.retractedAt) return 'retracted';
-  return item.verifiedAt ? 'verified' : 'submitted';
-}
 
 /** Canonical content of an imported item, to tell whether a stored one differs. */
 export function evidenceShape(item: ImportEvidence): string {
@@ -37,7 +33,6 @@ export interface StoredImported {
   shape: string;
 }
 
-
 /** The visible items without a creator (imports share that namespace of refs) of a framework, by ref, with their shapes. */
 export async function loadImportedByRef(db: Kysely<Database>, frameworkId: number, refs: string[]): Promise<Map<string, StoredImported>> {
   const out = new Map<string, StoredImported>();
@@ -46,7 +41,9 @@ export async function loadImportedByRef(db: Kysely<Database>, frameworkId: numbe
       .selectFrom('evidence')
       .selectAll()
       .where('framework_id', '=', frameworkId)
-      .where('created_by', 'is', null)
+      // "created_by is null" as the unique index on (framework_id, coalesce(created_by, 0), ref) spells it, so the
+      // lookup is a probe per ref rather than a scan of the framework's items (user ids start at 1)
+      .where((eb) => eb(eb.fn.coalesce('created_by', sql.lit(0)), '=', 0))
       .where('ref', 'in', part)
       .where(isLiveEvidence)
       .execute();
@@ -86,18 +83,6 @@ export function usesOnlyStoredCodes(item: ImportEvidence, ids: CodeIds): boolean
   return item.findings.every((f) => ids.benchmarks.has(f.benchmark)) && item.groups.every((g) => ids.groups.has(g));
 }
 
-/** A new item with its log entry's content already in canonical JSON (computed outside the transaction). */
-export interface PreparedCreation {
-  item: ImportEvidence;
-  contentJson: string;
-}
-
-/** The log content of a new imported item (log format 2 keys, for `audit verify` to replay the row). */
-export function prepareCreation(item: ImportEvidence, frameworkCode: string, batchId: number | null): PreparedCreation {
-  const content = { ref: item.ref, item, framework: frameworkCode, origin: 'import', created_by: null, owner_delegation: null, ...(batchId !== null ? { batch: batchId } : {}) };
-  return { item, contentJson: canonicalJson(content) };
-}
-
 function changeableColumns(item: ImportEvidence, now: string) {
   const { ref: _ref, ...content } = evidenceContentColumns(item);
   return {
@@ -112,49 +97,7 @@ function changeableColumns(item: ImportEvidence, now: string) {
 
 /** Findings and tags of items just written (multi-row inserts). */
 export async function insertFindingsAndTags(trx: Transaction<Database>, ids: CodeIds, items: { id: number; item: ImportEvidence }[]): Promise<void> {
-  const findings = items.flatMap(({ id, item }) =>
-    item.findings.map((f, position) => ({ evidence_id: id, benchmark_id: ids.benchmarks.get(f.benchmark)!, stance: f.stance, value: f.value, position })),
-  );
-  const tags = items.flatMap(({ id, item }) => item.groups.map((code) => ({ evidence_id: id, group_id: ids.groups.get(code)! })));
-  for (const part of chunks(findings, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
-  for (const part of chunks(tags, INSERT_CHUNK)) await trx.insertInto('evidence_groups').values(part).execute();
-}
-
-/**
- * Inserts new imported items (rows of `batchId` when given) with findings and tags; returns their ids in the
- * order given and the log entries to append (the caller appends them, with any others, in file order).
- */
-export async function insertImportedItems(
-  trx: Transaction<Database>,
-  args: { frameworkId: number; ids: CodeIds; creations: PreparedCreation[]; now: string; actor: Actor; batchId: number | null },
-): Promise<{ ids: number[]; entries: PreparedAuditInput[] }> {
-  const idByRef = new Map<string, number>();
-  for (const part of chunks(args.creations, INSERT_CHUNK)) {
-    const rows = part.map(({ item }) => ({
-      framework_id: args.frameworkId,
-      ref: item.ref,
-      origin: 'import' as const,
-      created_by: null,
-      owner_delegation: null,
-      created_at: args.now,
-      import_batch_id: args.batchId,
-      ...changeableColumns(item, args.now),
-    }));
-    // RETURNING order is not promised: match rows by ref (unique among imported items of a framework)
-    const inserted = await trx.insertInto('evidence').values(rows).returning(['id', 'ref']).execute();
-    for (const r of inserted) idByRef.set(r.ref!, r.id);
-  }
-  const written = args.creations.map(({ item }) => ({ id: idByRef.get(item.ref)!, item }));
-  await insertFindingsAndTags(trx, args.ids, written);
-  const entries = args.creations.map(({ contentJson }, i): PreparedAuditInput => ({
-    actor: args.actor,
-    action: 'evidence.imported',
-    entityType: 'evidence',
-    entityId: written[i].id,
-    contentJson,
-    at: args.now,
-  }));
-  return { ids: written.map((w) => w.id), entries };
+  await insertFindingsAndTagRows(trx, ids, items);
 }
 
 export interface PlannedUpdate {
@@ -201,10 +144,7 @@ async function updateRows(trx: Transaction<Database>, updates: PlannedUpdate[], 
 }
 
 /** Replaces the content of stored imported items, with findings and tags; returns the log entries to append. */
-export async function updateImportedItems(
-  trx: Transaction<Database>,
-  args: { ids: CodeIds; updates: PlannedUpdate[]; now: string; actor: Actor },
-): Promise<PreparedAuditInput[]> {
+export async function updateImportedItems(trx: Transaction<Database>, args: { ids: CodeIds; updates: PlannedUpdate[]; now: string }): Promise<LogLine[]> {
   if (args.updates.length === 0) return [];
   if ((await updateRows(trx, args.updates, args.now)) !== args.updates.length) {
     // reviewed (or re-imported) after planning: which one, for the message
@@ -219,13 +159,6 @@ export async function updateImportedItems(
     await trx.deleteFrom('findings').where('evidence_id', 'in', part).execute();
     await trx.deleteFrom('evidence_groups').where('evidence_id', 'in', part).execute();
   }
-  await insertFindingsAndTags(trx, args.ids, args.updates);
-  return args.updates.map((u): PreparedAuditInput => ({
-    actor: args.actor,
-    action: 'evidence.import_updated',
-    entityType: 'evidence',
-    entityId: u.id,
-    contentJson: canonicalJson({ ref: u.item.ref, item: u.item }),
-    at: args.now,
-  }));
+  await insertFindingsAndTagRows(trx, args.ids, args.updates);
+  return args.updates.map((u) => logLine('evidence.import_updated', 'evidence', String(u.id), importUpdatedContent(u.item)));
 }

@@ -85,6 +85,8 @@ const EVIDENCE_KEYS = [
 const FINDING_KEYS = ['benchmark', 'stance', 'value'] as const;
 
 const KINDS: readonly BenchmarkKind[] = ['assessment', 'indicator'];
+const CREDIBILITY_RANGE = integerBetween(1, 6);
+const STANCE_RANGE = integerBetween(-2, 2);
 const RELIABILITIES: readonly SourceReliability[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 const JOINT = 'JOINT';
 
@@ -157,6 +159,33 @@ export function formatImportErrors(errors: readonly FieldError[]): string[] {
 // ---------------------------------------------------------------- root
 
 function validateRoot(errors: Errors, raw: unknown, existing: FrameworkRefs | null): ImportFile | undefined {
+  const header = validateImportHeader(errors, raw, existing);
+  if (header === undefined) return undefined;
+  const evidence = header.hasEvidence ? validateEvidenceList(errors, field(raw as Obj, 'evidence'), 'evidence', header.refs) : [];
+  if (errors.length > 0) return undefined;
+  return { framework: header.framework ?? null, frameworkCode: header.frameworkCode, evidence };
+}
+
+/** What evidence items may refer to, as the header of a file decides it (opaque outside this module). */
+export type EvidenceRefs = Refs;
+
+/** The top level of an import file but its items: validated, with what its items may refer to. */
+export interface ImportHeaderCheck {
+  /** undefined when the file's framework is invalid (its errors are recorded) or absent */
+  framework: ImportFramework | undefined;
+  frameworkCode: string | null;
+  /** null: nothing to check items against (unknown framework) */
+  refs: EvidenceRefs | null;
+  /** the file has an "evidence" key with a value other than null */
+  hasEvidence: boolean;
+}
+
+/**
+ * Validates everything of an import file's top level except the evidence items: `raw` may hold the evidence
+ * array or a stand-in for it (its items are checked by an EvidenceChecker, one at a time, after this).
+ * Returns undefined, with the error recorded, when `raw` is not an object.
+ */
+export function validateImportHeader(errors: Errors, raw: unknown, existing: FrameworkRefs | null): ImportHeaderCheck | undefined {
   if (!isObject(raw)) {
     errors.push({ path: '', message: 'must be a JSON object with "framework", "evidence" or both' });
     return undefined;
@@ -204,10 +233,7 @@ function validateRoot(errors: Errors, raw: unknown, existing: FrameworkRefs | nu
       }
     }
   }
-
-  const evidence = hasEvidence ? validateEvidenceList(errors, evidenceRaw, 'evidence', refs) : [];
-  if (errors.length > 0) return undefined;
-  return { framework: framework ?? null, frameworkCode, evidence };
+  return { framework, frameworkCode, refs, hasEvidence };
 }
 
 function refsOfExisting(existing: FrameworkRefs): Refs {
@@ -588,47 +614,74 @@ function validateEvidenceList(errors: Errors, raw: unknown, path: string, refs: 
     errors.push({ path, message: 'must be an array' });
     return [];
   }
-  const seenRefs = new Map<string, string>();
+  const checker = new EvidenceChecker(refs);
   const out: ImportEvidence[] = [];
   raw.forEach((item, i) => {
-    const evidence = validateEvidence(errors, item, indexPath(path, i), refs, seenRefs);
+    const evidence = checker.check(errors, item, i);
     if (evidence !== undefined) out.push(evidence);
   });
   return out;
 }
 
+/** The error of an "evidence" value that is not an array (for a reader that met one); nothing when it is one. */
+export function checkEvidenceIsArray(errors: Errors, raw: unknown): void {
+  if (!Array.isArray(raw)) errors.push({ path: 'evidence', message: 'must be an array' });
+}
+
+/**
+ * Checks the items of a file's evidence array one at a time, in order (so a reader never needs the whole array):
+ * the same rules and messages as the whole-file validator, duplicate refs included.
+ */
+export class EvidenceChecker {
+  /** ref -> index of the item that used it first */
+  private readonly seenRefs = new Map<string, number>();
+
+  constructor(private readonly refs: EvidenceRefs | null) {}
+
+  /** Records the item's errors (path evidence[index]...) and returns it normalised; undefined when it is not an object. */
+  check(errors: Errors, raw: unknown, index: number): ImportEvidence | undefined {
+    return validateEvidence(errors, raw, indexPath('evidence', index), this.refs, this.seenRefs, index);
+  }
+}
+
 function validateEvidence(
-  errors: Errors, raw: unknown, path: string, refs: Refs | null, seenRefs: Map<string, string>,
+  errors: Errors, raw: unknown, path: string, refs: Refs | null, seenRefs: Map<string, number>, index: number,
 ): ImportEvidence | undefined {
   if (!isObject(raw)) {
     errors.push({ path, message: 'must be an object' });
     return undefined;
   }
   checkKeys(errors, raw, EVIDENCE_KEYS, path);
-  const at = (key: string): string => keyPath(path, key);
+  // paths built by concatenation, not a closure: this runs once per item of files of any size
+  const at = `${path}.`;
 
-  const ref = readRequiredString(errors, field(raw, 'ref'), at('ref'), { max: IMPORT_LIMITS.ref });
-  if (ref !== undefined) firstOccurrence(errors, seenRefs, ref, 'ref', at('ref'), path);
-  const title = readRequiredString(errors, field(raw, 'title'), at('title'), { max: IMPORT_LIMITS.title });
-  const summary = readOptionalString(errors, field(raw, 'summary'), at('summary'), {
+  const ref = readRequiredString(errors, field(raw, 'ref'), at + 'ref', { max: IMPORT_LIMITS.ref });
+  if (ref !== undefined) {
+    // the first item's index, not its path: a large file keeps one number per ref
+    const first = seenRefs.get(ref);
+    if (first !== undefined) errors.push(problem(at + 'ref', 'duplicate {what} {code} (first at {first})', { what: 'ref', code: quote(ref), first: indexPath('evidence', first) }));
+    else seenRefs.set(ref, index);
+  }
+  const title = readRequiredString(errors, field(raw, 'title'), at + 'title', { max: IMPORT_LIMITS.title });
+  const summary = readOptionalString(errors, field(raw, 'summary'), at + 'summary', {
     max: IMPORT_LIMITS.summary,
     multiline: true,
   });
-  const source = readOptionalString(errors, field(raw, 'source'), at('source'), { max: IMPORT_LIMITS.source });
-  const url = readUrl(errors, field(raw, 'url'), at('url'));
-  const observedOn = readDate(errors, field(raw, 'observed_on'), at('observed_on'));
+  const source = readOptionalString(errors, field(raw, 'source'), at + 'source', { max: IMPORT_LIMITS.source });
+  const url = readUrl(errors, field(raw, 'url'), at + 'url');
+  const observedOn = readDate(errors, field(raw, 'observed_on'), at + 'observed_on');
   const sourceReliability = readChoice(
-    errors, field(raw, 'source_reliability'), at('source_reliability'), RELIABILITIES, undefined,
+    errors, field(raw, 'source_reliability'), at + 'source_reliability', RELIABILITIES, undefined,
   );
   const credibility = readNumber(
-    errors, field(raw, 'credibility'), at('credibility'), integerBetween(1, 6), MSG.credibility,
+    errors, field(raw, 'credibility'), at + 'credibility', CREDIBILITY_RANGE, MSG.credibility,
   );
-  const groups = validateEvidenceGroups(errors, field(raw, 'groups'), at('groups'), refs);
-  const tlp = readChoice(errors, field(raw, 'tlp'), at('tlp'), TLP_LEVELS, IMPORT_DEFAULTS.tlp);
-  const location = readOptionalString(errors, field(raw, 'location'), at('location'), { max: IMPORT_LIMITS.location });
-  const findings = validateFindings(errors, field(raw, 'findings'), at('findings'), refs);
-  const verifiedAt = readInstant(errors, field(raw, 'verified_at'), at('verified_at'));
-  const retractedAt = readInstant(errors, field(raw, 'retracted_at'), at('retracted_at'));
+  const groups = validateEvidenceGroups(errors, field(raw, 'groups'), at + 'groups', refs);
+  const tlp = readChoice(errors, field(raw, 'tlp'), at + 'tlp', TLP_LEVELS, IMPORT_DEFAULTS.tlp);
+  const location = readOptionalString(errors, field(raw, 'location'), at + 'location', { max: IMPORT_LIMITS.location });
+  const findings = validateFindings(errors, field(raw, 'findings'), at + 'findings', refs);
+  const verifiedAt = readInstant(errors, field(raw, 'verified_at'), at + 'verified_at');
+  const retractedAt = readInstant(errors, field(raw, 'retracted_at'), at + 'retracted_at');
 
   return {
     ref: ref as string,
@@ -652,18 +705,17 @@ function validateEvidence(
 function readChoice<T extends string>(
   errors: Errors, raw: unknown, path: string, choices: readonly T[], fallback: T | undefined,
 ): T | undefined {
-  const rule = `must be one of ${choices.join(', ')}`;
   if (isAbsent(raw)) {
     if (fallback === undefined) errors.push(problem(path, 'required (one of {choices})', { choices: choices.join(', ') }));
     return fallback;
   }
   const s = typeof raw === 'string' ? raw.trim() : null;
-  const match = choices.find((c) => c === s);
-  if (match === undefined) {
-    errors.push({ path, message: rule });
+  const match = s === null ? -1 : choices.indexOf(s as T);
+  if (match < 0) {
+    errors.push({ path, message: `must be one of ${choices.join(', ')}` });
     return undefined;
   }
-  return match;
+  return choices[match];
 }
 
 function validateEvidenceGroups(errors: Errors, raw: unknown, path: string, refs: Refs | null): string[] {
@@ -671,25 +723,26 @@ function validateEvidenceGroups(errors: Errors, raw: unknown, path: string, refs
   if (list === null) return [];
   const seen = new Map<string, string>();
   const out: string[] = [];
-  list.forEach((item, i) => {
+  for (let i = 0; i < list.length; i += 1) {
+    const item = list[i];
     const itemPath = indexPath(path, i);
     if (typeof item !== 'string' || item.trim() === '') {
       errors.push({ path: itemPath, message: 'must be a group code (a non-empty string)' });
-      return;
+      continue;
     }
     const code = item.trim();
     if (refs !== null && refs.groupsComplete ? !refs.groups.has(code) : !isCode(code)) {
       errors.push(problem(itemPath, 'unknown group {code}', { code: quote(code) }));
-      return;
+      continue;
     }
     const first = seen.get(code);
     if (first !== undefined) {
       errors.push(problem(itemPath, 'duplicate group {code} (first at {first})', { code: quote(code), first }));
-      return;
+      continue;
     }
     seen.set(code, itemPath);
     out.push(code);
-  });
+  }
   return out;
 }
 
@@ -698,10 +751,10 @@ function validateFindings(errors: Errors, raw: unknown, path: string, refs: Refs
   if (list === null) return [];
   const seen = new Map<string, string>();
   const out: ImportFinding[] = [];
-  list.forEach((item, i) => {
-    const finding = validateFinding(errors, item, indexPath(path, i), refs, seen);
+  for (let i = 0; i < list.length; i += 1) {
+    const finding = validateFinding(errors, list[i], indexPath(path, i), refs, seen);
     if (finding !== undefined) out.push(finding);
-  });
+  }
   return out;
 }
 
@@ -713,16 +766,16 @@ function validateFinding(
     return undefined;
   }
   checkKeys(errors, raw, FINDING_KEYS, path);
-  const at = (key: string): string => keyPath(path, key);
+  const at = `${path}.`;
 
   // benchmark: known in the framework the evidence belongs to
   const benchmarkRaw = field(raw, 'benchmark');
   let benchmark: string | undefined;
   let kind: BenchmarkKind | null = null;
   if (isAbsent(benchmarkRaw)) {
-    errors.push({ path: at('benchmark'), message: 'required (a benchmark code)' });
+    errors.push({ path: at + 'benchmark', message: 'required (a benchmark code)' });
   } else if (typeof benchmarkRaw !== 'string' || benchmarkRaw.trim() === '') {
-    errors.push({ path: at('benchmark'), message: 'must be a benchmark code (a non-empty string)' });
+    errors.push({ path: at + 'benchmark', message: 'must be a benchmark code (a non-empty string)' });
   } else {
     const code = benchmarkRaw.trim();
     const known = refs !== null && refs.benchmarks.has(code);
@@ -730,16 +783,16 @@ function validateFinding(
       benchmark = code;
       kind = refs.benchmarks.get(code) ?? null;
     } else if (refs !== null && refs.benchmarksComplete) {
-      errors.push(problem(at('benchmark'), 'unknown benchmark {code}', { code: quote(code) }));
+      errors.push(problem(at + 'benchmark', 'unknown benchmark {code}', { code: quote(code) }));
     } else if (!isCode(code)) {
-      errors.push(problem(at('benchmark'), 'unknown benchmark {code}', { code: quote(code) }));
+      errors.push(problem(at + 'benchmark', 'unknown benchmark {code}', { code: quote(code) }));
     } else {
       benchmark = code; // cannot be checked: the framework itself is invalid or unknown
     }
     if (benchmark !== undefined) {
       const first = seen.get(benchmark);
       if (first !== undefined) {
-        errors.push(problem(at('benchmark'), 'duplicate finding for benchmark {benchmark} (first at {first}); give one finding per benchmark', { benchmark: quote(benchmark), first }));
+        errors.push(problem(at + 'benchmark', 'duplicate finding for benchmark {benchmark} (first at {first}); give one finding per benchmark', { benchmark: quote(benchmark), first }));
       } else {
         seen.set(benchmark, path);
       }
@@ -752,22 +805,23 @@ function validateFinding(
   const hasValue = !isAbsent(valueRaw);
   let stance: number | null | undefined = null;
   let value: number | null | undefined = null;
-  const name = benchmark === undefined ? '' : quote(benchmark);
+  // quoted only for a message: most findings have none
+  const named = () => ({ name: benchmark === undefined ? '' : quote(benchmark) });
 
   if (kind === 'assessment') {
     if (hasValue) {
-      errors.push(problem(at('value'), 'benchmark {name} is an assessment: give "stance", not "value"', { name }));
+      errors.push(problem(at + 'value', 'benchmark {name} is an assessment: give "stance", not "value"', named()));
     } else if (!hasStance) {
-      errors.push(problem(at('stance'), 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', { name }));
+      errors.push(problem(at + 'stance', 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', named()));
     }
-    if (hasStance) stance = readNumber(errors, stanceRaw, at('stance'), integerBetween(-2, 2), MSG.stance);
+    if (hasStance) stance = readNumber(errors, stanceRaw, at + 'stance', STANCE_RANGE, MSG.stance);
   } else if (kind === 'indicator') {
     if (hasStance) {
-      errors.push(problem(at('stance'), 'benchmark {name} is an indicator: give "value", not "stance"', { name }));
+      errors.push(problem(at + 'stance', 'benchmark {name} is an indicator: give "value", not "stance"', named()));
     } else if (!hasValue) {
-      errors.push(problem(at('value'), 'required: benchmark {name} is an indicator, so give "value" (a number)', { name }));
+      errors.push(problem(at + 'value', 'required: benchmark {name} is an indicator, so give "value" (a number)', named()));
     }
-    if (hasValue) value = readNumber(errors, valueRaw, at('value'), isAnyNumber, MSG.number);
+    if (hasValue) value = readNumber(errors, valueRaw, at + 'value', isAnyNumber, MSG.number);
   } else {
     // kind unknown (benchmark unknown, or its kind invalid): check the shapes only
     if (hasStance && hasValue) {
@@ -775,8 +829,8 @@ function validateFinding(
     } else if (!hasStance && !hasValue) {
       errors.push({ path, message: 'needs "stance" (for an assessment benchmark) or "value" (for an indicator benchmark)' });
     }
-    if (hasStance) stance = readNumber(errors, stanceRaw, at('stance'), integerBetween(-2, 2), MSG.stance);
-    if (hasValue) value = readNumber(errors, valueRaw, at('value'), isAnyNumber, MSG.number);
+    if (hasStance) stance = readNumber(errors, stanceRaw, at + 'stance', STANCE_RANGE, MSG.stance);
+    if (hasValue) value = readNumber(errors, valueRaw, at + 'value', isAnyNumber, MSG.number);
   }
 
   return { benchmark: benchmark as string, stance: stance ?? null, value: value ?? null };

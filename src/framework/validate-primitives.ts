@@ -138,7 +138,8 @@ function checkString(errors: Errors, v: unknown, path: string, rule: StringRule)
     });
     return undefined;
   }
-  const length = Array.from(s).length;
+  // a string has at most as many code points as UTF-16 units: count them only when that could exceed the limit
+  const length = s.length <= rule.max ? s.length : Array.from(s).length;
   if (length > rule.max) {
     errors.push(problem(path, 'must be at most {max} characters (has {length})', { max: rule.max, length }));
     return undefined;
@@ -300,6 +301,8 @@ export function readInstant(errors: Errors, v: unknown, path: string): string | 
     errors.push(problem(path, '{rule} ({instant} is out of range)', { rule: msg(INSTANT_RULE), instant: quote(s) }));
     return undefined;
   }
+  // the common case, UTC: toISOString's own form, without the Date (years 0000-9999 print with four digits)
+  if (m[8] !== undefined) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${String(ms).padStart(3, '0')}Z`;
   const sign = m[9] === '-' ? -1 : 1;
   const offsetMs = sign * (offH * 60 + offM) * 60_000;
   return new Date(utcMillis(y, mo, d, h, mi, sec, ms) - offsetMs).toISOString();
