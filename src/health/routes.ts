@@ -9,8 +9,6 @@ import { databaseUnavailability } from '../db/failures';
 
 const INSTANCE = `${os.hostname()}:${process.pid}`;
 
-// Each part is waited for at most config.healthTimeoutMs (HEALTH_TIMEOUT_MS, 2 s): a frozen database must not make
-// /health hang.
 /** The write check runs at most this often per process (it writes one row); in between, its last answer stands. */
 const WRITE_CHECK_EVERY_MS = 5_000;
 
@@ -27,6 +25,7 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 export async function healthRoutes(app: FastifyInstance) {
+  // longest each part is waited for (HEALTH_TIMEOUT_MS, 2 s): a frozen database must not make /health hang
   const timeoutMs = app.config.healthTimeoutMs;
   const describe = (err: unknown): string =>
     err instanceof TimeoutError ? `no answer within ${timeoutMs} ms` : databaseUnavailability(err)?.reason ?? 'failed';
