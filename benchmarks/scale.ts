@@ -14,7 +14,7 @@ import { findUserByEmail } from '../src/users/repository';
 import { defaultImportFramework, importEvidenceFile } from './generate';
 import { BENCH_PASSWORD, DATASET_END } from './dataset';
 import { fetchOnce, runLoad, type LoadResult } from './load';
-import { rssSampler, startApp, startStatic, waitForAnswer, type AppChild } from './servers';
+import { rssSampler, startApp, startStatic, type AppChild } from './servers';
 import { fmt, fmtMs, median, nowMs, progress } from './harness';
 import type { WorkDb } from './workdb';
 
@@ -169,7 +169,7 @@ export async function runScale(work: WorkDb, o: ScaleOptions): Promise<ScaleRun>
     progress(`${label}: restarting the server twice (start to first served page)`);
     await app.stop();
     app = null;
-    figures.push(await startFigure(work, sessions, firstStartHealth));
+    figures.push(await startFigure(work, sessions, firstStartHealth, o));
     const peakLoad = Math.max(0, ...loadPeaks);
     figures.push({
       id: 'rss',
@@ -595,14 +595,14 @@ async function reportFigure(db: Db, o: ScaleOptions, label: string): Promise<Fig
   };
 }
 
-async function startFigure(work: WorkDb, s: Sessions, firstHealthMs: number): Promise<FigureResult> {
-  const starts: { healthMs: number | null; pageMs: number | null }[] = [];
+async function startFigure(work: WorkDb, s: Sessions, firstHealthMs: number, o: ScaleOptions): Promise<FigureResult> {
+  const starts: { healthMs: number | null; pageMs: number | null; pageStatus: number }[] = [];
   for (let k = 0; k < 2; k += 1) {
     const app = await startApp(work.url);
     try {
-      // the viewer's session from before the restart is still valid: the first signed-in dashboard
-      const pageMs = await waitForAnswer(app.baseUrl, '/', app.spawnedAt, 60_000, { cookie: s.viewer });
-      starts.push({ healthMs: app.healthMs, pageMs });
+      // once /health answers, the first signed-in dashboard (the viewer's session from before the restart is still valid)
+      const page = await fetchOnce(`${app.baseUrl}/`, { headers: { cookie: s.viewer }, timeoutMs: o.requestTimeoutS * 1000 });
+      starts.push({ healthMs: app.healthMs, pageMs: page.status === 200 ? nowMs() - app.spawnedAt : null, pageStatus: page.status });
     } finally {
       await app.stop();
     }
@@ -613,7 +613,7 @@ async function startFigure(work: WorkDb, s: Sessions, firstHealthMs: number): Pr
     id: 'start',
     figure: 'server start (spawn of `pactwatch serve`) to first served page (signed-in dashboard)',
     target: '≤ 3 s',
-    ours: worst === null ? 'no answer within 60 s' : `worst ${fmtMs(worst)} (dashboard), ${starts.map((x) => `/health after ${fmtMs(x.healthMs ?? NaN)}`).join(', ')}`,
+    ours: `${worst === null ? `dashboard: no answer within ${o.requestTimeoutS} s after /health` : `worst ${fmtMs(worst)} (dashboard)`}, ${starts.map((x) => `/health after ${fmtMs(x.healthMs ?? NaN)}`).join(', ')}`,
     reference: '—',
     ratio: '—',
     met: worst === null ? 'no answer' : worst <= 3000 ? 'yes' : 'no',
