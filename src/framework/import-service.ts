@@ -231,7 +231,13 @@ async function* checkedItems(source: ImportSource, file: FileFacts, errors: Fiel
     const batch: Indexed[] = [];
     for (const { index, value } of raws as RawItem[]) {
       const before = errors.length;
-      const item = guarded(errors, () => checker.check(errors, value, index));
+      let item: ImportEvidence | undefined;
+      try {
+        item = checker.check(errors, value, index);
+      } catch {
+        // validators never throw; an exotic input (a proxy, a throwing getter) makes the file unreadable
+        errors.push({ path: '', message: 'could not be read as an import file' });
+      }
       if (item !== undefined && errors.length === before) batch.push({ index, item });
     }
     yield { batch, read: raws.length };
