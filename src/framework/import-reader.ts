@@ -396,6 +396,7 @@ export function fileSource(path: string, options: { chunkBytes?: number } = {}):
             const keyAt = sc.offset;
             const key = parseSlice((await sc.value(true, MAX_VALUE_BYTES, () => sc.fail('a key is too large')))!, () => `the key at byte ${keyAt}`) as string;
             await sc.expect(COLON, '":"');
+            await sc.peek();
             const valueAt = sc.offset;
             if (key === 'evidence' && (await sc.peek()) === OPEN_BRACKET) {
               arrayAt = sc.offset;
@@ -463,6 +464,7 @@ export function fileSource(path: string, options: { chunkBytes?: number } = {}):
         if ((await sc.peek()) === CLOSE_BRACKET) return;
         let batch: RawItem[] = [];
         for (let index = 0; ; index += 1) {
+          await sc.peek();
           const at = sc.offset;
           const bytes = await sc.value(true, MAX_ITEM_BYTES, () => {
             throw new ImportFileError(`evidence[${index}] (at byte ${at}) is larger than ${MAX_ITEM_BYTES >> 20} MiB`);

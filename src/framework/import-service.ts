@@ -21,7 +21,7 @@ import { nowIso, systemClock, type Clock } from '../time';
 import { METHODOLOGY_VERSION } from '../scoring/index';
 import type { ImportEvidence, ImportFramework } from './import-types';
 import { checkEvidenceIsArray, EvidenceChecker, frameworkCodeOf, validateImportHeader, type EvidenceRefs } from './validate-import';
-import { appendAudit, CLI_ACTOR, lockAuditLog, type Actor } from '../audit/log';
+import { appendAudit, auditHead, CLI_ACTOR, lockAuditLog, type Actor, type AuditHead } from '../audit/log';
 import { findFrameworkByCode, frameworkRefsOf, loadFrameworkTree } from './repository';
 import { isUniqueViolation } from '../db/dialect';
 import { codeIds, evidenceShape, ID_CHUNK, loadImportedByRef, StaleImportUpdate, updateImportedItems, usesOnlyStoredCodes, type CodeIds, type PlannedUpdate } from './import-writes';
@@ -156,6 +156,8 @@ export async function importSource(db: Kysely<Database>, source: ImportSource, o
     // the checked items, kept for the writing pass (when not few enough to keep in the plan)
     const spill = dryRun ? null : source.spill();
     try {
+      // every change is logged: an unchanged head later means the plan was made on what is still stored
+      const headBefore = await auditHead(db);
       const first = await checkAndPlan(db, source, file, { clock, actor, retain, spill, headerErrors: checked.headerErrors, onChecked: options.onChecked });
       if ('errors' in first) return { ok: false, errors: first.errors };
       const plan = first.plan;
@@ -163,13 +165,15 @@ export async function importSource(db: Kysely<Database>, source: ImportSource, o
       if (dryRun || nothingToWrite(plan)) return { ok: true, summary: summaryOf(plan, dryRun) };
       if (plan.direct + plan.updates > MAX_PUBLISHED_ITEMS && !plan.retained) return { ok: false, errors: [tooManyPublished(plan.updates, plan.direct)] };
       context.stageable = plan.stageable;
+      // when every item was new and stageable, the writing pass need not look them up again if nothing changed since
+      const allNew = plan.direct + plan.updates + plan.unchanged === 0 ? headBefore : undefined;
       try {
         if (plan.retained) await writeInOneTransaction(db, file, plan.retained, context);
-        else return await importStaged(db, spill!, file, context);
+        else return await importStaged(db, spill!, file, context, allNew);
         return { ok: true, summary: summaryOf(plan, false) };
       } catch (err) {
         if (err instanceof ImportConflict) return { ok: false, errors: err.problems };
-        if (err instanceof ImportInProgress) return await importStaged(db, spill!, file, context);
+        if (err instanceof ImportInProgress) return await importStaged(db, spill!, file, context, allNew);
         // the stored items changed after planning: plan again on what is stored now
         if ((err instanceof StaleImportUpdate || isUniqueViolation(err)) && attempt < WRITE_ATTEMPTS) continue;
         if (err instanceof StaleImportUpdate || isUniqueViolation(err)) throw changedMeanwhile();
@@ -227,7 +231,13 @@ async function* checkedItems(source: ImportSource, file: FileFacts, errors: Fiel
     const batch: Indexed[] = [];
     for (const { index, value } of raws as RawItem[]) {
       const before = errors.length;
-      const item = guarded(errors, () => checker.check(errors, value, index));
+      let item: ImportEvidence | undefined;
+      try {
+        item = checker.check(errors, value, index);
+      } catch {
+        // validators never throw; an exotic input (a proxy, a throwing getter) makes the file unreadable
+        errors.push({ path: '', message: 'could not be read as an import file' });
+      }
       if (item !== undefined && errors.length === before) batch.push({ index, item });
     }
     yield { batch, read: raws.length };
@@ -419,11 +429,15 @@ async function writeInOneTransaction(db: Kysely<Database>, file: FileFacts, reta
 /**
  * A large import: claim a batch, read the items again and stage the new ones in short transactions, publish in
  * one. Planned again under the claim, part by part as the items are read: no other import can change imported
- * items until it is released.
+ * items until it is released. `allNew`: the log's head before the first pass, which found every item new and
+ * stageable; if the head is still there under the claim, nothing was written since, and the items are not looked
+ * up again.
  */
-async function importStaged(db: Kysely<Database>, spill: ItemSpill, file: FileFacts, ctx: WriteContext): Promise<ImportResult> {
+async function importStaged(db: Kysely<Database>, spill: ItemSpill, file: FileFacts, ctx: WriteContext, allNew?: AuditHead | null): Promise<ImportResult> {
   const batchId = await claimBatchWaiting(db, { frameworkCode: file.frameworkCode, actor: ctx.actor, clock: ctx.clock });
   try {
+    const now = allNew !== undefined ? await auditHead(db) : undefined;
+    const planned = allNew !== undefined && now?.seq === allNew?.seq && now?.hash === allNew?.hash;
     let framework: ImportPlan['framework'] = null;
     if (file.framework) {
       const fw = await planFramework(db, file.framework, ctx.clock, ctx.actor);
@@ -446,6 +460,10 @@ async function importStaged(db: Kysely<Database>, spill: ItemSpill, file: FileFa
         if (step.done) {
           exhausted = true;
           break;
+        }
+        if (planned && target) {
+          for (const s of step.value) ready.push(newItem(s.item, s.index, file.frameworkCode!, batchId, s.canonical));
+          continue;
         }
         for (let from = 0; from < step.value.length; from += ID_CHUNK) {
           const d = await divide(db, target?.id ?? null, target?.ids ?? null, step.value.slice(from, from + ID_CHUNK));

@@ -758,6 +758,11 @@ function validateFindings(errors: Errors, raw: unknown, path: string, refs: Refs
   return out;
 }
 
+/** The benchmark's name for a message (quoted only then: most findings have none). */
+function benchmarkName(benchmark: string | undefined): { name: string } {
+  return { name: benchmark === undefined ? '' : quote(benchmark) };
+}
+
 function validateFinding(
   errors: Errors, raw: unknown, path: string, refs: Refs | null, seen: Map<string, string>,
 ): ImportFinding | undefined {
@@ -805,21 +810,19 @@ function validateFinding(
   const hasValue = !isAbsent(valueRaw);
   let stance: number | null | undefined = null;
   let value: number | null | undefined = null;
-  // quoted only for a message: most findings have none
-  const named = () => ({ name: benchmark === undefined ? '' : quote(benchmark) });
 
   if (kind === 'assessment') {
     if (hasValue) {
-      errors.push(problem(at + 'value', 'benchmark {name} is an assessment: give "stance", not "value"', named()));
+      errors.push(problem(at + 'value', 'benchmark {name} is an assessment: give "stance", not "value"', benchmarkName(benchmark)));
     } else if (!hasStance) {
-      errors.push(problem(at + 'stance', 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', named()));
+      errors.push(problem(at + 'stance', 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', benchmarkName(benchmark)));
     }
     if (hasStance) stance = readNumber(errors, stanceRaw, at + 'stance', STANCE_RANGE, MSG.stance);
   } else if (kind === 'indicator') {
     if (hasStance) {
-      errors.push(problem(at + 'stance', 'benchmark {name} is an indicator: give "value", not "stance"', named()));
+      errors.push(problem(at + 'stance', 'benchmark {name} is an indicator: give "value", not "stance"', benchmarkName(benchmark)));
     } else if (!hasValue) {
-      errors.push(problem(at + 'value', 'required: benchmark {name} is an indicator, so give "value" (a number)', named()));
+      errors.push(problem(at + 'value', 'required: benchmark {name} is an indicator, so give "value" (a number)', benchmarkName(benchmark)));
     }
     if (hasValue) value = readNumber(errors, valueRaw, at + 'value', isAnyNumber, MSG.number);
   } else {
