@@ -1,6 +1,6 @@
 // Applies the migrations of migrations/index.ts with Kysely's Migrator (which locks against concurrent runs).
 
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
 import { migrations } from '../../migrations/index';
 import type { Db } from './connect';
 
@@ -24,23 +24,41 @@ class IndexMigrationProvider implements MigrationProvider {
 const INTROSPECTION_RACE = new Set(['3F000', '42P01', '42703']);
 const ATTEMPTS = 10;
 
-/** Applies every pending migration; returns the names applied. Throws when one fails. */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({
+function migratorFor(db: Db): Migrator {
+  return new Migrator({
     db: db.kysely,
     provider: new IndexMigrationProvider(db),
     ...(db.target.schema ? { migrationTableSchema: db.target.schema } : {}),
   });
-  let outcome = await migrator.migrateToLatest();
+}
+
+/** Runs `step` again while it failed on the introspection race before any migration ran. */
+async function withIntrospectionRetry(step: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+  let outcome = await step();
   for (let attempt = 2; attempt <= ATTEMPTS && outcome.results === undefined && INTROSPECTION_RACE.has((outcome.error as { code?: string })?.code ?? ''); attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
-    outcome = await migrator.migrateToLatest();
+    outcome = await step();
   }
-  const { error, results } = outcome;
+  return outcome;
+}
+
+function appliedOrThrow({ error, results }: MigrationResultSet): string[] {
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${reason}`.replace('  ', ' '));
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Applies every pending migration; returns the names applied. Throws when one fails. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = migratorFor(db);
+  return appliedOrThrow(await withIntrospectionRetry(() => migrator.migrateToLatest()));
+}
+
+/** Migrates up (or down) to the migration `name`, as migrateToLatest does (tests of migrations on old schemas). */
+export async function migrateTo(db: Db, name: string): Promise<string[]> {
+  const migrator = migratorFor(db);
+  return appliedOrThrow(await withIntrospectionRetry(() => migrator.migrateTo(name)));
 }

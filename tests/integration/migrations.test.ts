@@ -1,10 +1,8 @@
 // Migrations on a database that already holds data: every row kept, references intact and still enforced.
 
-import { Migrator } from 'kysely/migration';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrations } from '../../migrations/index';
-import { migrateToLatest } from '../../src/db/migrate';
+import { migrateTo, migrateToLatest } from '../../src/db/migrate';
 import { openDatabase, type Db } from '../../src/db/connect';
 import { closeTestDb, freshDatabaseUrl, onPostgres } from '../helpers/db';
 import { seedDefault } from '../../src/seed/index';
@@ -13,16 +11,6 @@ import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { addAttachment } from '../../src/evidence/attachments';
 
 const BEFORE_REF_SCOPE = '20261125_0004_reports';
-
-async function migrateTo(db: Db, name: string) {
-  const migrator = new Migrator({
-    db: db.kysely,
-    provider: { getMigrations: async () => Object.fromEntries(Object.entries(migrations).map(([n, m]) => [n, { up: (k) => m.up({ db: k, dialect: db.dialect }) }])) },
-    ...(db.target.schema ? { migrationTableSchema: db.target.schema } : {}),
-  });
-  const { error } = await migrator.migrateTo(name);
-  if (error) throw error;
-}
 
 /** The tables of the schema as of migration 0004, parents before children (frozen: that schema never changes). */
 const TABLES_0004 = [
