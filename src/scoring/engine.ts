@@ -71,19 +71,19 @@ interface IndexedPillar {
   benchmarks: IndexedBenchmark[];
 }
 
-interface RawBenchmark extends BenchmarkStatistics {
+export interface RawBenchmark extends BenchmarkStatistics {
   code: string;
   findings: number;
   /** day number of the newest counted finding, null when none counts */
   lastObservedDay: number | null;
 }
 
-interface RawPillar extends CoverageScore {
+export interface RawPillar extends CoverageScore {
   code: string;
   benchmarks: RawBenchmark[];
 }
 
-interface RawCard {
+export interface RawCard {
   overall: CoverageScore;
   pillars: RawPillar[];
 }
@@ -107,7 +107,7 @@ export interface ScoringIndex {
 }
 
 /** A usable non-negative number, else the fallback (a missing or broken weight/constant must not poison sums). */
-function nonNegativeOr(value: number, fallback: number): number {
+export function nonNegativeOr(value: number, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
@@ -117,6 +117,110 @@ function compareFindings(a: IndexedFinding, b: IndexedFinding): number {
   const idb = String(b.evidenceId);
   if (ida !== idb) return ida < idb ? -1 : 1;
   return a.findingIndex - b.findingIndex;
+}
+
+/** Sums of one benchmark's counted findings at one as-of date. */
+export interface BenchmarkSums {
+  W: number;
+  V: number;
+  count: number;
+  lastObservedDay: number | null;
+}
+
+/** The weights a raw card needs: pi of each pillar and omega of each benchmark. */
+export interface WeightedPillars {
+  code: string;
+  pi: number;
+  benchmarks: { code: string; omega: number }[];
+}
+
+/** Sections 5-7 from each benchmark's sums: the scores of one (t, k, perspective) before bands and trends. */
+export function rawCardFrom(pillars: readonly WeightedPillars[], kappa: number, theta: number, sums: (pillar: number, benchmark: number) => BenchmarkSums): RawCard {
+  const rawPillars: RawPillar[] = pillars.map((pillar, p) => {
+    const benchmarks: RawBenchmark[] = pillar.benchmarks.map((b, j) => {
+      const { W, V, count, lastObservedDay } = sums(p, j);
+      return { code: b.code, findings: count, lastObservedDay, ...benchmarkStatistics(W, V, kappa, theta) };
+    });
+    const score = weightedCoverageScore(
+      benchmarks.map((b, i) => ({ score: b.score, weight: pillar.benchmarks[i].omega, assessed: b.status === 'assessed' })),
+    );
+    return { code: pillar.code, ...score, benchmarks };
+  });
+  const overall = weightedCoverageScore(
+    rawPillars.map((p, i) => ({ score: p.score, weight: pillars[i].pi, assessed: p.status === 'assessed' })),
+  );
+  return { overall, pillars: rawPillars };
+}
+
+/** What a scorecard is assembled from: raw cards by day number, half-lives, and section 9 sums by kind. */
+export interface ScorecardSource {
+  rawAt(t: number): RawCard;
+  halfLifeDays(pillar: number, benchmark: number): number;
+  /** the contributions of a benchmark's findings, summed by kind, to the change of its score from tA to tB */
+  kindSums(pillar: number, benchmark: number, tA: number, tB: number, scoreA: number, weightB: number): KindSums;
+}
+
+/** The scorecard at asOf with 90-day trends and the v1.1 fields (sections 5-7 and 10). */
+export function assembleScorecard(meta: { framework: string; knownAt: string; perspective: string }, asOf: string, source: ScorecardSource): Scorecard {
+  const t = dayNumber(asOf);
+  const now = source.rawAt(t);
+  const before = source.rawAt(t - SCORING_CONSTANTS.trendWindowDays);
+
+  /** Section 10: stale, last_observed_on and trend_driver of one benchmark at t. */
+  function benchmarkV11(p: number, j: number, b: RawBenchmark, prior: RawBenchmark, delta: number | null) {
+    const halfLife = source.halfLifeDays(p, j);
+    const stale = b.status === 'assessed' && b.lastObservedDay !== null && t - b.lastObservedDay > halfLife;
+    const driver =
+      delta === null || delta === 0
+        ? null
+        : trendDriver(source.kindSums(p, j, t - SCORING_CONSTANTS.trendWindowDays, t, prior.score, b.evidenceWeight), delta);
+    return {
+      stale,
+      last_observed_on: b.lastObservedDay === null ? null : dateOfDay(b.lastObservedDay),
+      trend_driver: driver,
+    };
+  }
+
+  return {
+    framework: meta.framework,
+    methodology: METHODOLOGY_VERSION,
+    as_of: asOf,
+    known_at: meta.knownAt,
+    perspective: meta.perspective,
+    overall: {
+      score: now.overall.score,
+      status: now.overall.status,
+      band: bandIfAssessed(now.overall.score, now.overall.status),
+      coverage: now.overall.coverage,
+      trend: trendFor(now.overall, before.overall),
+    },
+    pillars: now.pillars.map(
+      (p, i): PillarScore => ({
+        code: p.code,
+        score: p.score,
+        status: p.status,
+        band: bandIfAssessed(p.score, p.status),
+        coverage: p.coverage,
+        trend: trendFor(p, before.pillars[i]),
+        benchmarks: p.benchmarks.map((b, j): BenchmarkScore => {
+          const trend = trendFor(b, before.pillars[i].benchmarks[j]);
+          return {
+            code: b.code,
+            score: b.score,
+            low: b.low,
+            high: b.high,
+            evidence_weight: b.evidenceWeight,
+            findings: b.findings,
+            status: b.status,
+            band: bandIfAssessed(b.score, b.status),
+            confidence: b.confidence,
+            trend,
+            ...benchmarkV11(i, j, b, before.pillars[i].benchmarks[j], trend.delta),
+          };
+        }),
+      }),
+    ),
+  };
 }
 
 /** Index the evidence known at view.knownAt under view.perspective. Throws ScoringError on an unknown perspective. */
@@ -179,31 +283,22 @@ export function createScoringIndex(
   function rawAt(t: number): RawCard {
     const cached = rawCache.get(t);
     if (cached) return cached;
-    const rawPillars: RawPillar[] = pillars.map((pillar) => {
-      const benchmarks: RawBenchmark[] = pillar.benchmarks.map((b) => {
-        let W = 0;
-        let V = 0;
-        let count = 0;
-        let lastObservedDay: number | null = null;
-        for (const f of b.findings) {
-          if (f.observedDay > t) break; // sorted: everything after was observed after t
-          const w = findingWeight(f.reliability, f.credibility, decayFactor(t - f.observedDay, b.halfLifeDays), f.group);
-          W += w;
-          V += w * f.value;
-          count += 1;
-          lastObservedDay = f.observedDay; // sorted: the last one counted is the newest
-        }
-        return { code: b.code, findings: count, lastObservedDay, ...benchmarkStatistics(W, V, kappa, theta) };
-      });
-      const score = weightedCoverageScore(
-        benchmarks.map((b, i) => ({ score: b.score, weight: pillar.benchmarks[i].omega, assessed: b.status === 'assessed' })),
-      );
-      return { code: pillar.code, ...score, benchmarks };
+    const card = rawCardFrom(pillars, kappa, theta, (p, b) => {
+      const bench = pillars[p].benchmarks[b];
+      let W = 0;
+      let V = 0;
+      let count = 0;
+      let lastObservedDay: number | null = null;
+      for (const f of bench.findings) {
+        if (f.observedDay > t) break; // sorted: everything after was observed after t
+        const w = findingWeight(f.reliability, f.credibility, decayFactor(t - f.observedDay, bench.halfLifeDays), f.group);
+        W += w;
+        V += w * f.value;
+        count += 1;
+        lastObservedDay = f.observedDay; // sorted: the last one counted is the newest
+      }
+      return { W, V, count, lastObservedDay };
     });
-    const overall = weightedCoverageScore(
-      rawPillars.map((p, i) => ({ score: p.score, weight: pillars[i].pi, assessed: p.status === 'assessed' })),
-    );
-    const card = { overall, pillars: rawPillars };
     rawCache.set(t, card);
     return card;
   }
@@ -227,66 +322,12 @@ export function createScoringIndex(
     return sums;
   }
 
-  /** Section 10: stale, last_observed_on and trend_driver of one benchmark at t. */
-  function benchmarkV11(b: IndexedBenchmark, t: number, now: RawBenchmark, before: RawBenchmark, delta: number | null) {
-    const stale = now.status === 'assessed' && now.lastObservedDay !== null && t - now.lastObservedDay > b.halfLifeDays;
-    const driver =
-      delta === null || delta === 0
-        ? null
-        : trendDriver(kindSumsBetween(b, t - SCORING_CONSTANTS.trendWindowDays, t, before.score, now.evidenceWeight), delta);
-    return {
-      stale,
-      last_observed_on: now.lastObservedDay === null ? null : dateOfDay(now.lastObservedDay),
-      trend_driver: driver,
-    };
-  }
-
   function scorecard(asOf: string): Scorecard {
-    const t = dayNumber(asOf);
-    const now = rawAt(t);
-    const before = rawAt(t - SCORING_CONSTANTS.trendWindowDays);
-    return {
-      framework: framework.code,
-      methodology: METHODOLOGY_VERSION,
-      as_of: asOf,
-      known_at: knownAt,
-      perspective: perspective.code,
-      overall: {
-        score: now.overall.score,
-        status: now.overall.status,
-        band: bandIfAssessed(now.overall.score, now.overall.status),
-        coverage: now.overall.coverage,
-        trend: trendFor(now.overall, before.overall),
-      },
-      pillars: now.pillars.map(
-        (p, i): PillarScore => ({
-          code: p.code,
-          score: p.score,
-          status: p.status,
-          band: bandIfAssessed(p.score, p.status),
-          coverage: p.coverage,
-          trend: trendFor(p, before.pillars[i]),
-          benchmarks: p.benchmarks.map(
-            (b, j): BenchmarkScore => {
-              const trend = trendFor(b, before.pillars[i].benchmarks[j]);
-              return {
-                code: b.code,
-                score: b.score,
-                low: b.low,
-                high: b.high,
-                evidence_weight: b.evidenceWeight,
-                findings: b.findings,
-                status: b.status,
-                band: bandIfAssessed(b.score, b.status),
-                confidence: b.confidence,
-                trend,
-                ...benchmarkV11(pillars[i].benchmarks[j], t, b, before.pillars[i].benchmarks[j], trend.delta),
-              };
-            },
-          ),
-        }),
-      ),
-    };
+    return assembleScorecard({ framework: framework.code, knownAt, perspective: perspective.code }, asOf, {
+      rawAt,
+      halfLifeDays: (p, b) => pillars[p].benchmarks[b].halfLifeDays,
+      kindSums: (p, b, tA, tB, scoreA, weightB) => kindSumsBetween(pillars[p].benchmarks[b], tA, tB, scoreA, weightB),
+    });
   }
 
   function countedOf(b: IndexedBenchmark, t: number): CountedFinding[] {
