@@ -320,6 +320,20 @@ export interface HealthProbeTable {
   instance: string;
 }
 
+/** The read model's change log (migration 0012): evidence ids (null: reload everything) in commit order. */
+export interface ScoringChangesTable {
+  id: Generated<number>;
+  framework_id: number | null;
+  evidence_id: number | null;
+  /** PostgreSQL: the writing transaction's id; null on SQLite */
+  xid: string | number | null;
+}
+
+export interface ReadModelStateTable {
+  id: number;
+  epoch: string;
+}
+
 export interface Database {
   frameworks: FrameworksTable;
   framework_groups: FrameworkGroupsTable;
@@ -344,6 +358,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   saved_forms: SavedFormsTable;
   health_probe: HealthProbeTable;
+  scoring_changes: ScoringChangesTable;
+  read_model_state: ReadModelStateTable;
 }
 
 export type ReportRow = Selectable<ReportsTable>;

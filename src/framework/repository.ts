@@ -7,6 +7,7 @@ import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, Imp
 import { AppError, problem, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
 import { findingsWithBenchmarks, groupTags } from './evidence-links';
+import { chunks } from '../db/chunks';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
@@ -190,12 +191,24 @@ export function frameworkRefsOf(tree: FrameworkTree): FrameworkRefs {
 
 /** Every evidence item that was ever verified (the engine applies the bitemporal rules), with findings and tags. */
 export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: number): Promise<ScoringEvidence[]> {
+  return loadScoringItems(db, frameworkId, null);
+}
+
+/** loadScoringEvidence for the items with these ids only (those that are not verified or not live are left out). */
+export async function loadScoringEvidenceByIds(db: Kysely<Database>, frameworkId: number, ids: readonly number[]): Promise<ScoringEvidence[]> {
+  const out: ScoringEvidence[] = [];
+  for (const part of chunks(ids)) out.push(...(await loadScoringItems(db, frameworkId, part)));
+  return out;
+}
+
+async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: readonly number[] | null): Promise<ScoringEvidence[]> {
   const items = await db
     .selectFrom('evidence')
     .select(['id', 'observed_on', 'source_reliability', 'credibility', 'verified_at', 'retracted_at', 'superseded_at'])
     .where('framework_id', '=', frameworkId)
     .where('verified_at', 'is not', null)
     .where(isLiveEvidence)
+    .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
     .orderBy('id')
     .execute();
   if (items.length === 0) return [];
@@ -205,6 +218,7 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
     .where(isLiveEvidence)
+    .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
     .orderBy('findings.evidence_id')
     .orderBy('findings.position')
     .execute();
@@ -214,6 +228,7 @@ export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: num
     .where('evidence.framework_id', '=', frameworkId)
     .where('evidence.verified_at', 'is not', null)
     .where(isLiveEvidence)
+    .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
     .execute();
   const byId = new Map<number, ScoringEvidence>();
   const out = items.map((e) => {

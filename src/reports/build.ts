@@ -1,7 +1,8 @@
 // The report builder: plain data in, the frozen report content out. No I/O. Everything in it is fixed by
 // (framework, evidence, period, generation time), so regenerating with the same known-at gives the same report.
 
-import { createScoringIndex, METHODOLOGY_VERSION } from '../scoring/index';
+import { METHODOLOGY_VERSION } from '../scoring/index';
+import { createScoringModel } from '../scoring/model';
 import type { Scorecard, ScoringEvidence } from '../scoring/types';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import type { Period } from './periods';
@@ -86,8 +87,10 @@ export function buildReport(input: ReportInput): ReportContent {
   const framework = toScoringFramework(tree);
   const perspectives = [{ code: JOINT, name: jointNameOf(tree) }, ...tree.perspectives.map((p) => ({ code: p.code, name: p.name }))];
   const scorecards: Record<string, Scorecard> = {};
+  // a model built afresh from the evidence as the snapshot holds it: the same content whenever it is rebuilt
+  const model = createScoringModel(framework, input.evidence);
   for (const p of perspectives) {
-    scorecards[p.code] = createScoringIndex(framework, input.evidence, { knownAt: generatedAt, perspective: p.code }).scorecard(period.end);
+    scorecards[p.code] = model.index({ knownAt: generatedAt, perspective: p.code }).scorecard(period.end);
   }
 
   const changes: ReportContent['changes'] = { previous_period: input.previous?.period ?? null, overall: [], band_changes: [], biggest_movers: [] };

@@ -7,9 +7,10 @@ import type { Kysely } from 'kysely';
 import type { Database, EvidenceRow } from '../db/schema';
 import { problem, validationError, type FieldProblem } from '../errors';
 import { isIsoDate, nowIso, systemClock, type Clock } from '../time';
-import { explainChange } from '../scoring/index';
-import type { ChangeKind, Explanation, KindSums, ScoringEvidence } from '../scoring/types';
-import { JOINT, loadFrameworkTree, loadScoringEvidence, resolveFramework, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { explainFromModel, type ScoringModel } from '../scoring/model';
+import type { ChangeKind, Explanation, KindSums } from '../scoring/types';
+import { JOINT, loadFrameworkTree, resolveFramework, type FrameworkTree } from '../framework/repository';
+import { scoringModelFor } from '../framework/read-model';
 import { liveEvidence } from '../framework/live-evidence';
 import { mayRead, type Viewer } from '../evidence/policy';
 import { parseKnownAt } from './service';
@@ -53,7 +54,7 @@ export type ExplanationJson = Omit<Explanation, 'benchmarks'> & { benchmarks: Be
 
 export interface ExplanationContext {
   tree: FrameworkTree;
-  evidence: ScoringEvidence[];
+  model: ScoringModel;
   explanation: ExplanationJson;
 }
 
@@ -138,7 +139,7 @@ export async function buildExplanation(
   const fw = await resolveFramework(db, req.framework);
   const tree = await loadFrameworkTree(db, fw);
   const query = resolveExplainQuery(req, tree, options.clock ?? systemClock);
-  const evidence = await loadScoringEvidence(db, fw.id);
-  const explanation = explainChange(toScoringFramework(tree), evidence, query);
-  return { tree, evidence, explanation: await nameContributions(db, explanation, options.viewer ?? null) };
+  const model = await scoringModelFor(db, tree);
+  const explanation = explainFromModel(model, query);
+  return { tree, model, explanation: await nameContributions(db, explanation, options.viewer ?? null) };
 }

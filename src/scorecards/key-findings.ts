@@ -5,9 +5,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Viewer } from '../evidence/policy';
-import { explainChange } from '../scoring/index';
-import type { Band, ChangeKind, Scorecard, ScoringEvidence } from '../scoring/types';
-import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import { explainFromModel, type ScoringModel } from '../scoring/model';
+import type { Band, ChangeKind, Scorecard } from '../scoring/types';
+import { JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
 import { nameContributions, type BenchmarkExplanationJson, type ExplanationJson } from './explain';
 import { viewLink, type PageQuery } from './pages';
 
@@ -248,7 +248,7 @@ export async function explainedKeyFindings(
   viewer: Viewer,
   input: {
     tree: FrameworkTree;
-    evidence: ScoringEvidence[];
+    model: ScoringModel;
     perspective: string;
     perspectiveName: string;
     from: { asOf: string; knownAt: string; scorecard: Scorecard; label: string };
@@ -256,7 +256,7 @@ export async function explainedKeyFindings(
     q: PageQuery;
   },
 ): Promise<KeyFindings & { explanation: ExplanationJson }> {
-  const raw = explainChange(toScoringFramework(input.tree), input.evidence, {
+  const raw = explainFromModel(input.model, {
     from: { asOf: input.from.asOf, knownAt: input.from.knownAt },
     to: { asOf: input.to.asOf, knownAt: input.to.knownAt },
     perspective: input.perspective,
@@ -272,7 +272,7 @@ export async function explainedKeyFindings(
 export async function dashboardKeyFindings(
   db: Kysely<Database>,
   viewer: Viewer,
-  ctx: { tree: FrameworkTree; evidence: ScoringEvidence[]; resolved: { asOf: string; knownAt: string; perspective: string } },
+  ctx: { tree: FrameworkTree; model: ScoringModel; resolved: { asOf: string; knownAt: string; perspective: string } },
   model: {
     scorecard: Scorecard;
     changes: { code: string }[];
@@ -284,7 +284,7 @@ export async function dashboardKeyFindings(
   const since = /^\d{4}-\d{2}-\d{2}$/.test(model.comparedWith.label) ? longDate(model.comparedWith.label) : model.comparedWith.label;
   const kf = await explainedKeyFindings(db, viewer, {
     tree: ctx.tree,
-    evidence: ctx.evidence,
+    model: ctx.model,
     perspective: ctx.resolved.perspective,
     perspectiveName: name,
     from: { ...model.comparedWith, label: since },

@@ -2,8 +2,10 @@
 // All numbers come from the same engine calls as the JSON API; templates only round them.
 
 import type { EvidenceRow } from '../db/schema';
-import { createScoringIndex, addDays, METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
-import type { BenchmarkScore, CountedFinding, Scorecard, ScoringEvidence, ScoringFramework } from '../scoring/types';
+import { addDays, METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
+import type { BenchmarkScore, CountedFinding, Scorecard } from '../scoring/types';
+import type { ScoringIndex } from '../scoring/engine';
+import type { ScoringModel } from '../scoring/model';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import { mayRead, type Viewer } from '../evidence/policy';
 import type { PageContext, PageQuery, ReportReference, ResolvedScorecardQuery } from './service';
@@ -78,8 +80,8 @@ export function perspectiveName(tree: FrameworkTree, code: string): string {
 }
 
 /** Scorecards at the as-of date, monthly over the last 12 months, and at a reference date, from one index. */
-export function scoreViews(framework: ScoringFramework, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, referenceDate: string) {
-  const index = createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: resolved.perspective });
+export function scoreViews(model: ScoringModel, resolved: ResolvedScorecardQuery, referenceDate: string) {
+  const index = model.index({ knownAt: resolved.knownAt, perspective: resolved.perspective });
   const months = monthlyDates(resolved.asOf);
   const series = months.map((d) => index.scorecard(d));
   const current = series[series.length - 1];
@@ -122,10 +124,9 @@ export function changesBetween(tree: FrameworkTree, before: Scorecard, after: Sc
   return changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8);
 }
 
-export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null) {
-  const framework = toScoringFramework(tree);
+export function dashboardModel(tree: FrameworkTree, model: ScoringModel, resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null) {
   const refDate = addDays(resolved.asOf, -30);
-  const views = scoreViews(framework, evidence, resolved, refDate);
+  const views = scoreViews(model, resolved, refDate);
   const { months, series, current } = views;
   const before = report?.scorecard ?? views.reference;
   const pillars = current.pillars.map((ps) => {
@@ -164,10 +165,9 @@ export function dashboardModel(tree: FrameworkTree, evidence: ScoringEvidence[],
   };
 }
 
-export function perspectivesModel(tree: FrameworkTree, evidence: ScoringEvidence[], resolved: ResolvedScorecardQuery, q: PageQuery) {
-  const framework = toScoringFramework(tree);
+export function perspectivesModel(tree: FrameworkTree, model: ScoringModel, resolved: ResolvedScorecardQuery, q: PageQuery) {
   const codes = [JOINT, ...tree.perspectives.map((p) => p.code)];
-  const cards = codes.map((code) => createScoringIndex(framework, evidence, { knownAt: resolved.knownAt, perspective: code }).scorecard(resolved.asOf));
+  const cards = codes.map((code) => model.index({ knownAt: resolved.knownAt, perspective: code }).scorecard(resolved.asOf));
   const spreadOf = (values: (number | null)[]) => {
     const nums = values.filter((v): v is number => v !== null);
     return nums.length < 2 ? null : Math.max(...nums) - Math.min(...nums);
@@ -237,7 +237,7 @@ export function benchmarkFindings(viewer: Viewer, counted: CountedFinding[], ite
 }
 
 /** The benchmark's chart; markers only for findings in items the reader may see (`visibleIds`): hidden ones are neither named nor placed. */
-export function benchmarkChart(index: ReturnType<typeof createScoringIndex>, asOf: string, code: string, title: string, visibleIds: ReadonlySet<number>) {
+export function benchmarkChart(index: ScoringIndex, asOf: string, code: string, title: string, visibleIds: ReadonlySet<number>) {
   const weeks = weeklyDates(asOf);
   const points: SeriesPoint[] = weeks.map((d) => {
     const b: BenchmarkScore = benchmarkAt(index.scorecard(d), code);

@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { buildScorecard, benchmarkEvidence, pageContext, reportBefore, type PageContext } from './service';
+import { buildScorecard, benchmarkEvidence, groupModel, pageContext, reportBefore, type PageContext } from './service';
 import { renderPage } from '../views/render';
 import { notFound } from '../errors';
 import type { Clock } from '../time';
@@ -36,7 +36,7 @@ const PILLAR_PAGE: SectionPage<PillarNode> = {
   on: (pillar) => ({ pillar: pillar.code }),
   latestHeading: () => 'Latest verified evidence',
   async model(ctx, pillar, q, clock, reader) {
-    const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, clock);
+    const model = dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, clock);
     // why the pillar moved: the dashboard's explanation, narrowed to this pillar's benchmarks
     const why = pillarKeyFindings(await dashboardKeyFindings(reader.db, reader.viewer, ctx, model, q), pillar, q);
     return { title: pillar.name, pillar: { ...model.pillars.find((p) => p.code === pillar.code)!, description: pillar.description }, ...why };
@@ -52,8 +52,8 @@ const GROUP_PAGE: SectionPage<GroupNode> = {
   latestHeading: (group) => `Latest verified evidence on ${group.code}`,
   async model(ctx, group, q, clock) {
     // the group's view: the same method over the evidence tagged with this group only
-    const tagged = ctx.evidence.filter((e) => e.groups.includes(group.code));
-    return { title: `${group.code}: ${group.name}`, group, ...dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock), taggedCount: tagged.length };
+    const tagged = groupModel(ctx.model, group.code);
+    return { title: `${group.code}: ${group.name}`, group, ...dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock), taggedCount: tagged.size };
   },
 };
 
@@ -73,7 +73,7 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     const q = request.query;
     const ctx = await pageContext(db, q, app.clock);
     const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective);
-    const model = dashboardModel(ctx.tree, ctx.evidence, ctx.resolved, q, app.clock, report);
+    const model = dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report);
     return renderPage(request, reply, 'scorecards/dashboard.hbs', {
       title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
       ...pageFrame('/', q, ctx, app.clock),
@@ -88,7 +88,7 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     return renderPage(request, reply, 'scorecards/perspectives.hbs', {
       title: 'Perspectives side by side',
       ...pageFrame('/perspectives', q, ctx, app.clock),
-      ...perspectivesModel(ctx.tree, ctx.evidence, ctx.resolved, q),
+      ...perspectivesModel(ctx.tree, ctx.model, ctx.resolved, q),
     });
   });
 

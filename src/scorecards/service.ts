@@ -6,9 +6,10 @@ import type { Kysely } from 'kysely';
 import type { Database, FrameworkRow } from '../db/schema';
 import { AppError, problem, validationError, type FieldProblem } from '../errors';
 import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } from '../time';
-import { createScoringIndex, scoreFramework } from '../scoring/index';
-import type { Scorecard, ScoringEvidence } from '../scoring/types';
-import { JOINT, frameworkTreeFor, resolveFramework, loadFrameworkTree, loadScoringEvidence, toScoringFramework, type FrameworkTree } from '../framework/repository';
+import type { Scorecard } from '../scoring/types';
+import type { ScoringModel } from '../scoring/model';
+import { JOINT, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
+import { scoringModelFor } from '../framework/read-model';
 import { latestReportBefore } from '../reports/service';
 import type { ReportContent } from '../reports/build';
 import { findEvidenceByIds } from '../evidence/repository';
@@ -54,7 +55,8 @@ export function resolveQuery(req: ScorecardRequest, tree: FrameworkTree, clock: 
 
 export interface ScorecardContext {
   tree: FrameworkTree;
-  evidence: ScoringEvidence[];
+  /** the read model the scorecard came from (the group's items only, for a group) */
+  model: ScoringModel;
   query: ResolvedScorecardQuery;
   scorecard: Scorecard;
 }
@@ -63,13 +65,13 @@ export async function buildScorecard(db: Kysely<Database>, req: ScorecardRequest
   const fw = await resolveFramework(db, req.framework);
   const tree = await loadFrameworkTree(db, fw);
   const query = resolveQuery(req, tree, clock);
-  let evidence = await loadScoringEvidence(db, fw.id);
+  let model = await scoringModelFor(db, tree);
   if (req.group) {
     if (!tree.groups.some((g) => g.code === req.group)) throw validationError([problem('group', 'must be one of {choices}', { choices: tree.groups.map((g) => g.code).join(', ') })]);
-    evidence = evidence.filter((e) => e.groups.includes(req.group!));
+    model = groupModel(model, req.group);
   }
-  const scorecard = scoreFramework(toScoringFramework(tree), evidence, query);
-  return { tree, evidence, query, scorecard };
+  const scorecard = model.index(query).scorecard(query.asOf);
+  return { tree, model, query, scorecard };
 }
 
 /** The view a scorecard page asks for: framework, dates and perspective as typed (all optional). */
@@ -83,15 +85,20 @@ export interface PageQuery {
 export interface PageContext {
   tree: FrameworkTree;
   resolved: ResolvedScorecardQuery;
-  /** every item that was ever verified, for the engine's bitemporal rules */
-  evidence: ScoringEvidence[];
+  /** the framework's scoring read model, up to date with every commit made before the request */
+  model: ScoringModel;
+}
+
+/** The read model of the items tagged with `group` only (the group pages' view), kept in step with `model`. */
+export function groupModel(model: ScoringModel, group: string): ScoringModel {
+  return model.subset(`group:${group}`, (e) => e.groups.includes(group));
 }
 
 /** What every scorecard page starts from: the framework, the resolved dates and perspective, the evidence. */
 export async function pageContext(db: Kysely<Database>, q: PageQuery, clock: Clock = systemClock): Promise<PageContext> {
   const tree = await frameworkTreeFor(db, q.framework);
   const resolved = resolveQuery({ asOf: q.as_of, knownAt: q.known_at, perspective: q.perspective }, tree, clock);
-  return { tree, resolved, evidence: await loadScoringEvidence(db, tree.id) };
+  return { tree, resolved, model: await scoringModelFor(db, tree) };
 }
 
 /** A frozen report to compare with: its scorecard for the perspective, and how to name it. */
@@ -116,7 +123,7 @@ export async function reportBefore(db: Kysely<Database>, frameworkId: number, as
 
 /** A benchmark page's scoring index, the findings that count at the as-of date, and their items by id. */
 export async function benchmarkEvidence(db: Kysely<Database>, ctx: PageContext, code: string) {
-  const index = createScoringIndex(toScoringFramework(ctx.tree), ctx.evidence, { knownAt: ctx.resolved.knownAt, perspective: ctx.resolved.perspective });
+  const index = ctx.model.index({ knownAt: ctx.resolved.knownAt, perspective: ctx.resolved.perspective });
   const counted = index.countedFindings(ctx.resolved.asOf, code);
   const rows = await findEvidenceByIds(db, counted.map((c) => Number(c.evidenceId)));
   return { index, counted, items: new Map(rows.map((r) => [r.id, r])) };

@@ -38,7 +38,8 @@ import {
   type ResolvedPerspective,
   type ReviewTimes,
 } from './finding';
-import type { CountedFinding, KindSums, Scorecard, ScoringBenchmark, ScoringEvidence, ScoringFramework } from './types';
+import { explainIndexes } from './explain';
+import type { CountedFinding, Explanation, ExplainQuery, KindSums, Scorecard, ScoringBenchmark, ScoringEvidence, ScoringFramework } from './types';
 
 interface ModelItem {
   id: string | number;
@@ -89,6 +90,13 @@ export interface ScoringModel {
   subset(key: string, keep: (item: ScoringEvidence) => boolean): ScoringModel;
   /** whether a view at this known-at is the same as known now (no review event after it) */
   knownNow(knownAt: string): boolean;
+  /** section 9 between two views, as explainChange gives it (kept until the next change) */
+  explain(query: ExplainQuery): Explanation;
+}
+
+/** explainChange over a read model. */
+export function explainFromModel(model: ScoringModel, query: ExplainQuery): Explanation {
+  return model.explain(query);
 }
 
 function compareFindings(a: ModelFinding, b: ModelFinding): number {
@@ -148,6 +156,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
   /** items by latestEventMs, ascending; rebuilt when needed after a change */
   let byLatestEvent: ModelItem[] | null = null;
   const indexCache = new Map<string, ScoringIndex>();
+  const explainCache = new Map<string, Explanation>();
   const subsets = new Map<string, { keep: (item: ScoringEvidence) => boolean; model: ScoringModel }>();
   /** decay factors by half-life, by age in days */
   const decayTables = new Map<number, Float64Array>();
@@ -300,9 +309,28 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
     version += 1;
     byLatestEvent = null;
     indexCache.clear();
+    explainCache.clear();
   }
 
   rebuild(evidence);
+
+  /** known-ats with the same answers share a key: every one at or after the last review event is "now" */
+  function knowledgeKey(knownAtMs: number): string {
+    return knownAtMs >= maxEventMs ? 'now' : String(knownAtMs);
+  }
+
+  function explain(query: ExplainQuery): Explanation {
+    const key = [query.perspective, query.from.asOf, knowledgeKey(knownAtToMs(query.from.knownAt)), query.to.asOf, knowledgeKey(knownAtToMs(query.to.knownAt))].join('\u0000');
+    let found = explainCache.get(key);
+    if (!found) {
+      const from = index({ knownAt: query.from.knownAt, perspective: query.perspective });
+      const to = index({ knownAt: query.to.knownAt, perspective: query.perspective });
+      found = explainIndexes(framework, from, to, query);
+      explainCache.set(key, found);
+    }
+    // the views as this query spelled them
+    return { ...found, from: { as_of: query.from.asOf, known_at: normalizeKnownAt(query.from.knownAt) }, to: { as_of: query.to.asOf, known_at: normalizeKnownAt(query.to.knownAt) } };
+  }
 
   function latestEvents(): ModelItem[] {
     if (!byLatestEvent) byLatestEvent = [...items.values()].sort((a, b) => a.latestEventMs - b.latestEventMs);
@@ -330,7 +358,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
     const p = perspectiveIndex.get(perspective.code)!;
     const knownAt = normalizeKnownAt(view.knownAt);
     const knownAtMs = knownAtToMs(view.knownAt);
-    const cacheKey = `${perspective.code}\u0000${knownAtMs >= maxEventMs ? 'now' : knownAtMs}`;
+    const cacheKey = `${perspective.code}\u0000${knowledgeKey(knownAtMs)}`;
     const cached = indexCache.get(cacheKey);
     if (cached) return knownAt === cached.knownAt ? cached : withKnownAt(cached, knownAt);
     const made = makeIndex(perspective, p, knownAt, knownAtMs);
@@ -504,6 +532,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
       changed();
     },
     index,
+    explain,
     evidence() {
       return [...items.values()].map((i) => i.source);
     },

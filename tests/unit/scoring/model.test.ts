@@ -4,9 +4,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, createScoringIndex, explainIndexes, type Scorecard, type ScoringEvidence, type ScoringFramework } from '../../../src/scoring/index';
+import { addDays, createScoringIndex, explainIndexes, type ScoringEvidence, type ScoringFramework } from '../../../src/scoring/index';
 import { createScoringModel, type ScoringModel } from '../../../src/scoring/model';
 import { BASE_DAY, frameworkArb, instant, itemArb } from './arbitraries';
+import { close, expectSameScorecard } from '../../helpers/scorecards';
 
 const NUM_RUNS = 150;
 
@@ -44,38 +45,6 @@ const scenarioArb = frameworkArb.chain((fw) =>
     chunked: fc.boolean(),
   }),
 );
-
-const close = (a: number | null, b: number | null, what: string) => {
-  if (a === null || b === null) expect(a, what).toBe(b);
-  else expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThan(1e-9);
-};
-
-/** Equal scorecards: numbers to 1e-9, everything else exactly. */
-export function expectSameScorecard(mine: Scorecard, engine: Scorecard): void {
-  // a trend of rounding noise (|delta| < 1e-9, e.g. a prior of 0 and one finding) has no meaningful driver
-  const noise = new Set(engine.pillars.flatMap((p) => p.benchmarks.filter((b) => b.trend.delta !== null && Math.abs(b.trend.delta) < 1e-9).map((b) => b.code)));
-  const strip = (card: Scorecard) =>
-    JSON.parse(
-      JSON.stringify(card, function (this: Record<string, unknown>, key, value) {
-        if (key === 'trend_driver' && noise.has(this.code as string)) return null;
-        return typeof value === 'number' && key !== 'findings' ? 0 : value;
-      }),
-    );
-  expect(strip(mine)).toEqual(strip(engine));
-  close(mine.overall.score, engine.overall.score, 'overall');
-  close(mine.overall.trend.delta, engine.overall.trend.delta, 'overall trend');
-  mine.pillars.forEach((p, i) => {
-    const q = engine.pillars[i];
-    close(p.score, q.score, p.code);
-    close(p.coverage, q.coverage, `${p.code} coverage`);
-    close(p.trend.delta, q.trend.delta, `${p.code} trend`);
-    p.benchmarks.forEach((b, j) => {
-      const c = q.benchmarks[j];
-      for (const key of ['score', 'low', 'high', 'evidence_weight'] as const) close(b[key], c[key], `${b.code} ${key}`);
-      close(b.trend.delta, c.trend.delta, `${b.code} trend`);
-    });
-  });
-}
 
 function viewOf(v: View) {
   const knownAt = v.knownAtAsDate ? instant(v.knownAt).slice(0, 10) : instant(v.knownAt);
