@@ -332,6 +332,8 @@ export interface ScoringChangesTable {
 export interface ReadModelStateTable {
   id: number;
   epoch: string;
+  /** how many times the log was trimmed */
+  trims: Generated<number>;
 }
 
 export interface Database {

@@ -14,11 +14,22 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { isPostgres } from '../db/dialect';
+import { inTransaction } from '../db/transaction';
 import { createScoringModel, type ScoringModel } from '../scoring/model';
 import { loadScoringEvidence, loadScoringEvidenceByIds, toScoringFramework, type FrameworkTree } from './repository';
 
 /** More changed items than this in one read: reload the evidence instead of patching. */
 const FULL_RELOAD = 5000;
+
+/** The log keeps about its last `retention` rows; trimming starts when it holds twice as many. */
+let retention = 50_000;
+/** At most one trim per process and minute. */
+const TRIM_INTERVAL_MS = 60_000;
+
+/** Sets how many rows of the change log are kept (tests). */
+export function setScoringLogRetention(rows: number): void {
+  retention = rows;
+}
 
 interface FrameworkModel {
   model: ScoringModel;
@@ -39,6 +50,11 @@ interface Store {
   pending: Map<number, Set<number>>;
   /** one refresh at a time */
   queue: Promise<unknown>;
+  /** when this process last trimmed the log (ms) */
+  lastTrimMs: number;
+  /** the log's length (highest id less lowest) and how often it had been trimmed, as of the last read */
+  logLength: number;
+  trims: number;
 }
 
 const stores = new WeakMap<object, Store>();
@@ -46,7 +62,7 @@ const stores = new WeakMap<object, Store>();
 function storeOf(db: Kysely<Database>): Store {
   let store = stores.get(db);
   if (!store) {
-    store = { epoch: null, lastId: 0, horizon: '0', appliedXids: new Set(), models: new Map(), pending: new Map(), queue: Promise.resolve() };
+    store = { epoch: null, lastId: 0, horizon: '0', appliedXids: new Set(), models: new Map(), pending: new Map(), queue: Promise.resolve(), lastTrimMs: 0, logLength: 0, trims: 0 };
     stores.set(db, store);
   }
   return store;
@@ -84,17 +100,20 @@ function note(store: Store, rows: LogRow[]): void {
 
 async function readSqliteLog(db: Kysely<Database>, store: Store): Promise<void> {
   if (store.epoch === null) {
-    const { rows } = await sql<{ epoch: string; last: number | null }>`select epoch, (select max(id) from scoring_changes) as last from read_model_state`.execute(db);
+    const { rows } = await sql<{ epoch: string; trims: number; last: number | null }>`select epoch, trims, (select max(id) from scoring_changes) as last from read_model_state`.execute(db);
     store.epoch = rows[0]?.epoch ?? '';
+    store.trims = Number(rows[0]?.trims ?? 0);
     store.lastId = Number(rows[0]?.last ?? 0);
     forgetAll(store);
     return;
   }
-  const { rows } = await sql<LogRow & { id: number; epoch: string }>`
-    select s.epoch, c.id, c.framework_id, c.evidence_id from read_model_state s
+  const { rows } = await sql<LogRow & { id: number; epoch: string; trims: number; length: number | null }>`
+    select s.epoch, s.trims, (select max(id) - min(id) from scoring_changes) as length, c.id, c.framework_id, c.evidence_id from read_model_state s
     left join (select id, framework_id, evidence_id from scoring_changes where id > ${store.lastId} order by id limit ${FULL_RELOAD + 1}) c on 1 = 1
     order by c.id`.execute(db);
-  if ((rows[0]?.epoch ?? '') !== store.epoch) {
+  store.logLength = Number(rows[0]?.length ?? 0);
+  // another epoch, or trimmed since the last read (rows this reader had not read may be gone): start over
+  if ((rows[0]?.epoch ?? '') !== store.epoch || Number(rows[0]?.trims ?? 0) !== store.trims) {
     store.epoch = null;
     return readSqliteLog(db, store);
   }
@@ -109,8 +128,10 @@ async function readSqliteLog(db: Kysely<Database>, store: Store): Promise<void> 
 
 async function readPostgresLog(db: Kysely<Database>, store: Store): Promise<void> {
   if (store.epoch === null) {
-    const { rows } = await sql<{ epoch: string; horizon: string }>`select epoch, txid_snapshot_xmin(txid_current_snapshot())::text as horizon from read_model_state`.execute(db);
+    const { rows } = await sql<{ epoch: string; trims: number; horizon: string }>`select epoch, trims, txid_snapshot_xmin(txid_current_snapshot())::text as horizon from read_model_state`.execute(db);
+    // every row of a transaction finished before the horizon is in what the reader loads next
     store.epoch = rows[0]?.epoch ?? '';
+    store.trims = Number(rows[0]?.trims ?? 0);
     store.horizon = rows[0]?.horizon ?? '0';
     store.appliedXids.clear();
     forgetAll(store);
@@ -118,15 +139,18 @@ async function readPostgresLog(db: Kysely<Database>, store: Store): Promise<void
   }
   const applied = [...store.appliedXids];
   // one statement, one snapshot: the horizon and the rows agree
-  const { rows } = await sql<LogRow & { xid: string | null; epoch: string; horizon: string }>`
-    select s.epoch, txid_snapshot_xmin(txid_current_snapshot())::text as horizon, c.xid::text as xid, c.framework_id, c.evidence_id
+  const { rows } = await sql<LogRow & { xid: string | null; epoch: string; horizon: string; trims: number; length: number | null }>`
+    select s.epoch, s.trims, (select max(id) - min(id) from scoring_changes) as length,
+      txid_snapshot_xmin(txid_current_snapshot())::text as horizon, c.xid::text as xid, c.framework_id, c.evidence_id
     from read_model_state s
     left join lateral (
       select xid, framework_id, evidence_id, id from scoring_changes
       where xid >= ${store.horizon}::bigint and not (xid = any(${applied}::bigint[]))
       order by id limit ${FULL_RELOAD + 1}
     ) c on true`.execute(db);
-  if ((rows[0]?.epoch ?? '') !== store.epoch) {
+  store.logLength = Number(rows[0]?.length ?? 0);
+  // another epoch, or trimmed since the last read (rows this reader had not read may be gone): start over
+  if ((rows[0]?.epoch ?? '') !== store.epoch || Number(rows[0]?.trims ?? 0) !== store.trims) {
     store.epoch = null;
     return readPostgresLog(db, store);
   }
@@ -166,8 +190,33 @@ export async function scoringModelFor(db: Kysely<Database>, tree: FrameworkTree)
       entry.model.apply({ upsert: found, remove: wanted.filter((id) => !foundIds.has(id)) });
       store.pending.delete(tree.id);
     }
+    trimWhenLong(db, store);
     return entry.model;
   });
+}
+
+/**
+ * Removes all but about the last `keep` rows of the change log and counts the trim: every reader then starts over
+ * once (a row it had not read yet may have gone). On PostgreSQL only rows of finished transactions are visible to
+ * delete.
+ */
+export async function trimScoringChanges(db: Kysely<Database>, keep = retention): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const top = await trx.selectFrom('scoring_changes').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    const cut = Number(top?.id ?? 0) - keep;
+    if (cut <= 0) return 0;
+    const removed = await trx.deleteFrom('scoring_changes').where('id', '<=', cut).executeTakeFirst();
+    const count = Number(removed.numDeletedRows);
+    if (count > 0) await trx.updateTable('read_model_state').set((eb) => ({ trims: eb(eb.ref('trims'), '+', 1) })).execute();
+    return count;
+  });
+}
+
+/** Trims the log after a read when it has grown to twice its retention (at most once a minute per process). */
+function trimWhenLong(db: Kysely<Database>, store: Store): void {
+  if (store.logLength <= 2 * retention || Date.now() - store.lastTrimMs < TRIM_INTERVAL_MS) return;
+  store.lastTrimMs = Date.now();
+  setImmediate(() => void trimScoringChanges(db).catch(() => undefined));
 }
 
 /** Forgets the models this process holds for `db` (the next reader loads them again), e.g. after a restore. */

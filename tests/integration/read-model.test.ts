@@ -13,7 +13,7 @@ import { seedDefault } from '../../src/seed/index';
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { importFile } from '../../src/framework/import-service';
 import { frameworkTreeFor, JOINT, loadScoringEvidence, toScoringFramework } from '../../src/framework/repository';
-import { scoringModelFor } from '../../src/framework/read-model';
+import { scoringModelFor, setScoringLogRetention, trimScoringChanges } from '../../src/framework/read-model';
 import { addDays, createScoringIndex } from '../../src/scoring/index';
 import { mulberry32 } from '../../benchmarks/harness';
 import { dropTestSchema, freshDatabaseUrl, onPostgres } from '../helpers/db';
@@ -48,9 +48,9 @@ describe('the scoring read model over the database', () => {
   });
 
   /** The reader's model answers as the engine does over what is stored now, known now and known an hour ago. */
-  async function expectFresh(what: string) {
-    const tree = await frameworkTreeFor(reader.kysely, null);
-    const model = await scoringModelFor(reader.kysely, tree);
+  async function expectFresh(what: string, on: Db = reader) {
+    const tree = await frameworkTreeFor(on.kysely, null);
+    const model = await scoringModelFor(on.kysely, tree);
     const evidence = await loadScoringEvidence(writer.kysely, tree.id);
     expect(model.size, what).toBe(evidence.length);
     const framework = toScoringFramework(tree);
@@ -137,6 +137,32 @@ describe('the scoring read model over the database', () => {
     const after = await scoringModelFor(reader.kysely, tree);
     expect(new Set(after.evidence().map((e) => Number(e.id))).has(slowRow.id)).toBe(true);
     await expectFresh('after the slow transaction');
+  });
+
+  it('trims the log to its last rows; a reader that had not read the trimmed rows loads everything again', async () => {
+    const lagging = await openDatabase(url);
+    try {
+      const tree = await frameworkTreeFor(lagging.kysely, null);
+      const before = await scoringModelFor(lagging.kysely, tree);
+      await expectFresh('the reader, before');
+      for (let i = 0; i < 12; i += 1) {
+        const row = await createEvidence(writer.kysely, evaluator, null, evidenceItem({ title: `trim ${i}`, observed_on: addDays(today, -i) }), { submit: true });
+        await reviewEvidence(writer.kysely, reviewer, row.id, 'verify', null);
+      }
+      setScoringLogRetention(5);
+      // the reader keeps up (and may trim, once the log is twice as long as kept)
+      await expectFresh('the reader, kept up');
+      expect(await trimScoringChanges(writer.kysely)).toBeGreaterThanOrEqual(0);
+      const left = await writer.kysely.selectFrom('scoring_changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      expect(Number(left.n)).toBeLessThanOrEqual(5);
+      const after = await scoringModelFor(lagging.kysely, tree);
+      expect(after).not.toBe(before);
+      await expectFresh('the lagging reader', lagging);
+      await expectFresh('the reader that kept up');
+    } finally {
+      setScoringLogRetention(50_000);
+      await lagging.close();
+    }
   });
 
   it('loads everything again when the framework changes or an import batch is published', async () => {
