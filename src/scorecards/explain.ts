@@ -92,8 +92,22 @@ export function resolveExplainQuery(req: ExplainRequest, tree: FrameworkTree, cl
 
 type ItemFacts = Pick<EvidenceRow, 'id' | 'ref' | 'title' | 'tlp' | 'status' | 'created_by' | 'owner_delegation' | 'verified_by' | 'rejected_by' | 'retracted_by'>;
 
-async function itemsById(db: Kysely<Database>, ids: number[]): Promise<Map<number, ItemFacts>> {
-  const out = new Map<number, ItemFacts>();
+/**
+ * What naming needs of the items behind a model's explanations, kept per model until its next change: the facts
+ * (marking, status, who handled it) of a verified item can only change with an update of its row, which the
+ * model's change log records, so a model of the same version has the same facts.
+ */
+const factsByModel = new WeakMap<ScoringModel, { version: number; facts: Map<number, ItemFacts> }>();
+
+async function itemsById(db: Kysely<Database>, ids: number[], model?: ScoringModel): Promise<Map<number, ItemFacts>> {
+  if (!model) return loadFacts(db, ids, new Map());
+  let cached = factsByModel.get(model);
+  if (!cached || cached.version !== model.version) factsByModel.set(model, (cached = { version: model.version, facts: new Map() }));
+  const known = cached.facts;
+  return loadFacts(db, ids.filter((id) => !known.has(id)), known);
+}
+
+async function loadFacts(db: Kysely<Database>, ids: number[], out: Map<number, ItemFacts>): Promise<Map<number, ItemFacts>> {
   // chunks keep the statement within every driver's parameter limit
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await liveEvidence(db)
@@ -109,9 +123,9 @@ async function itemsById(db: Kysely<Database>, ids: number[]): Promise<Map<numbe
  * Names the items of an engine explanation. viewer null: every item by ref (the CLI, an operator's tool); a viewer:
  * items they may see by ref, id and title, the others only as restricted points.
  */
-export async function nameContributions(db: Kysely<Database>, explanation: Explanation, viewer: Viewer | null): Promise<ExplanationJson> {
+export async function nameContributions(db: Kysely<Database>, explanation: Explanation, viewer: Viewer | null, model?: ScoringModel): Promise<ExplanationJson> {
   const ids = [...new Set(explanation.benchmarks.flatMap((b) => b.contributions.map((c) => Number(c.evidence))))];
-  const items = ids.length ? await itemsById(db, ids) : new Map<number, ItemFacts>();
+  const items = ids.length ? await itemsById(db, ids, model) : new Map<number, ItemFacts>();
   const benchmarks = explanation.benchmarks.map((b) => ({
     ...b,
     contributions: b.contributions.map((c): FindingContributionJson => {
@@ -141,5 +155,5 @@ export async function buildExplanation(
   const query = resolveExplainQuery(req, tree, options.clock ?? systemClock);
   const model = await scoringModelFor(db, tree);
   const explanation = explainFromModel(model, query);
-  return { tree, model, explanation: await nameContributions(db, explanation, options.viewer ?? null) };
+  return { tree, model, explanation: await nameContributions(db, explanation, options.viewer ?? null, model) };
 }

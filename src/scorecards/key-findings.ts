@@ -261,7 +261,7 @@ export async function explainedKeyFindings(
     to: { asOf: input.to.asOf, knownAt: input.to.knownAt },
     perspective: input.perspective,
   });
-  const explanation = await nameContributions(db, raw, viewer);
+  const explanation = await nameContributions(db, raw, viewer, input.model);
   return { ...keyFindingsFrom(input.tree, input.from.scorecard, input.to.scorecard, explanation, input.from.label, input.q, input.perspectiveName), explanation };
 }
 

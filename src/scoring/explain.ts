@@ -40,7 +40,14 @@ function splitMean<K>(from: number | null, to: number | null, components: Compon
   return { change: to - from, parts };
 }
 
-const findingKey = (f: Pick<CountedFinding, 'evidenceId' | 'findingIndex'>) => `${typeof f.evidenceId}:${String(f.evidenceId)}#${f.findingIndex}`;
+/** The engine's order of counted findings: observed day, then the item's id as text, then the finding's position. */
+function compareCounted(a: CountedFinding, b: CountedFinding): number {
+  if (a.observedOn !== b.observedOn) return a.observedOn < b.observedOn ? -1 : 1;
+  const ida = String(a.evidenceId);
+  const idb = String(b.evidenceId);
+  if (ida !== idb) return ida < idb ? -1 : 1;
+  return a.findingIndex - b.findingIndex;
+}
 
 /** A benchmark's change split over its findings (the prior always contributes 0 and is not listed). */
 function explainBenchmark(
@@ -53,20 +60,32 @@ function explainBenchmark(
   countedB: CountedFinding[],
 ): BenchmarkExplanation {
   const denominatorB = kappa + weightB;
-  const atA = new Map(countedA.map((f) => [findingKey(f), f] as const));
-  const atB = new Map(countedB.map((f) => [findingKey(f), f] as const));
-  // every finding counted at A or at B, in the engine's order (B's, then those only counted at A)
-  const all: CountedFinding[] = [...countedB, ...countedA.filter((f) => !atB.has(findingKey(f)))];
   const byKind = emptyKindSums();
   const contributions: FindingContribution[] = [];
-  for (const f of all) {
-    const a = atA.get(findingKey(f));
-    const b = atB.get(findingKey(f));
+  const onlyA: FindingContribution[] = [];
+  const add = (to: FindingContribution[], f: CountedFinding, a: CountedFinding | undefined, b: CountedFinding | undefined) => {
     const kind = changeKind(a !== undefined, b !== undefined)!;
     const points = findingPoints(a?.weight ?? 0, b?.weight ?? 0, f.value, scoreA, denominatorB);
     byKind[kind] += points;
-    contributions.push({ evidence: f.evidenceId, finding: f.findingIndex, kind, points });
+    to.push({ evidence: f.evidenceId, finding: f.findingIndex, kind, points });
+  };
+  // both lists are in the engine's order (observed day, id as text, position): one merge pairs them up, and the
+  // contributions come in the order B's findings, then those only counted at A
+  let i = 0;
+  for (const b of countedB) {
+    while (i < countedA.length && compareCounted(countedA[i], b) < 0) {
+      add(onlyA, countedA[i], countedA[i], undefined);
+      i += 1;
+    }
+    if (i < countedA.length && compareCounted(countedA[i], b) === 0) {
+      add(contributions, b, countedA[i], b);
+      i += 1;
+    } else {
+      add(contributions, b, undefined, b);
+    }
   }
+  for (; i < countedA.length; i += 1) add(onlyA, countedA[i], countedA[i], undefined);
+  contributions.push(...onlyA);
   return { code, from: scoreA, to: scoreB, change: scoreB - scoreA, by_kind: byKind, contributions: orderContributions(contributions) };
 }
 

@@ -468,7 +468,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
           evidenceId: item.id,
           findingIndex: f.findingIndex,
           benchmark: code,
-          observedOn: dateOfDay(item.observedDay),
+          observedOn: item.source.observedOn, // a valid YYYY-MM-DD (dayNumber checked it): dateOfDay of its day
           value: f.value,
           weight: findingWeight(item.reliability, item.credibility, decay, group),
           reliabilityFactor: item.reliability,
