@@ -280,6 +280,37 @@ export async function dashboardKeyFindings(
   },
   q: PageQuery,
 ) {
+  // the same words for the same reader, view and comparison until the evidence changes (the model's version)
+  const knowledge = (knownAt: string) => (ctx.model.knownNow(knownAt) ? 'now' : knownAt);
+  const key = JSON.stringify([
+    viewer.id, viewer.role, viewer.delegation, ctx.resolved.perspective, ctx.resolved.asOf, knowledge(ctx.resolved.knownAt),
+    model.comparedWith.asOf, knowledge(model.comparedWith.knownAt), model.comparedWith.label, q,
+  ]);
+  let cache = keyFindingsCache.get(ctx.model);
+  if (!cache || cache.version !== ctx.model.version) keyFindingsCache.set(ctx.model, (cache = { version: ctx.model.version, entries: new Map() }));
+  const hit = cache.entries.get(key);
+  if (hit) return hit;
+  const made = await computeDashboardKeyFindings(db, viewer, ctx, model, q);
+  if (cache.entries.size >= KEY_FINDINGS_CACHE_SIZE) cache.entries.delete(cache.entries.keys().next().value!);
+  cache.entries.set(key, made);
+  return made;
+}
+
+/** Readers' key findings kept per model (until its next change), at most this many (the oldest go first). */
+const KEY_FINDINGS_CACHE_SIZE = 500;
+const keyFindingsCache = new WeakMap<ScoringModel, { version: number; entries: Map<string, Awaited<ReturnType<typeof computeDashboardKeyFindings>>> }>();
+
+async function computeDashboardKeyFindings(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  ctx: { tree: FrameworkTree; model: ScoringModel; resolved: { asOf: string; knownAt: string; perspective: string } },
+  model: {
+    scorecard: Scorecard;
+    changes: { code: string }[];
+    comparedWith: { asOf: string; knownAt: string; scorecard: Scorecard; label: string };
+  },
+  q: PageQuery,
+) {
   const name = ctx.resolved.perspective === JOINT ? jointNameOf(ctx.tree) : (ctx.tree.perspectives.find((p) => p.code === ctx.resolved.perspective)?.name ?? ctx.resolved.perspective);
   const since = /^\d{4}-\d{2}-\d{2}$/.test(model.comparedWith.label) ? longDate(model.comparedWith.label) : model.comparedWith.label;
   const kf = await explainedKeyFindings(db, viewer, {
