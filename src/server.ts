@@ -1,5 +1,7 @@
 // The process: open and migrate the database, prepare a first start, listen, shut down gracefully.
 
+import { frameworkTreeFor } from './framework/repository';
+import { scoringModelFor } from './framework/read-model';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Db } from './db/connect';
 import { migrateToLatest } from './db/migrate';
@@ -111,6 +113,10 @@ export async function runServer(config: Readonly<Config>): Promise<FastifyInstan
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
+  // load the default framework's read model now, not on the first reader's request (a failure is the request's to report)
+  frameworkTreeFor(db.kysely, null)
+    .then((tree) => scoringModelFor(db.kysely, tree))
+    .catch((err) => app.log.warn({ err: { message: (err as Error).message } }, 'loading the scoring read model failed'));
   scheduler.start().catch((err) => app.log.error({ err }, 'report catch-up failed'));
   return app;
 }
