@@ -20,6 +20,7 @@ import { authRoutes } from './auth/routes';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
 import { explainRoutes } from './scorecards/explain-routes';
+import { readModelRoutes } from './scorecards/read-model-routes';
 import { evidenceApiRoutes } from './evidence/api-routes';
 import { evidenceRoutes } from './evidence/routes/index';
 import { accountRoutes } from './auth/account-routes';
@@ -84,6 +85,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authRoutes);
   await app.register(scorecardRoutes);
   await app.register(explainRoutes);
+  await app.register(readModelRoutes);
   await app.register(evidenceApiRoutes);
   await app.register(evidenceRoutes);
   await app.register(accountRoutes);

@@ -16,7 +16,8 @@ import type { Database } from '../db/schema';
 import { isPostgres } from '../db/dialect';
 import { inTransaction } from '../db/transaction';
 import { createScoringModel, type ScoringModel } from '../scoring/model';
-import { loadScoringEvidence, loadScoringEvidenceByIds, toScoringFramework, type FrameworkTree } from './repository';
+import { createScoringIndex } from '../scoring/engine';
+import { JOINT, loadScoringEvidence, loadScoringEvidenceByIds, toScoringFramework, type FrameworkTree } from './repository';
 
 /** More changed items than this in one read: reload the evidence instead of patching. */
 const FULL_RELOAD = 5000;
@@ -222,4 +223,63 @@ function trimWhenLong(db: Kysely<Database>, store: Store): void {
 /** Forgets the models this process holds for `db` (the next reader loads them again), e.g. after a restore. */
 export function forgetScoringModels(db: Kysely<Database>): void {
   stores.delete(db);
+}
+
+export interface ReadModelCheck {
+  framework: string;
+  /** items the model holds, and items the database holds that count (ever verified, live) */
+  items: { model: number; stored: number };
+  /** scorecards compared (every perspective, each as-of date, known now) */
+  compared: number;
+  /** the largest difference of any score, bound, weight, coverage or trend delta between the model and the engine */
+  max_difference: number;
+  /** the fields that differ beyond 1e-9 or in a category (status, band, ...), at most 20 */
+  differences: string[];
+  ok: boolean;
+}
+
+/**
+ * Compares this process's read model of `tree` with a full recomputation by the engine over the evidence as
+ * stored now: every perspective at the given as-of dates, known now. For operators (and tests) who want proof.
+ */
+export async function checkScoringModel(db: Kysely<Database>, tree: FrameworkTree, asOfDates: readonly string[]): Promise<ReadModelCheck> {
+  const model = await scoringModelFor(db, tree);
+  const evidence = await loadScoringEvidence(db, tree.id);
+  const framework = toScoringFramework(tree);
+  const knownAt = new Date().toISOString();
+  let maxDifference = 0;
+  let compared = 0;
+  const differences: string[] = [];
+  const note = (what: string) => void (differences.length < 20 && differences.push(what));
+  for (const perspective of [JOINT, ...tree.perspectives.map((p) => p.code)]) {
+    const engine = createScoringIndex(framework, evidence, { knownAt, perspective });
+    const mine = model.index({ knownAt, perspective });
+    for (const asOf of asOfDates) {
+      compared += 1;
+      const walk = (a: unknown, b: unknown, path: string) => {
+        if (typeof a === 'number' && typeof b === 'number') {
+          const d = Math.abs(a - b);
+          maxDifference = Math.max(maxDifference, d);
+          if (d > 1e-9) note(`${perspective} ${asOf} ${path}: ${a} vs ${b}`);
+        } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+          for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+            if (key === 'known_at') continue;
+            walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+          }
+        } else if (a !== b) {
+          note(`${perspective} ${asOf} ${path}: ${String(a)} vs ${String(b)}`);
+        }
+      };
+      walk(mine.scorecard(asOf), engine.scorecard(asOf), '');
+    }
+  }
+  return { framework: tree.code, items: { model: model.size, stored: evidence.length }, compared, max_difference: maxDifference, differences, ok: differences.length === 0 && model.size === evidence.length };
+}
+
+/** Drops this process's models of `db` and loads `tree`'s again from the evidence (an operator's reset). */
+export async function rebuildScoringModel(db: Kysely<Database>, tree: FrameworkTree): Promise<{ framework: string; items: number; ms: number }> {
+  const started = performance.now();
+  forgetScoringModels(db);
+  const model = await scoringModelFor(db, tree);
+  return { framework: tree.code, items: model.size, ms: Math.round(performance.now() - started) };
 }

@@ -110,6 +110,7 @@ const POSTS: PostRoute[] = [
     file: { field: 'file', filename: 'items.csv', content: `ref,title,observed_on,source_reliability,credibility,tlp,findings\ncsrf-${next()},Imported,2026-03-01,B,2,GREEN,BORDER-1=1\n` },
   })),
   byUser('evaluator', '/evidence/:id/submit', async (u) => ({ url: `/evidence/${await draftBy(u)}/submit`, body: 'form', form: {} })),
+  byUser('admin', '/api/v1/read-model/rebuild', async () => ({ url: '/api/v1/read-model/rebuild', body: 'json' }), 200, { changes: false }),
   byUser('evaluator', '/api/v1/evidence/:id/submit', async (u) => ({ url: `/api/v1/evidence/${await draftBy(u)}/submit`, body: 'json' }), 200),
   ...(['verify', 'reject', 'retract'] as const).flatMap((action) => {
     const target = () => (action === 'retract' ? verifiedItem() : submittedBy(fx.author));
