@@ -11,6 +11,7 @@ import { assertReadable, EVIDENCE_WRITERS, REVIEWERS } from './policy';
 import { evidenceHistory, findEvidence, loadEvidenceDetail } from './repository';
 import { apiListing, itemView, readableItem } from './reading';
 import { evidenceJson } from './present';
+import { listCursor } from './pages';
 import { ApiEvidenceBody, ApiReasonBody, EvidenceQuery, IdParams } from './schemas';
 import { notFound } from '../errors';
 
@@ -55,12 +56,21 @@ export async function evidenceApiRoutes(fastify: FastifyInstance) {
   app.get('/api/v1/evidence', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
     const { window, page, details } = await apiListing(db, request.user!, request.query, app.clock);
     reply.header('cache-control', 'no-store');
+    const first = page.items[0];
+    const last = page.items[page.items.length - 1];
     return {
       items: details.map((d) => evidenceJson(d, null)),
+      // counted up to COUNT_CAP: `total_capped` says there are more
       total: page.total,
+      total_capped: page.totalCapped,
       restricted: page.restricted,
+      restricted_capped: page.restrictedCapped,
       page: window.page,
       limit: window.limit,
+      sort: window.sort,
+      // pass as `after=` / `before=` (with the same filters and sort) for the next or previous page
+      next: page.hasNext && last ? listCursor(last, window.sort) : null,
+      previous: page.hasPrevious && first ? listCursor(first, window.sort) : null,
     };
   });
 
