@@ -53,5 +53,6 @@ export async function up(ctx: MigrationContext): Promise<void> {
   await db.schema.createIndex('evidence_list_logged').on('evidence').columns(['framework_id', 'id']).execute();
   // the API lists every framework unless asked for one
   await db.schema.createIndex('evidence_observed').on('evidence').columns(['observed_on', 'id']).execute();
+  await db.schema.createIndex('evidence_status').on('evidence').columns(['status', 'observed_on', 'id']).execute();
   await (ctx.dialect === 'sqlite' ? sqliteSearch(ctx) : postgresSearch(ctx));
 }

@@ -60,11 +60,11 @@ export async function evidenceApiRoutes(fastify: FastifyInstance) {
     const last = page.items[page.items.length - 1];
     return {
       items: details.map((d) => evidenceJson(d, null)),
-      // counted up to COUNT_CAP: `total_capped` says there are more
+      // counts are bounded (reading.ts: COUNT_CAP, COUNT_SCAN): `*_is_lower_bound` says there may be more
       total: page.total,
-      total_capped: page.totalCapped,
+      total_is_lower_bound: page.totalCapped,
       restricted: page.restricted,
-      restricted_capped: page.restrictedCapped,
+      restricted_is_lower_bound: page.restrictedCapped,
       page: window.page,
       limit: window.limit,
       sort: window.sort,

@@ -12,8 +12,10 @@ import { evidenceHistory, findEvidence, listEvidence, loadEvidenceDetail, loadEv
 import { filtersFromQuery, pageWindow, type PageWindow } from './query';
 import type { EvidenceQuery } from './schemas';
 
-/** Lists count visible and restricted items up to this many ("more than 1,000"): a count never reads more rows. */
+/** Lists count visible and restricted items up to this many matches ("at least 1,000")... */
 export const COUNT_CAP = 1_000;
+/** ...among at most this many candidate rows (by the indexed filters, in list order): a count's cost is bounded. */
+export const COUNT_SCAN = 2_000;
 
 /** Items an export reads (and writes) at a time: one query for them, then one per related table and 500 ids. */
 export const EXPORT_CHUNK = 1_000;
@@ -34,7 +36,7 @@ export async function evidenceListing(db: Kysely<Database>, user: UserRow, query
   const tree = await frameworkTreeFor(db, query.framework);
   const filters = await filtersFromQuery(db, kind === 'queue' ? { ...query, status: 'submitted' } : query, clock);
   filters.frameworkId = tree.id;
-  const page = await listEvidence(db, user, filters, window, { countCap: COUNT_CAP });
+  const page = await listEvidence(db, user, filters, window, { countCap: COUNT_CAP, countScan: COUNT_SCAN });
   return { tree, window, page, details: await loadEvidenceDetails(db, page.items, user) };
 }
 
@@ -42,7 +44,7 @@ export async function evidenceListing(db: Kysely<Database>, user: UserRow, query
 export async function apiListing(db: Kysely<Database>, user: UserRow, query: EvidenceQuery, clock: Clock) {
   const window = pageWindow(query, 50);
   const filters = await filtersFromQuery(db, query, clock);
-  const page = await listEvidence(db, user, filters, window, { countCap: COUNT_CAP });
+  const page = await listEvidence(db, user, filters, window, { countCap: COUNT_CAP, countScan: COUNT_SCAN });
   return { window, page, details: await loadEvidenceDetails(db, page.items, user) };
 }
 
@@ -71,7 +73,7 @@ export async function evidenceExport(db: Kysely<Database>, user: UserRow, query:
 
 /** The latest verified items of a framework on a pillar or a group that the user may read, with the counts. */
 export async function latestVerified(db: Kysely<Database>, user: UserRow, frameworkId: number, on: { pillar: string } | { group: string }, limit = 10) {
-  const page = await listEvidence(db, user, { frameworkId, status: 'verified', ...on }, { limit }, { countCap: COUNT_CAP });
+  const page = await listEvidence(db, user, { frameworkId, status: 'verified', ...on }, { limit }, { countCap: COUNT_CAP, countScan: COUNT_SCAN });
   return { items: page.items.map((r) => ({ id: r.id, title: r.title, observed_on: r.observed_on })), total: page.total, totalCapped: page.totalCapped, restricted: page.restricted, restrictedCapped: page.restrictedCapped };
 }
 

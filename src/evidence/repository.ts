@@ -155,6 +155,9 @@ export interface EvidenceFilters {
   submittedBefore?: string;
 }
 
+/** `<column> = evidence.id`, tying a subquery to the item of the outer query. */
+const sameItem = (column: string) => sql<SqlBool>`${sql.ref(column)} = ${sql.ref('evidence.id')}`;
+
 function applyFilters<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'evidence', O>, f: EvidenceFilters) {
   let q = query;
   if (f.frameworkId !== undefined) q = q.where('evidence.framework_id', '=', f.frameworkId);
@@ -164,15 +167,23 @@ function applyFilters<O>(db: Kysely<Database>, query: SelectQueryBuilder<Databas
   if (f.to) q = q.where('evidence.observed_on', '<=', f.to);
   if (f.createdBy !== undefined) q = q.where('evidence.created_by', '=', f.createdBy);
   if (f.submittedBefore) q = q.where('evidence.submitted_at', '<=', f.submittedBefore);
+  // correlated EXISTS, not IN (subquery): a list read in index order probes each item's findings and tags (by their
+  // keys) until the page is full, instead of first collecting every item of a benchmark or group
   if (f.benchmark) {
-    q = q.where('evidence.id', 'in', findingsWithBenchmarks(db).select('findings.evidence_id').where('benchmarks.code', '=', f.benchmark));
+    const benchmark = f.benchmark;
+    q = q.where((eb) => eb.exists(findingsWithBenchmarks(db).select(sql`1`.as('one')).where(sameItem('findings.evidence_id')).where('benchmarks.code', '=', benchmark)));
   }
   if (f.pillar) {
-    const inPillar = findingsWithBenchmarks(db).innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id').select('findings.evidence_id').where('pillars.code', '=', f.pillar);
-    q = q.where('evidence.id', 'in', inPillar);
+    const pillar = f.pillar;
+    q = q.where((eb) =>
+      eb.exists(
+        findingsWithBenchmarks(db).innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id').select(sql`1`.as('one')).where(sameItem('findings.evidence_id')).where('pillars.code', '=', pillar),
+      ),
+    );
   }
   if (f.group) {
-    q = q.where('evidence.id', 'in', groupTags(db).select('evidence_groups.evidence_id').where('framework_groups.code', '=', f.group));
+    const group = f.group;
+    q = q.where((eb) => eb.exists(groupTags(db).select(sql`1`.as('one')).where(sameItem('evidence_groups.evidence_id')).where('framework_groups.code', '=', group)));
   }
   if (f.q) q = q.where(matchesText(db, f.q));
   return q;
@@ -228,7 +239,10 @@ export interface ListWindow {
 
 export interface EvidencePage {
   items: EvidenceRow[];
-  /** visible items matching the filters, counted up to the cap of the call (then `totalCapped`) */
+  /**
+   * visible items matching the filters; with `totalCapped` only a lower bound: counting stopped at the cap of matches
+   * or of rows read (see listEvidence's options)
+   */
   total: number;
   totalCapped: boolean;
   /**
@@ -298,26 +312,38 @@ export async function listEvidence(
   viewer: Viewer,
   filters: EvidenceFilters,
   window: ListWindow,
-  options: { countCap?: number | null } = {},
+  options: { countCap?: number | null; countScan?: number | null } = {},
 ): Promise<EvidencePage> {
   const cap = options.countCap ?? null;
+  const scan = options.countScan ?? null;
   const visible = applyFilters(db, liveEvidence(db), filters).where(readableBy(viewer));
   const backwards = window.before !== undefined;
   let rows = pageQuery(db, viewer, filters, window, backwards).limit(window.limit + 1);
   if (window.offset && !backwards) rows = rows.offset(window.offset);
-  const [visibleCount, hiddenCount, found] = await Promise.all([
-    countRows(db, visible, cap),
+  // counts read at most `scan` rows: the first candidates by the indexed filters, in list order; beyond them a count
+  // is a lower bound. A search's visible count is driven by its text index instead (its matches bound it); the
+  // restricted count never searches, so it is bounded the same way with or without a search.
+  const indexed: EvidenceFilters = { frameworkId: filters.frameworkId, status: filters.status, from: filters.from, to: filters.to };
+  const candidates = applyFilters(db, db.selectFrom('evidence'), indexed);
+  const scanning = scan !== null;
+  const visibleScanned = scanning && !filters.q;
+  const firstCandidates = candidates.select('evidence.id').orderBy('evidence.observed_on', 'desc').orderBy('evidence.id', 'desc').limit(scan ?? 0);
+  const withinScan = <O>(query: SelectQueryBuilder<Database, 'evidence', O>, bounded: boolean) => (bounded ? query.where('evidence.id', 'in', firstCandidates) : query);
+  const [visibleCount, hiddenCount, candidateCount, found] = await Promise.all([
+    countRows(db, withinScan(visible, visibleScanned), cap),
     // an administrator may read every item they may know of
-    viewer.role === 'admin' ? 0 : countRows(db, hiddenRows(db, viewer, filters), cap),
+    viewer.role === 'admin' ? 0 : countRows(db, withinScan(hiddenRows(db, viewer, filters), scanning), cap),
+    scanning ? countRows(db, candidates, scan) : 0,
     rows.execute(),
   ]);
   const more = found.length > window.limit;
   const items = found.slice(0, window.limit);
   if (backwards) items.reverse();
   const restrictedIgnores = FILTERS_OVER_HIDDEN_CONTENT.filter((key) => filters[key] !== undefined && filters[key] !== '');
-  const capped = (n: number) => ({ n: cap !== null && n > cap ? cap : n, capped: cap !== null && n > cap });
-  const total = capped(visibleCount);
-  const restricted = capped(hiddenCount);
+  const scanCut = scanning && candidateCount > scan;
+  const capped = (n: number, scanned: boolean) => ({ n: cap !== null && n > cap ? cap : n, capped: (cap !== null && n > cap) || (scanned && scanCut) });
+  const total = capped(visibleCount, visibleScanned);
+  const restricted = capped(hiddenCount, true);
   return {
     items,
     total: total.n,
