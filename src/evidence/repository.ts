@@ -197,7 +197,7 @@ function matchesText(db: Kysely<Database>, q: string) {
     if (isPostgres(db)) {
       // words as prefixes, CJK as phrases of their characters (the index spaces them apart); terms hold no quotes
       const query = terms.map((t) => (t.kind === 'word' ? `'${t.text}':*` : [...t.text].map((c) => `'${c}'`).join(' <-> '))).join(' & ');
-      return sql<SqlBool>`evidence_search_document(evidence.title, evidence.summary, evidence.source, evidence.ref) @@ to_tsquery('simple', ${query})`;
+      return sql<SqlBool>`evidence.id in (select evidence_search.evidence_id from evidence_search where evidence_search.document @@ to_tsquery('simple', ${query}))`;
     }
     const conditions: Expression<SqlBool>[] = [];
     const words = terms.filter((t) => t.kind === 'word');
