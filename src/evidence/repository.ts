@@ -150,6 +150,8 @@ export interface EvidenceFilters {
   from?: string;
   to?: string;
   q?: string;
+  /** how to read the matches of `q` (set by listEvidence and visibleRowChunks, see TextPlan) */
+  textPlan?: TextPlan;
   createdBy?: number;
   /** submitted before this instant (review queue: age) */
   submittedBefore?: string;
@@ -185,34 +187,65 @@ function applyFilters<O>(db: Kysely<Database>, query: SelectQueryBuilder<Databas
     const group = f.group;
     q = q.where((eb) => eb.exists(groupTags(db).select(sql`1`.as('one')).where(sameItem('evidence_groups.evidence_id')).where('framework_groups.code', '=', group)));
   }
-  if (f.q) q = q.where(matchesText(db, f.q));
+  if (f.q) q = q.where(matchesText(db, f.q, f.textPlan));
   return q;
 }
 
 /** A condition on `evidence`: its title, summary, source or ref holds every term of the search (search-terms.ts). */
-function matchesText(db: Kysely<Database>, q: string) {
+/**
+ * How a list reads a search's matches: `few` reads them first, then sorts (a rare word, or none); `many` walks the
+ * list's order and tests each item against them (a common word: the page fills at once). Which is cheaper depends
+ * on how many items match, which neither planner can guess from a text query; listEvidence counts them first.
+ */
+export type TextPlan = 'few' | 'many';
+
+/** Up to this many matches, a search reads its matches first (TextPlan `few`). */
+const FEW_TEXT_MATCHES = 2_000;
+
+/** A condition on `evidence`: its title, summary, source or ref holds every term of the search (search-terms.ts). */
+function matchesText(db: Kysely<Database>, q: string, plan: TextPlan = 'few') {
   const terms = searchTerms(q);
   return (eb: ExpressionBuilder<Database, 'evidence'>): Expression<SqlBool> => {
     if (terms.length === 0) return sql<SqlBool>`1 = 0`;
     if (isPostgres(db)) {
       // words as prefixes, CJK as phrases of their characters (the index spaces them apart); terms hold no quotes
       const query = terms.map((t) => (t.kind === 'word' ? `'${t.text}':*` : [...t.text].map((c) => `'${c}'`).join(' <-> '))).join(' & ');
-      return sql<SqlBool>`evidence.id in (select evidence_search.evidence_id from evidence_search where evidence_search.document @@ to_tsquery('simple', ${query}))`;
+      const matches = sql`select evidence_search.evidence_id from evidence_search where evidence_search.document @@ to_tsquery('simple', ${query})`;
+      // an array is computed once, before the rows (an InitPlan): the planner then reads the matches by id
+      return plan === 'few' ? sql<SqlBool>`evidence.id = any(array(${matches}))` : sql<SqlBool>`evidence.id in (${matches})`;
     }
+    // a plain `id in (...)` drives SQLite's loop from the matches; `+id` makes it a test of each row in list order
+    const item = plan === 'few' ? sql`evidence.id` : sql`+evidence.id`;
     const conditions: Expression<SqlBool>[] = [];
     const words = terms.filter((t) => t.kind === 'word');
     if (words.length) {
       const match = words.map((t) => `"${t.text}"*`).join(' AND ');
-      conditions.push(sql<SqlBool>`evidence.id in (select rowid from evidence_fts where evidence_fts match ${match})`);
+      conditions.push(sql<SqlBool>`${item} in (select rowid from evidence_fts where evidence_fts match ${match})`);
     }
     for (const t of terms.filter((x) => x.kind === 'cjk')) {
       // the trigram index answers three characters or more; shorter ones scan the (CJK items only) index's text
       conditions.push([...t.text].length >= 3
-        ? sql<SqlBool>`evidence.id in (select rowid from evidence_fts_cjk where evidence_fts_cjk match ${`"${t.text}"`})`
-        : sql<SqlBool>`evidence.id in (select rowid from evidence_fts_cjk where text like ${`%${t.text}%`})`);
+        ? sql<SqlBool>`${item} in (select rowid from evidence_fts_cjk where evidence_fts_cjk match ${`"${t.text}"`})`
+        : sql<SqlBool>`${item} in (select rowid from evidence_fts_cjk where text like ${`%${t.text}%`})`);
     }
     return eb.and(conditions);
   };
+}
+
+/**
+ * Whether a search matches few items the viewer may read or many (counted up to FEW_TEXT_MATCHES + 1): what the
+ * viewer may not read does not decide the plan.
+ */
+async function planText(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters): Promise<TextPlan> {
+  if (!filters.q) return 'few';
+  // PostgreSQL stops a join at the limit (the `few` form would first read every match into its array); SQLite reads
+  // the matches of either form into a set first
+  const matching = applyFilters(db, liveEvidence(db), { frameworkId: filters.frameworkId, q: filters.q, textPlan: isPostgres(db) ? 'many' : 'few' })
+    .where(readableBy(viewer))
+    .select(sql<number>`1`.as('one'))
+    .limit(FEW_TEXT_MATCHES + 1);
+  const counted = await db.selectFrom(matching.as('matching')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(counted.n) > FEW_TEXT_MATCHES ? 'many' : 'few';
 }
 
 /** The orders a list can be read in, newest first: by observation date, or as logged (by id). */
@@ -314,6 +347,7 @@ export async function listEvidence(
   window: ListWindow,
   options: { countCap?: number | null; countScan?: number | null } = {},
 ): Promise<EvidencePage> {
+  filters = { ...filters, textPlan: await planText(db, viewer, filters) };
   const cap = options.countCap ?? null;
   const scan = options.countScan ?? null;
   const visible = applyFilters(db, liveEvidence(db), filters).where(readableBy(viewer));
@@ -362,6 +396,7 @@ export async function listEvidence(
  * but none is read twice or skipped for being moved by another's insert.
  */
 export async function* visibleRowChunks(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters, sort: EvidenceSort, chunkSize: number): AsyncGenerator<EvidenceRow[]> {
+  filters = { ...filters, textPlan: await planText(db, viewer, filters) };
   let after: ListPosition | undefined;
   for (;;) {
     const rows = await pageQuery(db, viewer, filters, { limit: chunkSize, sort, after }, false).limit(chunkSize).execute();

@@ -71,6 +71,7 @@ describe(`evidence lists, search and exports at size (${onPostgres ? 'PostgreSQL
       .filter((r) => mayRead(users[who], r) && where(r))
       .sort((a, b) => (sort === 'observed' ? b.observed_on.localeCompare(a.observed_on) : 0) || b.id - a.id)
       .map((r) => r.id);
+  const csvIds = (body: string) => body.trim().split('\r\n').slice(1).map((line) => Number(line.split(',')[0]));
   const idsWithTitles = (titles: string[]) => rows.filter((r) => titles.includes(r.title)).map((r) => r.id).sort((a, b) => a - b);
 
   /** Follows `next` (or `previous`) through the API list, collecting the ids of every page. */
@@ -183,6 +184,14 @@ describe(`evidence lists, search and exports at size (${onPostgres ? 'PostgreSQL
       expect(await found('viewer', '"*')).toEqual([]);
     });
 
+    it('pages through a word most items hold (read in list order) as through one few hold (read first)', async () => {
+      // every item's summary says "patrol": more matches than the admin's plan reads first, fewer than the viewer's
+      for (const who of ['admin', 'viewer'] as const) expect((await walkApi(who, 'limit=150&q=patrol')).ids.flat(), who).toEqual(expectedIds(who));
+      expect(csvIds((await get('admin', '/evidence/export.csv?q=PATROL')).body)).toEqual(expectedIds('admin'));
+      const rare = await walkApi('admin', 'limit=1&q=Meeting');
+      expect(rare.ids.flat()).toEqual(idsWithTitles([SPECIAL[15]]));
+    });
+
     it('follows an edit of the text (the index is kept in step with every write)', async () => {
       const id = idsWithTitles([SPECIAL[15]])[0];
       await t.db.kysely.updateTable('evidence').set({ title: 'Meeting held in Файзабаде' }).where('id', '=', id).execute();
@@ -194,7 +203,6 @@ describe(`evidence lists, search and exports at size (${onPostgres ? 'PostgreSQL
   });
 
   describe('exports', () => {
-    const csvIds = (body: string) => body.trim().split('\r\n').slice(1).map((line) => Number(line.split(',')[0]));
 
     it('streams every item the list shows, in its order, as CSV and JSON, with the exact restricted count', async () => {
       const csv = await get('viewer', '/evidence/export.csv');
