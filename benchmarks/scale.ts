@@ -275,13 +275,27 @@ async function coldViewsFigure(app: AppChild, s: Sessions, o: ScaleOptions, labe
   };
 }
 
+/** The path of page `page` (25 items a page) of the evidence list with `filters`, found by following the API's next cursors (the data set holds one framework, so the API lists what the page does). */
+async function pathOfPage(app: AppChild, cookie: string, filters: string, page: number, o: ScaleOptions): Promise<string> {
+  let after: string | null = null;
+  for (let skipped = 0; skipped < (page - 1) * 25; skipped += 200) {
+    const limit = Math.min(200, (page - 1) * 25 - skipped);
+    const r = await fetchOnce(`${app.baseUrl}/api/v1/evidence?${filters}&limit=${limit}${after ? `&after=${after}` : ''}`, { headers: { cookie }, timeoutMs: o.requestTimeoutS * 1000 });
+    after = (JSON.parse(r.body.toString('utf8')) as { next: string | null }).next;
+    if (after === null) break;
+  }
+  return `/evidence?${filters}${after ? `&after=${after}` : ''}`;
+}
+
 async function evidenceQueryFigures(app: AppChild, s: Sessions, o: ScaleOptions, slotMs: number, rss: Rss, peaks: number[], work: WorkDb, label: string): Promise<FigureResult[]> {
   const greenPage = Math.max(1, Math.floor((work.summary.tlp.GREEN ?? 0) / 25 / 2));
+  // a deep page is reached by the list's own next links (keyset: after=), as a reader paging on would reach it
+  const deepPath = await pathOfPage(app, s.viewer, 'tlp=GREEN', greenPage, o);
   const queries = [
     { id: 'list', label: 'evidence list, page 1 (GET /evidence)', path: '/evidence' },
     { id: 'search', label: 'evidence search (GET /evidence?q=Torkham)', path: '/evidence?q=Torkham' },
     { id: 'filters', label: 'evidence filters: benchmark, status, group, dates', path: '/evidence?benchmark=BORDER-1&status=verified&group=TTP&from=2025-01-01&to=2025-12-31' },
-    { id: 'deep-page', label: `evidence list, TLP filter, page ${greenPage}`, path: `/evidence?tlp=GREEN&page=${greenPage}` },
+    { id: 'deep-page', label: `evidence list, TLP filter, page ${greenPage} (its after= link)`, path: deepPath },
     { id: 'api-list', label: 'evidence API list (GET /api/v1/evidence?status=submitted)', path: '/api/v1/evidence?status=submitted&limit=50' },
   ];
   const out: FigureResult[] = [];

@@ -13,6 +13,7 @@ import * as importBatches from './20261201_0009_import_batches';
 import * as healthProbe from './20261201_0010_health_probe';
 import * as frameworkLists from './20261201_0011_framework_lists';
 import * as scoringChanges from './20261201_0012_scoring_changes';
+import * as evidenceSearch from './20261201_0013_evidence_search';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -31,4 +32,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0010_health_probe': healthProbe,
   '20261201_0011_framework_lists': frameworkLists,
   '20261201_0012_scoring_changes': scoringChanges,
+  '20261201_0013_evidence_search': evidenceSearch,
 };

@@ -11,6 +11,7 @@ import { assertReadable, EVIDENCE_WRITERS, REVIEWERS } from './policy';
 import { evidenceHistory, findEvidence, loadEvidenceDetail } from './repository';
 import { apiListing, itemView, readableItem } from './reading';
 import { evidenceJson } from './present';
+import { listCursor } from './pages';
 import { ApiEvidenceBody, ApiReasonBody, EvidenceQuery, IdParams } from './schemas';
 import { notFound } from '../errors';
 
@@ -55,12 +56,21 @@ export async function evidenceApiRoutes(fastify: FastifyInstance) {
   app.get('/api/v1/evidence', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
     const { window, page, details } = await apiListing(db, request.user!, request.query, app.clock);
     reply.header('cache-control', 'no-store');
+    const first = page.items[0];
+    const last = page.items[page.items.length - 1];
     return {
       items: details.map((d) => evidenceJson(d, null)),
+      // counts are bounded (reading.ts: COUNT_CAP, COUNT_SCAN): `*_is_lower_bound` says there may be more
       total: page.total,
+      total_is_lower_bound: page.totalCapped,
       restricted: page.restricted,
+      restricted_is_lower_bound: page.restrictedCapped,
       page: window.page,
       limit: window.limit,
+      sort: window.sort,
+      // pass as `after=` / `before=` (with the same filters and sort) for the next or previous page
+      next: page.hasNext && last ? listCursor(last, window.sort) : null,
+      previous: page.hasPrevious && first ? listCursor(first, window.sort) : null,
     };
   });
 

@@ -1,20 +1,21 @@
 // View models of the evidence desk's pages: the list, the review queue, one item, the evidence form and the import
 // page. Plain data in, plain data out; what a user may do comes from policy.ts, templates only format.
 
-import type { UserRow } from '../db/schema';
+import type { EvidenceRow, UserRow } from '../db/schema';
 import type { FrameworkTree } from '../framework/repository';
 import { RESTORED_NOTICE } from '../auth/saved-forms';
 import { evidenceJson } from './present';
 import { formView, type FormValues } from './form';
 import { ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES } from './attachments';
 import { CSV_HEADER } from './bulk-import';
-import type { EvidenceDetail, EvidencePage } from './repository';
+import { positionOf, type EvidenceDetail, type EvidencePage, type EvidenceSort } from './repository';
 import type { EvidenceListing, ItemView } from './reading';
 import type { PageWindow } from './query';
 import type { EvidenceQuery } from './schemas';
 
 const STATUSES = ['draft', 'submitted', 'verified', 'rejected', 'retracted', 'superseded'];
 const TLPS = ['CLEAR', 'GREEN', 'AMBER', 'RED'];
+const SORTS: [EvidenceSort, string][] = [['observed', 'Observed, newest first'], ['logged', 'Logged, newest first']];
 
 /** Documents a user may attach: for the form's hint and the item page's upload field. */
 export const ATTACHMENT_HINT = { maxMiB: MAX_ATTACHMENT_BYTES / 1024 / 1024, extensions: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ') };
@@ -35,18 +36,25 @@ function filterChoices(tree: FrameworkTree, q: EvidenceQuery) {
     groups: tree.groups.map((g) => ({ code: g.code, label: g.name, selected: q.group === g.code })),
     statuses: STATUSES.map((s) => ({ code: s, label: s, selected: q.status === s })),
     tlps: TLPS.map((s) => ({ code: s, label: s, selected: q.tlp === s })),
+    sorts: SORTS.map(([code, label]) => ({ code, label, selected: (q.sort || 'observed') === code })),
   };
 }
 
-/** Previous and next links of a paged list, keeping its filters. */
-export function pager(path: string, q: QueryValues, window: PageWindow, total: number) {
-  const pages = Math.max(1, Math.ceil(total / window.limit));
-  return {
-    page: window.page,
-    pages,
-    prevHref: window.page > 1 ? `${path}?${queryString(q, { page: String(window.page - 1) })}` : null,
-    nextHref: window.page < pages ? `${path}?${queryString(q, { page: String(window.page + 1) })}` : null,
-  };
+/** How a list cursor is written in links: `<observed_on>.<id>`, or `<id>` in the logged order (schemas.ts). */
+export function listCursor(row: EvidenceRow, sort: EvidenceSort): string {
+  const at = positionOf(row, sort);
+  return at.observed_on === undefined ? String(at.id) : `${at.observed_on}.${at.id}`;
+}
+
+/** Previous, next and first-page links of a list page (keyset: after/before an item), keeping its filters and order. */
+export function pager(path: string, q: QueryValues, window: PageWindow, page: EvidencePage) {
+  const base: QueryValues = { ...q, page: undefined, after: undefined, before: undefined };
+  const link = (override: QueryValues) => `${path}?${queryString(base, override)}`;
+  const first = page.items[0];
+  const last = page.items[page.items.length - 1];
+  const prevHref = page.hasPrevious ? link(first ? { before: listCursor(first, window.sort) } : {}) : null;
+  const nextHref = page.hasNext && last ? link({ after: listCursor(last, window.sort) }) : null;
+  return { shown: prevHref !== null || nextHref !== null, firstHref: page.hasPrevious ? link({}) : null, prevHref, nextHref };
 }
 
 function itemSummary(detail: EvidenceDetail) {
@@ -61,17 +69,19 @@ function ignoredFilters(page: EvidencePage): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-/** What both lists show: the filters, the counts (of hidden items too) and the pager. */
+/** What both lists show: the filters, the counts (of hidden items too, both capped) and the pager. */
 function listModel(path: string, listing: EvidenceListing, query: EvidenceQuery) {
-  const q: QueryValues = { ...query, page: undefined };
+  const q: QueryValues = { ...query, page: undefined, after: undefined, before: undefined };
   return {
     query,
     choices: filterChoices(listing.tree, query),
     total: listing.page.total,
+    totalCapped: listing.page.totalCapped,
     restricted: listing.page.restricted,
+    restrictedCapped: listing.page.restrictedCapped,
     restrictedIgnored: ignoredFilters(listing.page),
-    pager: pager(path, q, listing.window, listing.page.total),
-    exportQuery: queryString(q),
+    pager: pager(path, q, listing.window, listing.page),
+    exportQuery: queryString({ ...q, limit: undefined }),
   };
 }
 

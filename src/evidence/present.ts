@@ -1,4 +1,5 @@
-// The JSON shape of an evidence item for the API and exports: the import format plus id, status and history.
+// The JSON shape of an evidence item for the API and exports (the import format plus id, status and history), and the
+// exports' CSV and JSON, written a chunk at a time.
 
 import type { EvidenceDetail, HistoryEntry } from './repository';
 import { csvLine } from '../csv';
@@ -44,15 +45,35 @@ const CSV_COLUMNS = [
   'groups', 'tlp', 'location', 'findings', 'verified_at', 'retracted_at', 'supersedes',
 ] as const;
 
-export function evidenceCsv(items: EvidenceJson[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const item of items) {
-    const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-      ...item,
-      groups: item.groups.join(' '),
-      findings: item.findings.map((f) => `${f.benchmark}=${'stance' in f ? f.stance : f.value}`).join(' '),
-    };
-    lines.push(csvLine(CSV_COLUMNS.map((c) => row[c])));
+function csvRow(item: EvidenceJson): string {
+  const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+    ...item,
+    groups: item.groups.join(' '),
+    findings: item.findings.map((f) => `${f.benchmark}=${'stance' in f ? f.stance : f.value}`).join(' '),
+  };
+  return csvLine(CSV_COLUMNS.map((c) => row[c]));
+}
+
+/** The CSV export, written a chunk of items at a time (the header with the first chunk). */
+export async function* evidenceCsvChunks(chunks: AsyncIterable<EvidenceDetail[]>): AsyncGenerator<string> {
+  let head = `${CSV_COLUMNS.join(',')}\r\n`;
+  for await (const details of chunks) {
+    yield head + details.map((d) => `${csvRow(evidenceJson(d, null))}\r\n`).join('');
+    head = '';
   }
-  return `${lines.join('\r\n')}\r\n`;
+  if (head) yield head;
+}
+
+/**
+ * The JSON export, written a chunk of items at a time: the items first, then how many there were and how many
+ * more are restricted (known only at the end). A file cut short is not valid JSON.
+ */
+export async function* evidenceJsonChunks(head: { framework: string; exported_at: string }, chunks: AsyncIterable<EvidenceDetail[]>, restricted: () => Promise<number>): AsyncGenerator<string> {
+  let start = `${JSON.stringify(head).slice(0, -1)},"evidence":[`;
+  let total = 0;
+  for await (const details of chunks) {
+    yield start + details.map((d) => `${total++ === 0 ? '' : ','}\n${JSON.stringify(evidenceJson(d, null))}`).join('');
+    start = '';
+  }
+  yield `${start}\n],"total":${total},"restricted":${await restricted()}}\n`;
 }

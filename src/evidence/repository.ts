@@ -2,13 +2,15 @@
 // at once (one query per related table, in bounded chunks of ids); filtered, paginated lists limited to what the
 // viewer may read (with a count of what they may not).
 
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus } from '../db/schema';
 import { auditEntriesFor } from '../audit/log';
 import { knowableBy, mayRead, readableBy, type Viewer } from './policy';
 import { liveEvidence } from '../framework/live-evidence';
 import { findingsOfItems, findingsWithBenchmarks, groupsOfItems, groupTags, type LinkedFinding } from '../framework/evidence-links';
 import { chunks } from '../db/chunks';
+import { isPostgres } from '../db/dialect';
+import { searchTerms } from './search-terms';
 
 export type FindingView = LinkedFinding;
 
@@ -148,10 +150,15 @@ export interface EvidenceFilters {
   from?: string;
   to?: string;
   q?: string;
+  /** how to read the matches of `q` (set by listEvidence and visibleRowChunks, see TextPlan) */
+  textPlan?: TextPlan;
   createdBy?: number;
   /** submitted before this instant (review queue: age) */
   submittedBefore?: string;
 }
+
+/** `<column> = evidence.id`, tying a subquery to the item of the outer query. */
+const sameItem = (column: string) => sql<SqlBool>`${sql.ref(column)} = ${sql.ref('evidence.id')}`;
 
 function applyFilters<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'evidence', O>, f: EvidenceFilters) {
   let q = query;
@@ -162,41 +169,126 @@ function applyFilters<O>(db: Kysely<Database>, query: SelectQueryBuilder<Databas
   if (f.to) q = q.where('evidence.observed_on', '<=', f.to);
   if (f.createdBy !== undefined) q = q.where('evidence.created_by', '=', f.createdBy);
   if (f.submittedBefore) q = q.where('evidence.submitted_at', '<=', f.submittedBefore);
+  // correlated EXISTS, not IN (subquery): a list read in index order probes each item's findings and tags (by their
+  // keys) until the page is full, instead of first collecting every item of a benchmark or group
   if (f.benchmark) {
-    q = q.where('evidence.id', 'in', findingsWithBenchmarks(db).select('findings.evidence_id').where('benchmarks.code', '=', f.benchmark));
+    const benchmark = f.benchmark;
+    q = q.where((eb) => eb.exists(findingsWithBenchmarks(db).select(sql`1`.as('one')).where(sameItem('findings.evidence_id')).where('benchmarks.code', '=', benchmark)));
   }
   if (f.pillar) {
-    const inPillar = findingsWithBenchmarks(db).innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id').select('findings.evidence_id').where('pillars.code', '=', f.pillar);
-    q = q.where('evidence.id', 'in', inPillar);
-  }
-  if (f.group) {
-    q = q.where('evidence.id', 'in', groupTags(db).select('evidence_groups.evidence_id').where('framework_groups.code', '=', f.group));
-  }
-  if (f.q) {
-    // LIKE with escaped wildcards, case-insensitive on both databases
-    const pattern = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pillar = f.pillar;
     q = q.where((eb) =>
-      eb.or([
-        sql<boolean>`lower(evidence.title) like ${pattern} escape '\\'`,
-        sql<boolean>`lower(coalesce(evidence.summary, '')) like ${pattern} escape '\\'`,
-        sql<boolean>`lower(coalesce(evidence.source, '')) like ${pattern} escape '\\'`,
-        sql<boolean>`lower(coalesce(evidence.ref, '')) like ${pattern} escape '\\'`,
-      ]),
+      eb.exists(
+        findingsWithBenchmarks(db).innerJoin('pillars', 'pillars.id', 'benchmarks.pillar_id').select(sql`1`.as('one')).where(sameItem('findings.evidence_id')).where('pillars.code', '=', pillar),
+      ),
     );
   }
+  if (f.group) {
+    const group = f.group;
+    q = q.where((eb) => eb.exists(groupTags(db).select(sql`1`.as('one')).where(sameItem('evidence_groups.evidence_id')).where('framework_groups.code', '=', group)));
+  }
+  if (f.q) q = q.where(matchesText(db, f.q, f.textPlan));
   return q;
+}
+
+/** A condition on `evidence`: its title, summary, source or ref holds every term of the search (search-terms.ts). */
+/**
+ * How a list reads a search's matches: `few` reads them first, then sorts (a rare word, or none); `many` walks the
+ * list's order and tests each item against them (a common word: the page fills at once). Which is cheaper depends
+ * on how many items match, which neither planner can guess from a text query; listEvidence counts them first.
+ */
+export type TextPlan = 'few' | 'many';
+
+/** Up to this many matches, a search reads its matches first (TextPlan `few`). */
+const FEW_TEXT_MATCHES = 2_000;
+
+/** A condition on `evidence`: its title, summary, source or ref holds every term of the search (search-terms.ts). */
+function matchesText(db: Kysely<Database>, q: string, plan: TextPlan = 'few') {
+  const terms = searchTerms(q);
+  return (eb: ExpressionBuilder<Database, 'evidence'>): Expression<SqlBool> => {
+    if (terms.length === 0) return sql<SqlBool>`1 = 0`;
+    if (isPostgres(db)) {
+      // words as prefixes, CJK as phrases of their characters (the index spaces them apart); terms hold no quotes
+      const query = terms.map((t) => (t.kind === 'word' ? `'${t.text}':*` : [...t.text].map((c) => `'${c}'`).join(' <-> '))).join(' & ');
+      const matches = sql`select evidence_search.evidence_id from evidence_search where evidence_search.document @@ to_tsquery('simple', ${query})`;
+      // an array is computed once, before the rows (an InitPlan): the planner then reads the matches by id
+      return plan === 'few' ? sql<SqlBool>`evidence.id = any(array(${matches}))` : sql<SqlBool>`evidence.id in (${matches})`;
+    }
+    // a plain `id in (...)` drives SQLite's loop from the matches; `+id` makes it a test of each row in list order
+    const item = plan === 'few' ? sql`evidence.id` : sql`+evidence.id`;
+    const conditions: Expression<SqlBool>[] = [];
+    const words = terms.filter((t) => t.kind === 'word');
+    if (words.length) {
+      const match = words.map((t) => `"${t.text}"*`).join(' AND ');
+      conditions.push(sql<SqlBool>`${item} in (select rowid from evidence_fts where evidence_fts match ${match})`);
+    }
+    for (const t of terms.filter((x) => x.kind === 'cjk')) {
+      // the trigram index answers three characters or more; shorter ones scan the (CJK items only) index's text
+      conditions.push([...t.text].length >= 3
+        ? sql<SqlBool>`${item} in (select rowid from evidence_fts_cjk where evidence_fts_cjk match ${`"${t.text}"`})`
+        : sql<SqlBool>`${item} in (select rowid from evidence_fts_cjk where text like ${`%${t.text}%`})`);
+    }
+    return eb.and(conditions);
+  };
+}
+
+/**
+ * Whether a search matches few items the viewer may read or many (counted up to FEW_TEXT_MATCHES + 1): what the
+ * viewer may not read does not decide the plan.
+ */
+async function planText(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters): Promise<TextPlan> {
+  if (!filters.q) return 'few';
+  // PostgreSQL stops a join at the limit (the `few` form would first read every match into its array); SQLite reads
+  // the matches of either form into a set first
+  const matching = applyFilters(db, liveEvidence(db), { frameworkId: filters.frameworkId, q: filters.q, textPlan: isPostgres(db) ? 'many' : 'few' })
+    .where(readableBy(viewer))
+    .select(sql<number>`1`.as('one'))
+    .limit(FEW_TEXT_MATCHES + 1);
+  const counted = await db.selectFrom(matching.as('matching')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(counted.n) > FEW_TEXT_MATCHES ? 'many' : 'few';
+}
+
+/** The orders a list can be read in, newest first: by observation date, or as logged (by id). */
+export const EVIDENCE_SORTS = ['observed', 'logged'] as const;
+export type EvidenceSort = (typeof EVIDENCE_SORTS)[number];
+
+/** Where a list page starts or ends: an item's place in the order (its observation date and id, or its id). */
+export interface ListPosition {
+  observed_on?: string;
+  id: number;
+}
+
+/**
+ * A page of a list: `limit` items after the position `after` (or before `before`), in `sort` order; `offset` only
+ * for old `page=` links (bounded by the caller, see query.ts).
+ */
+export interface ListWindow {
+  limit: number;
+  offset?: number;
+  sort?: EvidenceSort;
+  after?: ListPosition;
+  before?: ListPosition;
 }
 
 export interface EvidencePage {
   items: EvidenceRow[];
+  /**
+   * visible items matching the filters; with `totalCapped` only a lower bound: counting stopped at the cap of matches
+   * or of rows read (see listEvidence's options)
+   */
   total: number;
+  totalCapped: boolean;
   /**
    * items the viewer may not see that match the filters over what anyone may know of them (framework, status,
    * benchmark, pillar, group, observation dates); never filters over their text, author, marking or review times
    */
   restricted: number;
+  restrictedCapped: boolean;
   /** the filters the restricted count ignored (active ones only), so pages can say so */
   restrictedIgnores: (keyof EvidenceFilters)[];
+  /** items exist after the last one shown (next page), before the first one shown (previous page) */
+  hasNext: boolean;
+  hasPrevious: boolean;
 }
 
 /**
@@ -212,25 +304,111 @@ function withoutHiddenContentFilters(f: EvidenceFilters): EvidenceFilters {
   return out;
 }
 
+/** The position of a row in a list's order, for the links to the pages around it. */
+export function positionOf(row: EvidenceRow, sort: EvidenceSort = 'observed'): ListPosition {
+  return sort === 'observed' ? { observed_on: row.observed_on, id: row.id } : { id: row.id };
+}
+
+/** The visible rows of one page (newest first), read through an index in the list's order: no OFFSET scan. */
+function pageQuery(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters, window: ListWindow, backwards: boolean) {
+  const sort = window.sort ?? 'observed';
+  const from = backwards ? window.before : window.after;
+  let query = applyFilters(db, liveEvidence(db), filters).where(readableBy(viewer)).selectAll('evidence');
+  if (from) {
+    const op = backwards ? '>' : '<';
+    query = sort === 'observed'
+      ? query.where((eb) => eb(eb.refTuple('evidence.observed_on', 'evidence.id'), op, eb.tuple(from.observed_on ?? '', from.id)))
+      : query.where('evidence.id', op, from.id);
+  }
+  const direction = backwards ? 'asc' : 'desc';
+  if (sort === 'observed') query = query.orderBy('evidence.observed_on', direction);
+  return query.orderBy('evidence.id', direction);
+}
+
+/** Rows the viewer may know exist but not read, matching the filters anyone may know of. */
+function hiddenRows(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters) {
+  // a CASE counts rows whose readability is NULL (e.g. no creator) as hidden, as it should
+  return applyFilters(db, liveEvidence(db), withoutHiddenContentFilters(filters))
+    .where(knowableBy(viewer))
+    .where((eb) => eb(eb.case().when(readableBy(viewer)(eb)).then(0).else(1).end(), '=', 1));
+}
+
+/** How many rows a query yields, counted up to `cap + 1` (null: all), so a count costs at most `cap` rows read. */
+async function countRows<O>(db: Kysely<Database>, query: SelectQueryBuilder<Database, 'evidence', O>, cap: number | null): Promise<number> {
+  const rows = query.select(sql<number>`1`.as('one'));
+  const counted = await db.selectFrom((cap === null ? rows : rows.limit(cap + 1)).as('matching')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(counted.n);
+}
+
 export async function listEvidence(
   db: Kysely<Database>,
   viewer: Viewer,
   filters: EvidenceFilters,
-  page: { offset: number; limit: number },
+  window: ListWindow,
+  options: { countCap?: number | null; countScan?: number | null } = {},
 ): Promise<EvidencePage> {
+  filters = { ...filters, textPlan: await planText(db, viewer, filters) };
+  const cap = options.countCap ?? null;
+  const scan = options.countScan ?? null;
   const visible = applyFilters(db, liveEvidence(db), filters).where(readableBy(viewer));
-  // hidden = knowable (others' drafts are not even counted) but not readable; a CASE counts rows whose readability is
-  // NULL (e.g. no creator) as hidden, as it should
-  const hiddenCount = applyFilters(db, liveEvidence(db), withoutHiddenContentFilters(filters))
-    .where(knowableBy(viewer))
-    .select((eb) => eb.fn.sum<number>(eb.case().when(readableBy(viewer)(eb)).then(0).else(1).end()).as('n'));
-  const [visibleCount, hidden, items] = await Promise.all([
-    visible.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    hiddenCount.executeTakeFirstOrThrow(),
-    visible.selectAll('evidence').orderBy('evidence.observed_on', 'desc').orderBy('evidence.id', 'desc').limit(page.limit).offset(page.offset).execute(),
+  const backwards = window.before !== undefined;
+  let rows = pageQuery(db, viewer, filters, window, backwards).limit(window.limit + 1);
+  if (window.offset && !backwards) rows = rows.offset(window.offset);
+  // counts read at most `scan` rows: the first candidates by the indexed filters, in list order; beyond them a count
+  // is a lower bound. A search's visible count is driven by its text index instead (its matches bound it); the
+  // restricted count never searches, so it is bounded the same way with or without a search.
+  const indexed: EvidenceFilters = { frameworkId: filters.frameworkId, status: filters.status, from: filters.from, to: filters.to };
+  const candidates = applyFilters(db, db.selectFrom('evidence'), indexed);
+  const scanning = scan !== null;
+  const visibleScanned = scanning && !filters.q;
+  const firstCandidates = candidates.select('evidence.id').orderBy('evidence.observed_on', 'desc').orderBy('evidence.id', 'desc').limit(scan ?? 0);
+  const withinScan = <O>(query: SelectQueryBuilder<Database, 'evidence', O>, bounded: boolean) => (bounded ? query.where('evidence.id', 'in', firstCandidates) : query);
+  const [visibleCount, hiddenCount, candidateCount, found] = await Promise.all([
+    countRows(db, withinScan(visible, visibleScanned), cap),
+    // an administrator may read every item they may know of
+    viewer.role === 'admin' ? 0 : countRows(db, withinScan(hiddenRows(db, viewer, filters), scanning), cap),
+    scanning ? countRows(db, candidates, scan) : 0,
+    rows.execute(),
   ]);
+  const more = found.length > window.limit;
+  const items = found.slice(0, window.limit);
+  if (backwards) items.reverse();
   const restrictedIgnores = FILTERS_OVER_HIDDEN_CONTENT.filter((key) => filters[key] !== undefined && filters[key] !== '');
-  return { items, total: Number(visibleCount.n), restricted: Number(hidden.n ?? 0), restrictedIgnores };
+  const scanCut = scanning && candidateCount > scan;
+  const capped = (n: number, scanned: boolean) => ({ n: cap !== null && n > cap ? cap : n, capped: (cap !== null && n > cap) || (scanned && scanCut) });
+  const total = capped(visibleCount, visibleScanned);
+  const restricted = capped(hiddenCount, true);
+  return {
+    items,
+    total: total.n,
+    totalCapped: total.capped,
+    restricted: restricted.n,
+    restrictedCapped: restricted.capped,
+    restrictedIgnores,
+    hasNext: backwards ? true : more,
+    hasPrevious: backwards ? more : window.after !== undefined || (window.offset ?? 0) > 0,
+  };
+}
+
+/**
+ * Every visible row of a list, in its order, a chunk at a time (keyset: each chunk one query starting after the
+ * last row of the one before). No transaction is held between chunks: rows written meanwhile may or may not appear,
+ * but none is read twice or skipped for being moved by another's insert.
+ */
+export async function* visibleRowChunks(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters, sort: EvidenceSort, chunkSize: number): AsyncGenerator<EvidenceRow[]> {
+  filters = { ...filters, textPlan: await planText(db, viewer, filters) };
+  let after: ListPosition | undefined;
+  for (;;) {
+    const rows = await pageQuery(db, viewer, filters, { limit: chunkSize, sort, after }, false).limit(chunkSize).execute();
+    if (rows.length) yield rows;
+    if (rows.length < chunkSize) return;
+    after = positionOf(rows[rows.length - 1], sort);
+  }
+}
+
+/** Items the viewer may not see among those matching the filters anyone may know of (see EvidencePage.restricted). */
+export async function restrictedCount(db: Kysely<Database>, viewer: Viewer, filters: EvidenceFilters): Promise<number> {
+  return viewer.role === 'admin' ? 0 : countRows(db, hiddenRows(db, viewer, filters), null);
 }
 
 /** Findings (benchmark, stance, value) and group codes of many items at once (for lists and exports). */

@@ -10,6 +10,8 @@ export { IdParams } from '../http/schemas';
 
 const STATUSES = ['draft', 'submitted', 'verified', 'rejected', 'retracted', 'superseded'] as const;
 const TLPS = ['CLEAR', 'GREEN', 'AMBER', 'RED'] as const;
+const SORTS = ['observed', 'logged'] as const;
+const LIST_POSITION = '^([0-9]{4}-[0-9]{2}-[0-9]{2}[.])?[1-9][0-9]{0,14}$';
 
 export const EvidenceQuery = Type.Object({
   framework: optionalText(64),
@@ -25,6 +27,11 @@ export const EvidenceQuery = Type.Object({
   older_than_days: Type.Optional(Type.Union([Type.Literal(''), Type.String({ pattern: '^[0-9]{1,4}$' })])),
   page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })),
   limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
+  /** newest observed first (the default), or newest logged first */
+  sort: Type.Optional(Type.Union([Type.Literal(''), ...SORTS.map((s) => Type.Literal(s))])),
+  /** the page after (or before) an item: `<observed_on>.<id>` in the observed order, `<id>` in the logged one */
+  after: Type.Optional(Type.Union([Type.Literal(''), Type.String({ pattern: LIST_POSITION })])),
+  before: Type.Optional(Type.Union([Type.Literal(''), Type.String({ pattern: LIST_POSITION })])),
 });
 export type EvidenceQuery = Static<typeof EvidenceQuery>;
 

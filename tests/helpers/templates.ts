@@ -106,13 +106,26 @@ export async function restoreSqliteTemplate(db: Db, file: string): Promise<void>
     const objects = (
       await sql<{ type: string; name: string; sql: string }>`select type, name, sql from template.sqlite_master where sql is not null order by rowid`.execute(k)
     ).rows;
+    // a virtual table (FTS5) makes its own shadow tables (`<name>_data`, ...) when it is created
+    const virtual = objects.filter((o) => o.type === 'table' && /^create virtual table/i.test(o.sql)).map((o) => o.name);
+    const isShadow = (name: string) => virtual.some((v) => ['data', 'idx', 'docsize', 'config', 'content'].some((shadow) => name === `${v}_${shadow}`));
     const tables = objects.filter((o) => o.type === 'table' && !o.name.startsWith('sqlite_'));
     // the rows are copied as they are, before the triggers that guard some tables exist
     await sql`pragma foreign_keys = off`.execute(k);
     try {
-      for (const t of tables) {
+      for (const t of tables.filter((x) => !isShadow(x.name))) {
         await sql.raw(t.sql).execute(k);
-        await sql`insert into main.${sql.id(t.name)} select * from template.${sql.id(t.name)}`.execute(k);
+        if (!virtual.includes(t.name)) await sql`insert into main.${sql.id(t.name)} select * from template.${sql.id(t.name)}`.execute(k);
+      }
+      // shadow tables may not be written (defensive mode): an index of another table's content is rebuilt, one of
+      // its own content gets its rows
+      for (const t of tables.filter((x) => virtual.includes(x.name))) {
+        if (/\bcontent\s*=/i.test(t.sql)) {
+          await sql`insert into main.${sql.id(t.name)} (${sql.id(t.name)}) values ('rebuild')`.execute(k);
+        } else {
+          const columns = (await sql<{ name: string }>`select name from pragma_table_info(${t.name}, 'template')`.execute(k)).rows.map((c) => sql.id(c.name));
+          await sql`insert into main.${sql.id(t.name)} (rowid, ${sql.join(columns)}) select rowid, ${sql.join(columns)} from template.${sql.id(t.name)}`.execute(k);
+        }
       }
       if (objects.some((o) => o.name === 'sqlite_sequence')) {
         // the counters as the template has them (inserting the rows set them to the highest id, maybe lower)

@@ -1,10 +1,11 @@
-// Browsing evidence: the filtered list, its CSV and JSON exports, and one item with its history.
+// Browsing evidence: the filtered list, its CSV and JSON exports (streamed), and one item with its history.
 
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { renderPage } from '../../views/render';
-import { evidenceListing, itemView } from '../reading';
-import { evidenceCsv, evidenceJson } from '../present';
+import { startedStream } from '../../http/stream';
+import { evidenceExport, evidenceListing, itemView } from '../reading';
+import { evidenceCsvChunks, evidenceJsonChunks } from '../present';
 import { itemPage, listPage } from '../pages';
 import { EvidenceQuery, IdParams } from '../schemas';
 
@@ -17,22 +18,25 @@ export async function browseRoutes(fastify: FastifyInstance) {
     return renderPage(request, reply, 'evidence/list.hbs', listPage(listing, request.query));
   });
 
+  // exports: every item of the list, streamed a chunk at a time (evidenceExport, present.ts, http/stream.ts)
   app.get('/evidence/export.csv', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
-    const { tree, details } = await evidenceListing(db, request.user!, request.query, app.clock, 'export');
+    const { tree, chunks } = await evidenceExport(db, request.user!, request.query, app.clock);
+    const body = await startedStream(evidenceCsvChunks(chunks));
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="${tree.code}-evidence.csv"`)
       .type('text/csv; charset=utf-8')
-      .send(evidenceCsv(details.map((d) => evidenceJson(d, null))));
+      .send(body);
   });
 
   app.get('/evidence/export.json', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
-    const { tree, page, details } = await evidenceListing(db, request.user!, request.query, app.clock, 'export');
+    const { tree, chunks, restricted } = await evidenceExport(db, request.user!, request.query, app.clock);
+    const body = await startedStream(evidenceJsonChunks({ framework: tree.code, exported_at: app.clock().toISOString() }, chunks, restricted));
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="${tree.code}-evidence.json"`)
       .type('application/json; charset=utf-8')
-      .send({ framework: tree.code, exported_at: app.clock().toISOString(), total: page.total, restricted: page.restricted, evidence: details.map((d) => evidenceJson(d, null)) });
+      .send(body);
   });
 
   app.get('/evidence/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
