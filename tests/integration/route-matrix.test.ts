@@ -157,6 +157,15 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/methodology', access: 'signed-in', build: get('/methodology') },
   { method: 'GET', path: '/api/v1/scorecard', access: 'signed-in', build: get('/api/v1/scorecard') },
   { method: 'GET', path: '/api/v1/explain', access: 'signed-in', build: get('/api/v1/explain?from=2026-03-31&to=2026-06-30') },
+  { method: 'GET', path: '/api/v1/read-model', access: ADMIN, build: get('/api/v1/read-model') },
+  {
+    method: 'POST',
+    path: '/api/v1/read-model/rebuild',
+    access: ADMIN,
+    build: async () => ({ url: '/api/v1/read-model/rebuild', body: 'json' }),
+    ok: () => [200],
+    effect: async (_c, res) => expect(res.json().items).toBeGreaterThan(0),
+  },
   { method: 'GET', path: '/account/tokens', access: 'signed-in', build: get('/account/tokens') },
   {
     method: 'POST',
