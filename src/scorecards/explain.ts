@@ -11,6 +11,7 @@ import { explainChange } from '../scoring/index';
 import type { ChangeKind, Explanation, KindSums, ScoringEvidence } from '../scoring/types';
 import { JOINT, loadFrameworkTree, loadScoringEvidence, resolveFramework, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import { liveEvidence } from '../framework/live-evidence';
+import { chunks } from '../db/chunks';
 import { mayRead, type Viewer } from '../evidence/policy';
 import { parseKnownAt } from './service';
 
@@ -94,10 +95,10 @@ type ItemFacts = Pick<EvidenceRow, 'id' | 'ref' | 'title' | 'tlp' | 'status' | '
 async function itemsById(db: Kysely<Database>, ids: number[]): Promise<Map<number, ItemFacts>> {
   const out = new Map<number, ItemFacts>();
   // chunks keep the statement within every driver's parameter limit
-  for (let i = 0; i < ids.length; i += 500) {
+  for (const part of chunks(ids)) {
     const rows = await liveEvidence(db)
       .select(['id', 'ref', 'title', 'tlp', 'status', 'created_by', 'owner_delegation', 'verified_by', 'rejected_by', 'retracted_by'])
-      .where('id', 'in', ids.slice(i, i + 500))
+      .where('id', 'in', part)
       .execute();
     for (const row of rows) out.set(row.id, row);
   }
