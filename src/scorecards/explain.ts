@@ -12,6 +12,7 @@ import type { ChangeKind, Explanation, KindSums } from '../scoring/types';
 import { JOINT, loadFrameworkTree, resolveFramework, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
 import { liveEvidence } from '../framework/live-evidence';
+import { chunks } from '../db/chunks';
 import { mayRead, type Viewer } from '../evidence/policy';
 import { parseKnownAt } from './service';
 
@@ -109,10 +110,10 @@ async function itemsById(db: Kysely<Database>, ids: number[], model?: ScoringMod
 
 async function loadFacts(db: Kysely<Database>, ids: number[], out: Map<number, ItemFacts>): Promise<Map<number, ItemFacts>> {
   // chunks keep the statement within every driver's parameter limit
-  for (let i = 0; i < ids.length; i += 500) {
+  for (const part of chunks(ids)) {
     const rows = await liveEvidence(db)
       .select(['id', 'ref', 'title', 'tlp', 'status', 'created_by', 'owner_delegation', 'verified_by', 'rejected_by', 'retracted_by'])
-      .where('id', 'in', ids.slice(i, i + 500))
+      .where('id', 'in', part)
       .execute();
     for (const row of rows) out.set(row.id, row);
   }

@@ -3,12 +3,11 @@
 
 import type { EvidenceRow } from '../db/schema';
 import { addDays, METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
-import type { BenchmarkScore, CountedFinding, Scorecard } from '../scoring/types';
+import type { BenchmarkScore, Scorecard } from '../scoring/types';
 import type { ScoringIndex } from '../scoring/engine';
 import type { ScoringModel } from '../scoring/model';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
-import { mayRead, type Viewer } from '../evidence/policy';
-import type { PageContext, PageQuery, ReportReference, ResolvedScorecardQuery } from './service';
+import type { BenchmarkEvidence, PageContext, PageQuery, ReportReference, ResolvedScorecardQuery } from './service';
 import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
 import { todayUtc, type Clock } from '../time';
 
@@ -198,8 +197,7 @@ export const DIVERGENCE_POINTS = 5;
 
 export interface FindingRow {
   evidenceId: number;
-  visible: boolean;
-  title: string | null;
+  title: string;
   observedOn: string;
   value: number;
   weight: number;
@@ -208,16 +206,18 @@ export interface FindingRow {
   tlp: string;
 }
 
-/** The findings that count now for one benchmark (`items`: their items by id), visible ones in full, with weights and shares of W. */
-export function benchmarkFindings(viewer: Viewer, counted: CountedFinding[], items: ReadonlyMap<number, EvidenceRow>) {
-  const total = counted.reduce((s, c) => s + c.weight, 0);
-  const findings: FindingRow[] = counted.map((c) => {
-    const row = items.get(Number(c.evidenceId))!;
-    const visible = mayRead(viewer, row);
+/**
+ * The findings that count now for one benchmark: the totals over all of them (restricted ones counted, never named),
+ * and the page of visible ones shown, newest first, with weights, shares of W and links to the pages around it that
+ * keep the view (`path`, `q`).
+ */
+export function benchmarkFindings(ev: BenchmarkEvidence, path: string, q: PageQuery) {
+  const total = ev.totalWeight;
+  const rows: FindingRow[] = ev.onPage.map((c) => {
+    const row = ev.items.get(Number(c.evidenceId))!;
     return {
       evidenceId: row.id,
-      visible,
-      title: visible ? row.title : null,
+      title: row.title,
       observedOn: row.observed_on,
       value: c.value,
       weight: c.weight,
@@ -226,13 +226,21 @@ export function benchmarkFindings(viewer: Viewer, counted: CountedFinding[], ite
       tlp: row.tlp,
     };
   });
-  const restricted = findings.filter((f) => !f.visible);
+  const pageHref = (page: number) => {
+    const base = viewLink(path, q);
+    return page === 1 ? base : `${base}${base.includes('?') ? '&' : '?'}page=${page}`;
+  };
   return {
-    visible: findings.filter((f) => f.visible).sort((a, b) => b.weight - a.weight),
-    restrictedCount: restricted.length,
-    restrictedWeight: restricted.reduce((s, f) => s + f.weight, 0),
-    restrictedShare: total > 0 ? restricted.reduce((s, f) => s + f.weight, 0) / total : 0,
+    rows,
+    countedCount: ev.counted.length,
+    visibleCount: ev.visible.length,
+    firstShown: rows.length ? (ev.page - 1) * ev.pageSize + 1 : 0,
+    lastShown: (ev.page - 1) * ev.pageSize + rows.length,
+    restrictedCount: ev.restrictedCount,
+    restrictedWeight: ev.restrictedWeight,
+    restrictedShare: total > 0 ? ev.restrictedWeight / total : 0,
     totalWeight: total,
+    pager: ev.pages > 1 ? { page: ev.page, pages: ev.pages, prevHref: ev.page > 1 ? pageHref(ev.page - 1) : null, nextHref: ev.page < ev.pages ? pageHref(ev.page + 1) : null } : null,
   };
 }
 

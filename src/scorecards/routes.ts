@@ -3,14 +3,14 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { buildScorecard, benchmarkEvidence, groupModel, pageContext, reportBefore, type PageContext } from './service';
+import { buildScorecard, benchmarkEvidence, groupModel, pageContext, reportBefore, scoringIndexOf, type PageContext } from './service';
 import { renderPage } from '../views/render';
 import { notFound } from '../errors';
 import type { Clock } from '../time';
 import type { FrameworkTree, GroupNode, PillarNode } from '../framework/repository';
 import { latestVerified } from '../evidence/reading';
 import { benchmarkChart, benchmarkFindings, dashboardModel, latestEvidence, methodologyModel, pageFrame, perspectiveName, perspectivesModel, viewLink, type PageQuery } from './pages';
-import { CodeParams, ScorecardQuery } from './schemas';
+import { BenchmarkQuery, CodeParams, ScorecardQuery } from './schemas';
 import { dashboardKeyFindings, pillarKeyFindings } from './key-findings';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
@@ -92,23 +92,24 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     });
   });
 
-  app.get('/benchmarks/:code', { config: { access: 'signed-in' }, schema: { ...pageSchema, params: CodeParams } }, async (request, reply) => {
-    const q = request.query;
+  app.get('/benchmarks/:code', { config: { access: 'signed-in' }, schema: { querystring: BenchmarkQuery, params: CodeParams } }, async (request, reply) => {
+    const { page, ...q } = request.query;
     const ctx = await pageContext(db, q, app.clock);
     const pillar = ctx.tree.pillars.find((p) => p.benchmarks.some((b) => b.code === request.params.code));
     if (!pillar) throw notFound('No such benchmark');
     const benchmark = pillar.benchmarks.find((b) => b.code === request.params.code)!;
-    const { index, counted, items } = await benchmarkEvidence(db, ctx, benchmark.code);
-    const findings = benchmarkFindings(request.user!, counted, items);
+    const path = `/benchmarks/${encodeURIComponent(benchmark.code)}`;
+    const index = scoringIndexOf(ctx);
+    const evidence = await benchmarkEvidence(db, request.user!, index, ctx, benchmark.code, Number(page ?? 1));
     const score = index.scorecard(ctx.resolved.asOf).pillars.find((p) => p.code === pillar.code)!.benchmarks.find((b) => b.code === benchmark.code)!;
     return renderPage(request, reply, 'scorecards/benchmark.hbs', {
       title: `${benchmark.code} ${benchmark.title}`,
-      ...pageFrame(`/benchmarks/${encodeURIComponent(benchmark.code)}`, q, ctx, app.clock),
+      ...pageFrame(path, q, ctx, app.clock),
       benchmark,
       pillar: { code: pillar.code, name: pillar.name, href: viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q) },
       score,
-      chart: benchmarkChart(index, ctx.resolved.asOf, benchmark.code, benchmark.title, new Set(findings.visible.map((f) => f.evidenceId))),
-      findings,
+      chart: benchmarkChart(index, ctx.resolved.asOf, benchmark.code, benchmark.title, new Set(evidence.visible.map((f) => Number(f.evidenceId)))),
+      findings: benchmarkFindings(evidence, path, q),
       evidenceHref: `/evidence?benchmark=${encodeURIComponent(benchmark.code)}`,
     });
   });

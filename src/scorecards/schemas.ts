@@ -15,3 +15,10 @@ export type ScorecardQuery = Static<typeof ScorecardQuery>;
 
 export const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
 export type CodeParams = Static<typeof CodeParams>;
+
+/** A benchmark page: the view, and which page of its counted findings to list (1 when absent). */
+export const BenchmarkQuery = Type.Object({
+  ...ScorecardQuery.properties,
+  page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })),
+});
+export type BenchmarkQuery = Static<typeof BenchmarkQuery>;

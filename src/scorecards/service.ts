@@ -3,16 +3,18 @@
 // to the pure engine.
 
 import type { Kysely } from 'kysely';
-import type { Database, FrameworkRow } from '../db/schema';
+import type { Database, EvidenceRow, FrameworkRow } from '../db/schema';
 import { AppError, problem, validationError, type FieldProblem } from '../errors';
 import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } from '../time';
-import type { Scorecard } from '../scoring/types';
+import type { ScoringIndex } from '../scoring/index';
+import type { CountedFinding, Scorecard } from '../scoring/types';
 import type { ScoringModel } from '../scoring/model';
 import { JOINT, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
 import { latestReportBefore } from '../reports/service';
 import type { ReportContent } from '../reports/build';
-import { findEvidenceByIds } from '../evidence/repository';
+import { findEvidenceByIds, readableFieldsOnBenchmark } from '../evidence/repository';
+import { mayRead, type Viewer } from '../evidence/policy';
 
 export interface ScorecardRequest {
   framework?: string | null;
@@ -121,10 +123,63 @@ export async function reportBefore(db: Kysely<Database>, frameworkId: number, as
   return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard, asOf: content.report.as_of, knownAt: content.report.known_at };
 }
 
-/** A benchmark page's scoring index, the findings that count at the as-of date, and their items by id. */
-export async function benchmarkEvidence(db: Kysely<Database>, ctx: PageContext, code: string) {
-  const index = ctx.model.index({ knownAt: ctx.resolved.knownAt, perspective: ctx.resolved.perspective });
-  const counted = index.countedFindings(ctx.resolved.asOf, code);
-  const rows = await findEvidenceByIds(db, counted.map((c) => Number(c.evidenceId)));
-  return { index, counted, items: new Map(rows.map((r) => [r.id, r])) };
+/** The scoring index of a page's view (its framework, known-at and perspective) from the read model. */
+export function scoringIndexOf(ctx: PageContext): ScoringIndex {
+  return ctx.model.index({ knownAt: ctx.resolved.knownAt, perspective: ctx.resolved.perspective });
+}
+
+/** Findings listed per page of a benchmark page. */
+export const BENCHMARK_PAGE_SIZE = 50;
+
+/** The findings that count for a benchmark at the page's as-of date, as the viewer may see them, one page of them loaded. */
+export interface BenchmarkEvidence {
+  /** every counted finding, newest first (by observed date, then item, then position: the engine's order reversed) */
+  counted: CountedFinding[];
+  /** the counted findings in items the viewer may read, newest first */
+  visible: CountedFinding[];
+  restrictedCount: number;
+  restrictedWeight: number;
+  totalWeight: number;
+  /** the page shown (clamped to 1..pages), the number of pages of visible findings, and the page's findings */
+  page: number;
+  pages: number;
+  pageSize: number;
+  onPage: CountedFinding[];
+  /** the items of the page's findings, by id (only these are loaded) */
+  items: Map<number, EvidenceRow>;
+}
+
+/**
+ * A benchmark page's evidence from `index` (any ScoringIndex of the page's view): the counted findings and their totals,
+ * which of them the viewer may read (one query over the benchmark's items), and the items of page `page` only.
+ */
+export async function benchmarkEvidence(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  index: ScoringIndex,
+  ctx: PageContext,
+  code: string,
+  page = 1,
+  pageSize = BENCHMARK_PAGE_SIZE,
+): Promise<BenchmarkEvidence> {
+  const counted = index.countedFindings(ctx.resolved.asOf, code).reverse();
+  const marks = await readableFieldsOnBenchmark(db, ctx.tree.id, code);
+  const visible: CountedFinding[] = [];
+  let restrictedCount = 0;
+  let restrictedWeight = 0;
+  let totalWeight = 0;
+  for (const c of counted) {
+    totalWeight += c.weight;
+    const fields = marks.get(Number(c.evidenceId));
+    if (fields && mayRead(viewer, fields)) visible.push(c);
+    else {
+      restrictedCount += 1;
+      restrictedWeight += c.weight;
+    }
+  }
+  const pages = Math.max(1, Math.ceil(visible.length / pageSize));
+  const shown = Math.min(Math.max(1, Math.floor(page)), pages);
+  const onPage = visible.slice((shown - 1) * pageSize, shown * pageSize);
+  const rows = await findEvidenceByIds(db, onPage.map((c) => Number(c.evidenceId)));
+  return { counted, visible, restrictedCount, restrictedWeight, totalWeight, page: shown, pages, pageSize, onPage, items: new Map(rows.map((r) => [r.id, r])) };
 }
