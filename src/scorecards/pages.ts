@@ -240,7 +240,7 @@ export function benchmarkFindings(ev: BenchmarkEvidence, path: string, q: PageQu
     restrictedWeight: ev.restrictedWeight,
     restrictedShare: total > 0 ? ev.restrictedWeight / total : 0,
     totalWeight: total,
-    pager: ev.pages > 1 ? { page: ev.page, pages: ev.pages, prevHref: ev.page > 1 ? pageHref(ev.page - 1) : null, nextHref: ev.page < ev.pages ? pageHref(ev.page + 1) : null } : null,
+    pager: ev.pages > 1 ? { shown: true, page: ev.page, pages: ev.pages, firstHref: ev.page > 2 ? pageHref(1) : null, prevHref: ev.page > 1 ? pageHref(ev.page - 1) : null, nextHref: ev.page < ev.pages ? pageHref(ev.page + 1) : null } : null,
   };
 }
 
