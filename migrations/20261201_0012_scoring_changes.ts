@@ -5,8 +5,8 @@
 // the last commit. On PostgreSQL each row also carries its transaction id: ids from a sequence are not in commit
 // order, so readers take rows from transactions not yet finished at their last read again (src/framework/read-model.ts).
 // `epoch` names this database's log: a reader that finds another epoch starts over. The log is trimmed to its
-// last rows now and then (`trims` counts it); a reader that finds it trimmed since its last read starts over too
-// (a row it had not read may have gone: on PostgreSQL a late commit can leave rows with old ids).
+// last rows now and then (`trims` counts it); a reader that finds it trimmed since its last read starts over when a row it had not
+// read may have gone (on SQLite: rows past the last it read; on PostgreSQL: rows of transactions at or past its horizon).
 
 import { sql } from 'kysely';
 import type { MigrationContext } from './helpers';
@@ -24,8 +24,11 @@ export async function up(ctx: MigrationContext): Promise<void> {
     .createTable('read_model_state')
     .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
     .addColumn('epoch', 'text', (c) => c.notNull())
-    // how many times the log was trimmed to its last rows: a reader that sees it change starts over
+    // how many times the log was trimmed to its last rows, up to which id, and (PostgreSQL) the newest transaction
+    // of a removed row: a reader that may not have read a removed row starts over
     .addColumn('trims', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('trimmed_id', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('trimmed_xid', 'bigint', (c) => c.notNull().defaultTo(0))
     .execute();
   const epoch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   await db.insertInto('read_model_state').values({ id: 1, epoch }).execute();

@@ -334,6 +334,10 @@ export interface ReadModelStateTable {
   epoch: string;
   /** how many times the log was trimmed */
   trims: Generated<number>;
+  /** the highest log id trimmed away */
+  trimmed_id: Generated<number>;
+  /** PostgreSQL: the newest transaction id of a trimmed row */
+  trimmed_xid: Generated<string | number>;
 }
 
 export interface Database {

@@ -108,16 +108,18 @@ async function readSqliteLog(db: Kysely<Database>, store: Store): Promise<void> 
     forgetAll(store);
     return;
   }
-  const { rows } = await sql<LogRow & { id: number; epoch: string; trims: number; length: number | null }>`
-    select s.epoch, s.trims, (select max(id) - min(id) from scoring_changes) as length, c.id, c.framework_id, c.evidence_id from read_model_state s
+  const { rows } = await sql<LogRow & { id: number; epoch: string; trims: number; trimmed_id: number; length: number | null }>`
+    select s.epoch, s.trims, s.trimmed_id, (select max(id) - min(id) from scoring_changes) as length, c.id, c.framework_id, c.evidence_id from read_model_state s
     left join (select id, framework_id, evidence_id from scoring_changes where id > ${store.lastId} order by id limit ${FULL_RELOAD + 1}) c on 1 = 1
     order by c.id`.execute(db);
   store.logLength = Number(rows[0]?.length ?? 0);
-  // another epoch, or trimmed since the last read (rows this reader had not read may be gone): start over
-  if ((rows[0]?.epoch ?? '') !== store.epoch || Number(rows[0]?.trims ?? 0) !== store.trims) {
+  // another epoch, or trimmed past the last row this reader read: start over
+  const trimmedPast = Number(rows[0]?.trims ?? 0) !== store.trims && Number(rows[0]?.trimmed_id ?? 0) > store.lastId;
+  if ((rows[0]?.epoch ?? '') !== store.epoch || trimmedPast) {
     store.epoch = null;
     return readSqliteLog(db, store);
   }
+  store.trims = Number(rows[0]?.trims ?? 0);
   const changes = rows.filter((r) => r.id !== null);
   if (changes.length > FULL_RELOAD) {
     store.epoch = null; // read the end of the log again, then load everything
@@ -140,8 +142,8 @@ async function readPostgresLog(db: Kysely<Database>, store: Store): Promise<void
   }
   const applied = [...store.appliedXids];
   // one statement, one snapshot: the horizon and the rows agree
-  const { rows } = await sql<LogRow & { xid: string | null; epoch: string; horizon: string; trims: number; length: number | null }>`
-    select s.epoch, s.trims, (select max(id) - min(id) from scoring_changes) as length,
+  const { rows } = await sql<LogRow & { xid: string | null; epoch: string; horizon: string; trims: number; trimmed_xid: string; length: number | null }>`
+    select s.epoch, s.trims, s.trimmed_xid::text as trimmed_xid, (select max(id) - min(id) from scoring_changes) as length,
       txid_snapshot_xmin(txid_current_snapshot())::text as horizon, c.xid::text as xid, c.framework_id, c.evidence_id
     from read_model_state s
     left join lateral (
@@ -150,11 +152,14 @@ async function readPostgresLog(db: Kysely<Database>, store: Store): Promise<void
       order by id limit ${FULL_RELOAD + 1}
     ) c on true`.execute(db);
   store.logLength = Number(rows[0]?.length ?? 0);
-  // another epoch, or trimmed since the last read (rows this reader had not read may be gone): start over
-  if ((rows[0]?.epoch ?? '') !== store.epoch || Number(rows[0]?.trims ?? 0) !== store.trims) {
+  // another epoch, or trimmed since the last read with rows of transactions at or past this reader's horizon
+  // (which it may not have applied): start over
+  const trimmedPast = Number(rows[0]?.trims ?? 0) !== store.trims && BigInt(rows[0]?.trimmed_xid ?? '0') >= BigInt(store.horizon);
+  if ((rows[0]?.epoch ?? '') !== store.epoch || trimmedPast) {
     store.epoch = null;
     return readPostgresLog(db, store);
   }
+  store.trims = Number(rows[0]?.trims ?? 0);
   const horizon = rows[0].horizon;
   const changes = rows.filter((r) => r.xid !== null);
   const seen = new Set([...store.appliedXids, ...changes.map((r) => r.xid!)]);
@@ -197,18 +202,30 @@ export async function scoringModelFor(db: Kysely<Database>, tree: FrameworkTree)
 }
 
 /**
- * Removes all but about the last `keep` rows of the change log and counts the trim: every reader then starts over
- * once (a row it had not read yet may have gone). On PostgreSQL only rows of finished transactions are visible to
- * delete.
+ * Removes all but about the last `keep` rows of the change log, recording the trim: a reader that may not have
+ * read a removed row (SQLite: one past the last id it read; PostgreSQL: one of a transaction at or past its
+ * horizon) then starts over. On PostgreSQL only rows of finished transactions are visible to delete.
  */
 export async function trimScoringChanges(db: Kysely<Database>, keep = retention): Promise<number> {
   return inTransaction(db, async (trx) => {
     const top = await trx.selectFrom('scoring_changes').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
     const cut = Number(top?.id ?? 0) - keep;
     if (cut <= 0) return 0;
+    const xid = isPostgres(trx)
+      ? ((await sql<{ xid: string | null }>`select max(xid)::text as xid from scoring_changes where id <= ${cut}`.execute(trx)).rows[0]?.xid ?? '0')
+      : '0';
     const removed = await trx.deleteFrom('scoring_changes').where('id', '<=', cut).executeTakeFirst();
     const count = Number(removed.numDeletedRows);
-    if (count > 0) await trx.updateTable('read_model_state').set((eb) => ({ trims: eb(eb.ref('trims'), '+', 1) })).execute();
+    if (count > 0) {
+      await trx
+        .updateTable('read_model_state')
+        .set((eb) => ({
+          trims: eb(eb.ref('trims'), '+', 1),
+          trimmed_id: sql`case when ${eb.ref('trimmed_id')} > ${cut} then ${eb.ref('trimmed_id')} else ${cut} end`,
+          trimmed_xid: isPostgres(trx) ? sql`greatest(${eb.ref('trimmed_xid')}, ${xid}::bigint)` : eb.ref('trimmed_xid'),
+        }))
+        .execute();
+    }
     return count;
   });
 }
