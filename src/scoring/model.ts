@@ -48,7 +48,7 @@ interface ModelItem {
   observedDay: number;
   reliability: number;
   credibility: number;
-  /** g under each perspective of the model, by perspective position */
+  /** g under each perspective of the model, by perspective position (shared with the items of the same tags) */
   groupFactors: Float64Array;
   times: ReviewTimes;
   /** the latest of its review instants (ms): at any known-at from then on it counts as it does now */
@@ -198,6 +198,15 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
     length = newLength;
   }
 
+  /** g under every perspective, shared by the items with the same tags (few distinct sets; one array each) */
+  const factorsByTags = new Map<string, Float64Array>();
+  function groupFactorsOf(groups: readonly string[]): Float64Array {
+    const key = groups.join('\u0000');
+    let factors = factorsByTags.get(key);
+    if (!factors) factorsByTags.set(key, (factors = Float64Array.from(perspectives, (p) => groupFactor(p, groups))));
+    return factors;
+  }
+
   function toItem(e: ScoringEvidence): ModelItem | null {
     if (filter && !filter(e)) return null;
     const what = `evidence ${String(e.id)}`;
@@ -213,7 +222,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
       observedDay: dayNumber(e.observedOn),
       reliability: reliabilityFactor(e.sourceReliability),
       credibility: credibilityFactor(e.credibility),
-      groupFactors: Float64Array.from(perspectives, (p) => groupFactor(p, e.groups ?? [])),
+      groupFactors: groupFactorsOf(e.groups ?? []),
       times,
       latestEventMs,
       countedNow: isKnownAt(times, Number.POSITIVE_INFINITY),
