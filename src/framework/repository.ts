@@ -246,13 +246,16 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
     byId.set(e.id, item);
     return item;
   });
+  // one string per code, not one per row: the read model keeps these items for as long as the process runs
+  const codes = new Map<string, string>();
+  const intern = (code: string) => codes.get(code) ?? (codes.set(code, code), code);
   for (const f of findings) {
     byId.get(f.evidence_id)?.findings.push({
-      benchmark: f.code,
+      benchmark: intern(f.code),
       stance: f.stance === null ? null : Number(f.stance),
       value: f.value === null ? null : Number(f.value),
     });
   }
-  for (const t of tags) byId.get(t.evidence_id)?.groups.push(t.code);
+  for (const t of tags) byId.get(t.evidence_id)?.groups.push(intern(t.code));
   return out;
 }
