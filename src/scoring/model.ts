@@ -120,6 +120,20 @@ function lowerBound(list: readonly ModelFinding[], f: ModelFinding): number {
 /** How many items changed at once make rebuilding cheaper than patching. */
 const REBUILD_SHARE = 0.05;
 
+/**
+ * Bounds of the caches (readers choose the dates: an unbounded cache would let them fill the memory). An
+ * explanation lists every counted finding (tens of MB at a million findings), so few are kept.
+ */
+const MAX_EXPLANATIONS = 8;
+const MAX_INDEXES = 64;
+const MAX_DAYS_PER_INDEX = 1024;
+
+/** Keeps `value` under `key`, dropping the oldest entry when the map is full. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+}
+
 export function createScoringModel(framework: ScoringFramework, evidence: readonly ScoringEvidence[], filter?: (item: ScoringEvidence) => boolean): ScoringModel {
   const kappa = nonNegativeOr(framework.priorStrength, SCORING_CONSTANTS.defaultPriorStrength);
   const theta = nonNegativeOr(framework.assessedThreshold, SCORING_CONSTANTS.defaultAssessedThreshold);
@@ -335,7 +349,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
       const from = index({ knownAt: query.from.knownAt, perspective: query.perspective });
       const to = index({ knownAt: query.to.knownAt, perspective: query.perspective });
       found = explainIndexes(framework, from, to, query);
-      explainCache.set(key, found);
+      remember(explainCache, key, found, MAX_EXPLANATIONS);
     }
     // the views as this query spelled them
     return { ...found, from: { as_of: query.from.asOf, known_at: normalizeKnownAt(query.from.knownAt) }, to: { as_of: query.to.asOf, known_at: normalizeKnownAt(query.to.knownAt) } };
@@ -371,7 +385,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
     const cached = indexCache.get(cacheKey);
     if (cached) return knownAt === cached.knownAt ? cached : withKnownAt(cached, knownAt);
     const made = makeIndex(perspective, p, knownAt, knownAtMs);
-    indexCache.set(cacheKey, made);
+    remember(indexCache, cacheKey, made, MAX_INDEXES);
     return made;
   }
 
@@ -418,7 +432,7 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
       const cached = rawCache.get(t);
       if (cached) return cached;
       const card = rawCardFrom(weights, kappa, theta, (pillar, benchmark) => daySpan(slotAt[pillar][benchmark], null, t, t));
-      rawCache.set(t, card);
+      remember(rawCache, t, card, MAX_DAYS_PER_INDEX);
       return card;
     }
 
