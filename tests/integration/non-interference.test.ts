@@ -215,6 +215,8 @@ const scenarioArb = fc.constantFrom(...OBSERVERS).chain((observerKey) =>
 // every account has TEST_PASSWORD, hashed at the suite's cheap scrypt cost (tests/helpers/users.ts)
 
 const T0 = Date.parse('2026-03-01T08:00:00.000Z');
+/** when the crawlers' API tokens are made, in both worlds */
+const TOKEN_CLOCK = () => new Date(T0);
 const CRAWL_AT = '2026-04-02T12:00:00.000Z';
 
 interface World {
@@ -344,7 +346,9 @@ async function sessionFor(world: World, key: string): Promise<Session> {
   const { jar, response } = await signIn(world.app, email, TEST_PASSWORD);
   if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode}`);
   const page = await world.app.inject({ url: '/account/password', headers: { cookie: jar } });
-  const token = await createApiToken(world.db.kysely, world.users.get(key)!, 'crawl', CLI_ACTOR);
+  // created at a fixed time in both worlds: the tokens page shows when (to the minute), and two worlds built a
+  // minute apart would differ in it
+  const token = await createApiToken(world.db.kysely, world.users.get(key)!, 'crawl', CLI_ACTOR, TOKEN_CLOCK);
   return { jar: cookieJar(jar, page), csrf: csrfFrom(page.body), bearer: `Bearer ${token.token}` };
 }
 
@@ -473,7 +477,7 @@ async function crawlBoth(a: World, b: World, observerKey: string, variants: stri
   const mismatches: string[] = [];
   for (const probe of probes) {
     if (probe.label === REFRESH_TOKEN) {
-      for (const [w, s] of [[a, sa], [b, sb]] as const) s.bearer = `Bearer ${(await createApiToken(w.db.kysely, w.users.get(observerKey)!, 'crawl again', CLI_ACTOR)).token}`;
+      for (const [w, s] of [[a, sa], [b, sb]] as const) s.bearer = `Bearer ${(await createApiToken(w.db.kysely, w.users.get(observerKey)!, 'crawl again', CLI_ACTOR, TOKEN_CLOCK)).token}`;
       continue;
     }
     const [ra, rb] = [await probe.send(a, sa), await probe.send(b, sb)];
