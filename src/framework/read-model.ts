@@ -131,12 +131,16 @@ async function readSqliteLog(db: Kysely<Database>, store: Store): Promise<void> 
 
 async function readPostgresLog(db: Kysely<Database>, store: Store): Promise<void> {
   if (store.epoch === null) {
-    const { rows } = await sql<{ epoch: string; trims: number; horizon: string }>`select epoch, trims, txid_snapshot_xmin(txid_current_snapshot())::text as horizon from read_model_state`.execute(db);
-    // every row of a transaction finished before the horizon is in what the reader loads next
+    // every row visible now (of a transaction before the horizon, or at or past it but committed) is in what the
+    // reader loads next: those at or past the horizon count as applied, so the next read does not reload them
+    const { rows } = await sql<{ epoch: string; trims: number; horizon: string; applied: string[] | null }>`
+      select epoch, trims, txid_snapshot_xmin(txid_current_snapshot())::text as horizon,
+        (select array_agg(distinct xid)::text[] from scoring_changes where xid >= txid_snapshot_xmin(txid_current_snapshot())) as applied
+      from read_model_state`.execute(db);
     store.epoch = rows[0]?.epoch ?? '';
     store.trims = Number(rows[0]?.trims ?? 0);
     store.horizon = rows[0]?.horizon ?? '0';
-    store.appliedXids.clear();
+    store.appliedXids = new Set(rows[0]?.applied ?? []);
     forgetAll(store);
     return;
   }
