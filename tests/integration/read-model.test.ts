@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/connect';
 import type { UserRow } from '../../src/db/schema';
@@ -137,6 +138,40 @@ describe('the scoring read model over the database', () => {
     const after = await scoringModelFor(reader.kysely, tree);
     expect(new Set(after.evidence().map((e) => Number(e.id))).has(slowRow.id)).toBe(true);
     await expectFresh('after the slow transaction');
+  });
+
+  it('does not reload, on its next read, what its first read loaded while another transaction holds the horizon back', async (ctx) => {
+    ctx.skip(!onPostgres, 'the horizon is PostgreSQL\'s');
+    const holder = await openDatabase(url);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    // a transaction elsewhere with an id: the oldest running, so the horizon of every reader stays before it
+    const hold = holder.kysely.transaction().execute(async (trx) => {
+      await trx.selectFrom('read_model_state').select('epoch').execute();
+      await sql`select txid_current()`.execute(trx);
+      started();
+      await held;
+    });
+    const fresh = await openDatabase(url);
+    try {
+      await holding;
+      const row = await createEvidence(writer.kysely, evaluator, null, evidenceItem({ title: 'behind the horizon' }), { submit: true });
+      await reviewEvidence(writer.kysely, reviewer, row.id, 'verify', null);
+      const tree = await frameworkTreeFor(fresh.kysely, null);
+      const first = await scoringModelFor(fresh.kysely, tree);
+      const version = first.version;
+      expect(first.evidence().some((e) => Number(e.id) === row.id)).toBe(true);
+      const again = await scoringModelFor(fresh.kysely, tree);
+      expect(again).toBe(first);
+      expect(again.version, 'the items loaded whole were patched again').toBe(version);
+    } finally {
+      release();
+      await hold;
+      await holder.close();
+      await fresh.close();
+    }
   });
 
   it('trims the log to its last rows; a reader that had not read the trimmed rows loads everything again', async () => {
