@@ -375,7 +375,8 @@ export async function listEvidence(
   // is a lower bound. A search's visible count is driven by its text index instead (its matches bound it); the
   // restricted count never searches, so it is bounded the same way with or without a search.
   const indexed: EvidenceFilters = { frameworkId: filters.frameworkId, status: filters.status, from: filters.from, to: filters.to };
-  const candidates = applyFilters(db, db.selectFrom('evidence'), indexed);
+  // live rows only: an import still staging must not take places in the window (the counts would drop while it runs)
+  const candidates = applyFilters(db, liveEvidence(db), indexed);
   const scanning = scan !== null;
   const visibleScanned = scanning && !filters.q;
   const firstCandidates = candidates.select('evidence.id').orderBy('evidence.observed_on', 'desc').orderBy('evidence.id', 'desc').limit(scan ?? 0);
