@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database, EvidenceRow } from '../db/schema';
 import { problem, validationError, type FieldProblem } from '../errors';
 import { isIsoDate, nowIso, systemClock, type Clock } from '../time';
-import { explainFromModel, type ScoringModel } from '../scoring/model';
+import type { ScoringModel } from '../scoring/model';
 import type { ChangeKind, Explanation, KindSums } from '../scoring/types';
 import { JOINT, loadFrameworkTree, resolveFramework, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
@@ -155,6 +155,6 @@ export async function buildExplanation(
   const tree = await loadFrameworkTree(db, fw);
   const query = resolveExplainQuery(req, tree, options.clock ?? systemClock);
   const model = await scoringModelFor(db, tree);
-  const explanation = explainFromModel(model, query);
+  const explanation = model.explain(query);
   return { tree, model, explanation: await nameContributions(db, explanation, options.viewer ?? null, model) };
 }

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Viewer } from '../evidence/policy';
-import { explainFromModel, type ScoringModel } from '../scoring/model';
+import type { ScoringModel } from '../scoring/model';
 import type { Band, ChangeKind, Scorecard } from '../scoring/types';
 import { JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
 import { nameContributions, type BenchmarkExplanationJson, type ExplanationJson } from './explain';
@@ -256,7 +256,7 @@ export async function explainedKeyFindings(
     q: PageQuery;
   },
 ): Promise<KeyFindings & { explanation: ExplanationJson }> {
-  const raw = explainFromModel(input.model, {
+  const raw = input.model.explain({
     from: { asOf: input.from.asOf, knownAt: input.from.knownAt },
     to: { asOf: input.to.asOf, knownAt: input.to.knownAt },
     perspective: input.perspective,
@@ -265,6 +265,15 @@ export async function explainedKeyFindings(
   return { ...keyFindingsFrom(input.tree, input.from.scorecard, input.to.scorecard, explanation, input.from.label, input.q, input.perspectiveName), explanation };
 }
 
+/** The view the dashboard shows: its framework, read model, dates and perspective. */
+type KeyFindingsView = { tree: FrameworkTree; model: ScoringModel; resolved: { asOf: string; knownAt: string; perspective: string } };
+/** What the dashboard model compares: its scorecard, the listed changes and the view compared with. */
+type ComparedDashboard = {
+  scorecard: Scorecard;
+  changes: { code: string }[];
+  comparedWith: { asOf: string; knownAt: string; scorecard: Scorecard; label: string };
+};
+
 /**
  * What the dashboard adds from the explanation: key findings, the causes of each listed change and the stale
  * benchmarks, for the dashboard model's comparison (the last report, else 30 days earlier).
@@ -272,12 +281,8 @@ export async function explainedKeyFindings(
 export async function dashboardKeyFindings(
   db: Kysely<Database>,
   viewer: Viewer,
-  ctx: { tree: FrameworkTree; model: ScoringModel; resolved: { asOf: string; knownAt: string; perspective: string } },
-  model: {
-    scorecard: Scorecard;
-    changes: { code: string }[];
-    comparedWith: { asOf: string; knownAt: string; scorecard: Scorecard; label: string };
-  },
+  ctx: KeyFindingsView,
+  model: ComparedDashboard,
   q: PageQuery,
 ) {
   // the same words for the same reader, view and comparison until the evidence changes (the model's version)
@@ -303,12 +308,8 @@ const keyFindingsCache = new WeakMap<ScoringModel, { version: number; entries: M
 async function computeDashboardKeyFindings(
   db: Kysely<Database>,
   viewer: Viewer,
-  ctx: { tree: FrameworkTree; model: ScoringModel; resolved: { asOf: string; knownAt: string; perspective: string } },
-  model: {
-    scorecard: Scorecard;
-    changes: { code: string }[];
-    comparedWith: { asOf: string; knownAt: string; scorecard: Scorecard; label: string };
-  },
+  ctx: KeyFindingsView,
+  model: ComparedDashboard,
   q: PageQuery,
 ) {
   const name = ctx.resolved.perspective === JOINT ? jointNameOf(ctx.tree) : (ctx.tree.perspectives.find((p) => p.code === ctx.resolved.perspective)?.name ?? ctx.resolved.perspective);

@@ -23,7 +23,7 @@ import {
 } from './engine';
 import { SCORING_CONSTANTS } from './constants';
 import { findingPoints, emptyKindSums } from './contributions';
-import { dateOfDay, dayNumber, instantToMs, knownAtToMs, normalizeKnownAt } from './dates';
+import { dayNumber, instantToMs, knownAtToMs, normalizeKnownAt } from './dates';
 import {
   credibilityFactor,
   decayFactor,
@@ -94,10 +94,6 @@ export interface ScoringModel {
   explain(query: ExplainQuery): Explanation;
 }
 
-/** explainChange over a read model. */
-export function explainFromModel(model: ScoringModel, query: ExplainQuery): Explanation {
-  return model.explain(query);
-}
 
 function compareFindings(a: ModelFinding, b: ModelFinding): number {
   if (a.item.observedDay !== b.item.observedDay) return a.item.observedDay - b.item.observedDay;

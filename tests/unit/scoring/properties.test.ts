@@ -10,12 +10,9 @@ import {
   scoreSeries,
   type Scorecard,
   type ScoreQuery,
-  type ScoringBenchmark,
   type ScoringEvidence,
   type ScoringFinding,
   type ScoringFramework,
-  type ScoringPerspective,
-  type SourceReliability,
 } from '../../../src/scoring/index';
 import { referenceScore, type RefNode } from './reference';
 import { BASE_DAY, BASE_MS, allBenchmarks, frameworkArb, instant, itemArb } from './arbitraries';
