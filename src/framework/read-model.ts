@@ -109,7 +109,7 @@ async function readSqliteLog(db: Kysely<Database>, store: Store): Promise<void> 
     return;
   }
   const { rows } = await sql<LogRow & { id: number; epoch: string; trims: number; trimmed_id: number; length: number | null }>`
-    select s.epoch, s.trims, s.trimmed_id, (select max(id) - min(id) from scoring_changes) as length, c.id, c.framework_id, c.evidence_id from read_model_state s
+    select s.epoch, s.trims, s.trimmed_id, (select max(id) from scoring_changes) - (select min(id) from scoring_changes) as length, c.id, c.framework_id, c.evidence_id from read_model_state s
     left join (select id, framework_id, evidence_id from scoring_changes where id > ${store.lastId} order by id limit ${FULL_RELOAD + 1}) c on 1 = 1
     order by c.id`.execute(db);
   store.logLength = Number(rows[0]?.length ?? 0);
@@ -147,7 +147,7 @@ async function readPostgresLog(db: Kysely<Database>, store: Store): Promise<void
   const applied = [...store.appliedXids];
   // one statement, one snapshot: the horizon and the rows agree
   const { rows } = await sql<LogRow & { xid: string | null; epoch: string; horizon: string; trims: number; trimmed_xid: string; length: number | null }>`
-    select s.epoch, s.trims, s.trimmed_xid::text as trimmed_xid, (select max(id) - min(id) from scoring_changes) as length,
+    select s.epoch, s.trims, s.trimmed_xid::text as trimmed_xid, (select max(id) from scoring_changes) - (select min(id) from scoring_changes) as length,
       txid_snapshot_xmin(txid_current_snapshot())::text as horizon, c.xid::text as xid, c.framework_id, c.evidence_id
     from read_model_state s
     left join lateral (

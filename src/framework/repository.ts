@@ -1,7 +1,7 @@
 // Reading frameworks and evidence out of the database as plain trees for the scoring engine and the pages.
 
 import type { Kysely } from 'kysely';
-import type { Database, FrameworkRow } from '../db/schema';
+import type { Database, EvidenceRow, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
 import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
 import { AppError, problem, validationError } from '../errors';
@@ -190,6 +190,18 @@ export function frameworkRefsOf(tree: FrameworkTree): FrameworkRefs {
 }
 
 /** Every evidence item that was ever verified (the engine applies the bitemporal rules), with findings and tags. */
+/**
+ * What decides who may read an item (the evidence policy's ReadableFields), loaded with the scoring items: every
+ * change to a verified item is a scoring change, so the read model holds these up to date for the items it holds.
+ */
+export type EvidenceAccess = Pick<EvidenceRow, 'tlp' | 'status' | 'created_by' | 'owner_delegation' | 'verified_by' | 'rejected_by' | 'retracted_by'>;
+const ACCESS_COLUMNS = ['tlp', 'status', 'created_by', 'owner_delegation', 'verified_by', 'rejected_by', 'retracted_by'] as const satisfies readonly (keyof EvidenceAccess)[];
+
+/** The access fields of an item the read model holds (undefined: not held, or loaded without them). */
+export function accessOf(item: ScoringEvidence | undefined): EvidenceAccess | undefined {
+  return (item as (ScoringEvidence & { access?: EvidenceAccess }) | undefined)?.access;
+}
+
 export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: number): Promise<ScoringEvidence[]> {
   return loadScoringItems(db, frameworkId, null);
 }
@@ -204,7 +216,7 @@ export async function loadScoringEvidenceByIds(db: Kysely<Database>, frameworkId
 async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: readonly number[] | null): Promise<ScoringEvidence[]> {
   const items = await db
     .selectFrom('evidence')
-    .select(['id', 'observed_on', 'source_reliability', 'credibility', 'verified_at', 'retracted_at', 'superseded_at'])
+    .select(['id', 'observed_on', 'source_reliability', 'credibility', 'verified_at', 'retracted_at', 'superseded_at', ...ACCESS_COLUMNS])
     .where('framework_id', '=', frameworkId)
     .where('verified_at', 'is not', null)
     .where(isLiveEvidence)
@@ -231,8 +243,17 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
     .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
     .execute();
   const byId = new Map<number, ScoringEvidence>();
+  // the access fields of many items are the same few combinations: one object each
+  const accesses = new Map<string, EvidenceAccess>();
+  const accessOf = (e: EvidenceAccess): EvidenceAccess => {
+    const fields = ACCESS_COLUMNS.map((c) => e[c]) as EvidenceAccess[keyof EvidenceAccess][];
+    const key = JSON.stringify(fields);
+    let found = accesses.get(key);
+    if (!found) accesses.set(key, (found = Object.fromEntries(ACCESS_COLUMNS.map((c, i) => [c, fields[i]])) as unknown as EvidenceAccess));
+    return found;
+  };
   const out = items.map((e) => {
-    const item: ScoringEvidence = {
+    const item: ScoringEvidence & { access: EvidenceAccess } = {
       id: e.id,
       observedOn: e.observed_on,
       sourceReliability: e.source_reliability as SourceReliability,
@@ -242,6 +263,7 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
       retractedAt: e.retracted_at,
       supersededAt: e.superseded_at,
       findings: [],
+      access: accessOf(e),
     };
     byId.set(e.id, item);
     return item;

@@ -275,10 +275,11 @@ export async function latestReportOfKind(db: Kysely<Database>, frameworkId: numb
 }
 
 /** The latest report of a framework whose period ended before `date` (monthly preferred, then quarterly, then weekly). */
+/** The latest report of the framework whose period ended before `date` (monthly first); its content is read separately (reportContent). */
 export async function latestReportBefore(db: Kysely<Database>, frameworkId: number, date: string) {
   return db
     .selectFrom('reports')
-    .select(['id', 'kind', 'period', 'content'])
+    .select(['id', 'kind', 'period'])
     .where('framework_id', '=', frameworkId)
     .where('period_end', '<', date)
     .orderBy('period_end', 'desc')
@@ -286,6 +287,31 @@ export async function latestReportBefore(db: Kysely<Database>, frameworkId: numb
     .limit(1)
     .executeTakeFirst();
 }
+
+/**
+ * A report's content, parsed. Reports are immutable (the database refuses UPDATE and DELETE), so the parsed content
+ * is kept per database, for the most recently used few, under its id, kind and period.
+ */
+export async function reportContent(db: Kysely<Database>, row: { id: number; kind: string; period: string }): Promise<ReportContent | null> {
+  const key = `${row.id}\u0000${row.kind}\u0000${row.period}`;
+  let cache = contentCache.get(db);
+  if (!cache) contentCache.set(db, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit); // most recently used last
+    return hit;
+  }
+  const found = await db.selectFrom('reports').select('content').where('id', '=', row.id).executeTakeFirst();
+  if (!found) return null;
+  const content = JSON.parse(found.content) as ReportContent;
+  if (cache.size >= REPORT_CONTENT_CACHE) cache.delete(cache.keys().next().value!);
+  cache.set(key, content);
+  return content;
+}
+
+const REPORT_CONTENT_CACHE = 16;
+const contentCache = new WeakMap<Kysely<Database>, Map<string, ReportContent>>();
 
 export async function recentRuns(db: Kysely<Database>, limit = 100) {
   return db.selectFrom('report_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();

@@ -40,15 +40,49 @@ export function sparklineSvg(points: SeriesPoint[], label: string, width = 120, 
   ].join('');
 }
 
+/** One verified finding the reader may see: its item, observed date and value v in [0, 1] (drawn at 100 v). */
 export interface Marker {
   date: string;
-  /** v in [0, 1], drawn at 100 v */
   value: number;
-  label: string;
+  id: number | string;
+}
+
+/** Items named in a marker's title, at most this many (then "and n more"). */
+const NAMED_PER_MARKER = 8;
+
+/**
+ * The findings drawn as dots, one dot per week and value (rounded to whole points): a dot stands for every
+ * finding in it (data-findings says how many; its title names the items), so the chart stays the same size
+ * whether a benchmark has ten findings or a hundred thousand.
+ */
+function markerDots(markers: readonly Marker[], start: number, end: number, x: (ms: number) => number, y: (s: number) => number): string {
+  const WEEK_MS = 7 * 86_400_000;
+  const bins = new Map<string, { sumMs: number; points: number; ids: (number | string)[]; count: number }>();
+  for (const m of markers) {
+    const ms = Date.parse(m.date);
+    if (!(ms >= start && ms <= end)) continue;
+    const points = Math.round(100 * m.value);
+    const key = `${Math.floor((ms - start) / WEEK_MS)}:${points}`;
+    let bin = bins.get(key);
+    if (!bin) bins.set(key, (bin = { sumMs: 0, points, ids: [], count: 0 }));
+    bin.sumMs += ms;
+    bin.count += 1;
+    if (bin.ids.length < NAMED_PER_MARKER) bin.ids.push(m.id);
+  }
+  return [...bins.values()]
+    .map((bin) => {
+      const named = bin.ids.map((id) => `#${String(id)}`).join(', ');
+      const label = bin.count === 1
+        ? `Finding of item ${named}: value ${bin.points}`
+        : `${bin.count} findings, value ${bin.points}, items ${named}${bin.count > bin.ids.length ? ` and ${bin.count - bin.ids.length} more` : ''}`;
+      const r = Math.min(9, 3.5 + 1.5 * Math.log2(bin.count));
+      return `<circle cx="${fmt(x(bin.sumMs / bin.count))}" cy="${fmt(y(bin.points))}" r="${fmt(r)}" class="marker" data-findings="${bin.count}"><title>${esc(label)}</title></circle>`;
+    })
+    .join('');
 }
 
 /** Score over time with the 80% interval as a band, band thresholds, and verified evidence as markers. */
-export function scoreChartSvg(points: SeriesPoint[], markers: Marker[], label: string, width = 720, height = 260): string {
+export function scoreChartSvg(points: SeriesPoint[], markers: readonly Marker[], label: string, width = 720, height = 260): string {
   const id = idFor('chart', label);
   const left = 36;
   const right = 10;
@@ -59,7 +93,8 @@ export function scoreChartSvg(points: SeriesPoint[], markers: Marker[], label: s
   const start = Date.parse(points[0]?.date ?? '2000-01-01');
   const end = Date.parse(points[points.length - 1]?.date ?? '2000-01-02');
   const span = Math.max(1, end - start);
-  const x = (date: string) => left + ((Date.parse(date) - start) / span) * innerW;
+  const xMs = (ms: number) => left + ((ms - start) / span) * innerW;
+  const x = (date: string) => xMs(Date.parse(date));
   const y = (s: number) => top + innerH - (s / 100) * innerH;
   const scored = points.filter((p) => p.score !== null);
   const line = scored.map((p, k) => `${k === 0 ? 'M' : 'L'}${fmt(x(p.date))},${fmt(y(p.score!))}`).join(' ');
@@ -78,14 +113,11 @@ export function scoreChartSvg(points: SeriesPoint[], markers: Marker[], label: s
       return `<text x="${fmt(x(p.date))}" y="${height - 8}" class="axis" text-anchor="${anchor}">${esc(p.date.slice(0, 7))}</text>`;
     })
     .join('');
-  const marks = markers
-    .filter((m) => Date.parse(m.date) >= start && Date.parse(m.date) <= end)
-    .map((m) => `<circle cx="${fmt(x(m.date))}" cy="${fmt(y(100 * m.value))}" r="3.5" class="marker"><title>${esc(m.label)}</title></circle>`)
-    .join('');
+  const marks = markerDots(markers, start, end, xMs, y);
   const last = scored[scored.length - 1];
   const first = scored[0];
   const description = first && last
-    ? `Score from ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}; shaded: 80% interval; dots: the ${markers.length} verified findings you may see (their value 0–100; findings in items restricted from you are not drawn).`
+    ? `Score from ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}; shaded: 80% interval; dots: the ${markers.length} verified findings you may see, one dot per week and value, larger where it stands for several (their value 0–100; findings in items restricted from you are not drawn).`
     : 'No scores in this period.';
   return [
     `<svg class="score-chart" role="img" viewBox="0 0 ${width} ${height}" preserveAspectRatio="xMidYMid meet" aria-labelledby="${id}-t ${id}-d">`,

@@ -2,6 +2,7 @@
 // explanation (METHODOLOGY.md v1.1 sections 9 and 10). Templates over numbers only: no free-form text, nothing
 // invented. Items are named only when the reader may see them; restricted ones are counted.
 
+import { knowledgeKey, viewCache } from './view-cache';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Viewer } from '../evidence/policy';
@@ -286,24 +287,15 @@ export async function dashboardKeyFindings(
   q: PageQuery,
 ) {
   // the same words for the same reader, view and comparison until the evidence changes (the model's version)
-  const knowledge = (knownAt: string) => (ctx.model.knownNow(knownAt) ? 'now' : knownAt);
   const key = JSON.stringify([
-    viewer.id, viewer.role, viewer.delegation, ctx.resolved.perspective, ctx.resolved.asOf, knowledge(ctx.resolved.knownAt),
-    model.comparedWith.asOf, knowledge(model.comparedWith.knownAt), model.comparedWith.label, q,
+    viewer.id, viewer.role, viewer.delegation, ctx.resolved.perspective, ctx.resolved.asOf, knowledgeKey(ctx.model, ctx.resolved.knownAt),
+    model.comparedWith.asOf, knowledgeKey(ctx.model, model.comparedWith.knownAt), model.comparedWith.label, q,
   ]);
-  let cache = keyFindingsCache.get(ctx.model);
-  if (!cache || cache.version !== ctx.model.version) keyFindingsCache.set(ctx.model, (cache = { version: ctx.model.version, entries: new Map() }));
-  const hit = cache.entries.get(key);
-  if (hit) return hit;
-  const made = await computeDashboardKeyFindings(db, viewer, ctx, model, q);
-  if (cache.entries.size >= KEY_FINDINGS_CACHE_SIZE) cache.entries.delete(cache.entries.keys().next().value!);
-  cache.entries.set(key, made);
-  return made;
+  return keyFindingsCache.getAsync(ctx.model, key, () => computeDashboardKeyFindings(db, viewer, ctx, model, q));
 }
 
 /** Readers' key findings kept per model (until its next change), at most this many (the oldest go first). */
-const KEY_FINDINGS_CACHE_SIZE = 500;
-const keyFindingsCache = new WeakMap<ScoringModel, { version: number; entries: Map<string, Awaited<ReturnType<typeof computeDashboardKeyFindings>>> }>();
+const keyFindingsCache = viewCache<Awaited<ReturnType<typeof computeDashboardKeyFindings>>>(500);
 
 async function computeDashboardKeyFindings(
   db: Kysely<Database>,

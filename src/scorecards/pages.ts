@@ -3,7 +3,7 @@
 
 import type { EvidenceRow } from '../db/schema';
 import { addDays, METHODOLOGY_VERSION, RELIABILITY_FACTORS, CREDIBILITY_FACTORS, SCORING_CONSTANTS } from '../scoring/index';
-import type { BenchmarkScore, Scorecard } from '../scoring/types';
+import type { BenchmarkScore, CountedFinding, Scorecard } from '../scoring/types';
 import type { ScoringIndex } from '../scoring/engine';
 import type { ScoringModel } from '../scoring/model';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
@@ -245,22 +245,23 @@ export function benchmarkFindings(ev: BenchmarkEvidence, path: string, q: PageQu
 }
 
 /** The benchmark's chart; markers only for findings in items the reader may see (`visibleIds`): hidden ones are neither named nor placed. */
-export function benchmarkChart(index: ScoringIndex, asOf: string, code: string, title: string, visibleIds: ReadonlySet<number>) {
-  const weeks = weeklyDates(asOf);
-  const points: SeriesPoint[] = weeks.map((d) => {
+/** A benchmark's score weekly over the 12 months to `asOf` (the chart's line and band) and monthly (its table). */
+export function benchmarkSeries(index: ScoringIndex, asOf: string, code: string) {
+  const points: SeriesPoint[] = weeklyDates(asOf).map((d) => {
     const b: BenchmarkScore = benchmarkAt(index.scorecard(d), code);
     return { date: d, score: b.score, low: b.low, high: b.high };
   });
-  const markers = index
-    .countedFindings(asOf, code)
-    .filter((f) => visibleIds.has(Number(f.evidenceId)))
-    .map((f) => ({ date: '', value: f.value, label: '', id: f.evidenceId, age: f.ageDays }));
-  const dated = markers.map((m) => ({ date: addDays(asOf, -m.age), value: m.value, label: `Finding of item #${String(m.id)}: value ${Math.round(m.value * 100)}` }));
   const monthly = monthlyDates(asOf).map((d) => {
     const b = benchmarkAt(index.scorecard(d), code);
     return { date: d, score: b.score, low: b.low, high: b.high, status: b.status, findings: b.findings, evidence_weight: b.evidence_weight };
   });
-  return { svg: scoreChartSvg(points, dated, `${code} ${title}: score over the 12 months to ${asOf}`), monthly };
+  return { points, monthly };
+}
+
+/** The benchmark chart: its series, with the counted findings the reader may see (`visible`) as dots. */
+export function benchmarkChart(series: ReturnType<typeof benchmarkSeries>, asOf: string, code: string, title: string, visible: readonly CountedFinding[]) {
+  const markers = visible.map((f) => ({ date: addDays(asOf, -f.ageDays), value: f.value, id: f.evidenceId }));
+  return { svg: scoreChartSvg(series.points, markers, `${code} ${title}: score over the 12 months to ${asOf}`), monthly: series.monthly };
 }
 
 export const CONSTANTS_FOR_PAGES = SCORING_CONSTANTS;

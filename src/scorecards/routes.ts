@@ -3,13 +3,15 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { buildScorecard, benchmarkEvidence, groupModel, pageContext, reportBefore, scoringIndexOf, type PageContext } from './service';
+import { buildScorecard, benchmarkEvidence, groupModel, pageContext, reportBefore, scorecardOf, scoringIndexOf, type PageContext, type ReportReference } from './service';
+import { knowledgeKey, viewCache } from './view-cache';
+import type { ScoringModel } from '../scoring/model';
 import { renderPage } from '../views/render';
 import { notFound } from '../errors';
 import type { Clock } from '../time';
 import type { FrameworkTree, GroupNode, PillarNode } from '../framework/repository';
 import { latestVerified } from '../evidence/reading';
-import { benchmarkChart, benchmarkFindings, dashboardModel, latestEvidence, methodologyModel, pageFrame, perspectiveName, perspectivesModel, viewLink, type PageQuery } from './pages';
+import { benchmarkChart, benchmarkFindings, benchmarkSeries, dashboardModel, latestEvidence, methodologyModel, pageFrame, perspectiveName, perspectivesModel, viewLink, type PageQuery } from './pages';
 import { BenchmarkQuery, CodeParams, ScorecardQuery } from './schemas';
 import { dashboardKeyFindings, pillarKeyFindings } from './key-findings';
 import type { Kysely } from 'kysely';
@@ -36,7 +38,7 @@ const PILLAR_PAGE: SectionPage<PillarNode> = {
   on: (pillar) => ({ pillar: pillar.code }),
   latestHeading: () => 'Latest verified evidence',
   async model(ctx, pillar, q, clock, reader) {
-    const model = dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, clock);
+    const model = cachedView('dashboard', ctx.model, ctx, q, null, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, clock));
     // why the pillar moved: the dashboard's explanation, narrowed to this pillar's benchmarks
     const why = pillarKeyFindings(await dashboardKeyFindings(reader.db, reader.viewer, ctx, model, q), pillar, q);
     return { title: pillar.name, pillar: { ...model.pillars.find((p) => p.code === pillar.code)!, description: pillar.description }, ...why };
@@ -53,9 +55,31 @@ const GROUP_PAGE: SectionPage<GroupNode> = {
   async model(ctx, group, q, clock) {
     // the group's view: the same method over the evidence tagged with this group only
     const tagged = groupModel(ctx.model, group.code);
-    return { title: `${group.code}: ${group.name}`, group, ...dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock), taggedCount: tagged.size };
+    const model = cachedView('dashboard', tagged, ctx, q, null, () => dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock));
+    return { title: `${group.code}: ${group.name}`, group, ...model, taggedCount: tagged.size };
   },
 };
+
+/** View models of the scorecard pages, kept per read model until its next change (they do not depend on the reader). */
+const views = viewCache<unknown>(256);
+
+/**
+ * The view model `kind` of `model` for the page's view: computed by `make` once per framework tree, dates,
+ * perspective, query (links keep it) and report compared with, until the evidence changes.
+ */
+function cachedView<V>(kind: string, model: ScoringModel, ctx: PageContext, q: PageQuery, report: ReportReference | null, make: () => V): V {
+  const { asOf, knownAt, perspective } = ctx.resolved;
+  const key = JSON.stringify([kind, treeKey(ctx.tree), perspective, asOf, knowledgeKey(model, knownAt), q, report?.href ?? null, report?.label ?? null]);
+  return views.get(model, key, make) as V;
+}
+
+/** The tree as a cache key part (names and titles appear on pages; an edit changes the key). */
+function treeKey(tree: FrameworkTree): string {
+  let key = treeKeys.get(tree);
+  if (key === undefined) treeKeys.set(tree, (key = JSON.stringify(tree)));
+  return key;
+}
+const treeKeys = new WeakMap<FrameworkTree, string>();
 
 export async function scorecardRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -73,7 +97,7 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     const q = request.query;
     const ctx = await pageContext(db, q, app.clock);
     const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective);
-    const model = dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report);
+    const model = cachedView('dashboard', ctx.model, ctx, q, report, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report));
     return renderPage(request, reply, 'scorecards/dashboard.hbs', {
       title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
       ...pageFrame('/', q, ctx, app.clock),
@@ -88,7 +112,7 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     return renderPage(request, reply, 'scorecards/perspectives.hbs', {
       title: 'Perspectives side by side',
       ...pageFrame('/perspectives', q, ctx, app.clock),
-      ...perspectivesModel(ctx.tree, ctx.model, ctx.resolved, q),
+      ...cachedView('perspectives', ctx.model, ctx, q, null, () => perspectivesModel(ctx.tree, ctx.model, ctx.resolved, q)),
     });
   });
 
@@ -101,14 +125,17 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
     const path = `/benchmarks/${encodeURIComponent(benchmark.code)}`;
     const index = scoringIndexOf(ctx);
     const evidence = await benchmarkEvidence(db, request.user!, index, ctx, benchmark.code, Number(page ?? 1));
-    const score = index.scorecard(ctx.resolved.asOf).pillars.find((p) => p.code === pillar.code)!.benchmarks.find((b) => b.code === benchmark.code)!;
+    const score = scorecardOf(ctx.model, index, ctx.resolved.asOf).pillars.find((p) => p.code === pillar.code)!.benchmarks.find((b) => b.code === benchmark.code)!;
     return renderPage(request, reply, 'scorecards/benchmark.hbs', {
       title: `${benchmark.code} ${benchmark.title}`,
       ...pageFrame(path, q, ctx, app.clock),
       benchmark,
       pillar: { code: pillar.code, name: pillar.name, href: viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q) },
       score,
-      chart: benchmarkChart(index, ctx.resolved.asOf, benchmark.code, benchmark.title, new Set(evidence.visible.map((f) => Number(f.evidenceId)))),
+      chart: benchmarkChart(
+        cachedView(`series:${benchmark.code}`, ctx.model, ctx, {}, null, () => benchmarkSeries(index, ctx.resolved.asOf, benchmark.code)),
+        ctx.resolved.asOf, benchmark.code, benchmark.title, evidence.visible,
+      ),
       findings: benchmarkFindings(evidence, path, q),
       evidenceHref: `/evidence?benchmark=${encodeURIComponent(benchmark.code)}`,
     });

@@ -9,12 +9,13 @@ import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } fro
 import type { ScoringIndex } from '../scoring/index';
 import type { CountedFinding, Scorecard } from '../scoring/types';
 import type { ScoringModel } from '../scoring/model';
-import { JOINT, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
+import { JOINT, accessOf, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
-import { latestReportBefore } from '../reports/service';
+import { latestReportBefore, reportContent } from '../reports/service';
 import type { ReportContent } from '../reports/build';
 import { findEvidenceByIds, readableFieldsOnBenchmark } from '../evidence/repository';
-import { mayRead, type Viewer } from '../evidence/policy';
+import { mayRead, type ReadableFields, type Viewer } from '../evidence/policy';
+import { knowledgeKey, viewCache } from './view-cache';
 
 export interface ScorecardRequest {
   framework?: string | null;
@@ -72,8 +73,17 @@ export async function buildScorecard(db: Kysely<Database>, req: ScorecardRequest
     if (!tree.groups.some((g) => g.code === req.group)) throw validationError([problem('group', 'must be one of {choices}', { choices: tree.groups.map((g) => g.code).join(', ') })]);
     model = groupModel(model, req.group);
   }
-  const scorecard = model.index(query).scorecard(query.asOf);
+  const scorecard = scorecardOf(model, model.index(query), query.asOf);
   return { tree, model, query, scorecard };
+}
+
+/** Scorecards by view, kept per read model until its next change. */
+const scorecards = viewCache<Scorecard>(256);
+
+/** `index.scorecard(asOf)` for an index of `model`, computed once per view until the evidence changes. */
+export function scorecardOf(model: ScoringModel, index: ScoringIndex, asOf: string): Scorecard {
+  const card = scorecards.get(model, JSON.stringify([index.perspective, knowledgeKey(model, index.knownAt), asOf]), () => index.scorecard(asOf));
+  return card.known_at === index.knownAt ? card : { ...card, known_at: index.knownAt };
 }
 
 /** The view a scorecard page asks for: framework, dates and perspective as typed (all optional). */
@@ -117,7 +127,8 @@ export interface ReportReference {
 export async function reportBefore(db: Kysely<Database>, frameworkId: number, asOf: string, perspective: string): Promise<ReportReference | null> {
   const row = await latestReportBefore(db, frameworkId, asOf);
   if (!row) return null;
-  const content = JSON.parse(row.content) as ReportContent;
+  const content = await reportContent(db, row);
+  if (!content) return null;
   const scorecard = content.scorecards[perspective];
   if (!scorecard) return null;
   return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard, asOf: content.report.as_of, knownAt: content.report.known_at };
@@ -130,6 +141,51 @@ export function scoringIndexOf(ctx: PageContext): ScoringIndex {
 
 /** Findings listed per page of a benchmark page. */
 export const BENCHMARK_PAGE_SIZE = 50;
+
+/** A benchmark's counted findings at the page's view, split by whether `viewer` may read their items. */
+interface AccessSplit {
+  counted: CountedFinding[];
+  visible: CountedFinding[];
+  restrictedCount: number;
+  restrictedWeight: number;
+  totalWeight: number;
+}
+
+/**
+ * The split of a benchmark page's findings for one reader, kept per read model until its next change (the access
+ * fields of the items it holds are part of it): by view, benchmark and reader (id, role and delegation decide).
+ */
+async function splitByAccess(db: Kysely<Database>, viewer: Viewer, index: ScoringIndex, ctx: PageContext, code: string): Promise<AccessSplit> {
+  const view = JSON.stringify([index.perspective, knowledgeKey(ctx.model, index.knownAt), ctx.resolved.asOf, code]);
+  return accessSplits.getAsync(ctx.model, JSON.stringify([view, viewer.id, viewer.role, viewer.delegation]), async () => {
+    // one list per view, shared by every reader's split (never changed after it is made)
+    const counted = countedLists.get(ctx.model, view, () => index.countedFindings(ctx.resolved.asOf, code).reverse());
+    // the access fields come with the read model's items; a model without them (none today) asks the database
+    let marks: (id: number) => ReadableFields | undefined = (id) => accessOf(ctx.model.item(id));
+    if (counted.some((c) => marks(Number(c.evidenceId)) === undefined)) {
+      const read = await readableFieldsOnBenchmark(db, ctx.tree.id, code);
+      marks = (id) => read.get(id);
+    }
+    const visible: CountedFinding[] = [];
+    let restrictedCount = 0;
+    let restrictedWeight = 0;
+    let totalWeight = 0;
+    for (const c of counted) {
+      totalWeight += c.weight;
+      const fields = marks(Number(c.evidenceId));
+      if (fields && mayRead(viewer, fields)) visible.push(c);
+      else {
+        restrictedCount += 1;
+        restrictedWeight += c.weight;
+      }
+    }
+    return { counted, visible, restrictedCount, restrictedWeight, totalWeight };
+  });
+}
+
+/** Benchmark pages' counted findings, per view (at most this many), and readers' splits of them. */
+const countedLists = viewCache<CountedFinding[]>(16);
+const accessSplits = viewCache<AccessSplit>(256);
 
 /** The findings that count for a benchmark at the page's as-of date, as the viewer may see them, one page of them loaded. */
 export interface BenchmarkEvidence {
@@ -162,21 +218,7 @@ export async function benchmarkEvidence(
   page = 1,
   pageSize = BENCHMARK_PAGE_SIZE,
 ): Promise<BenchmarkEvidence> {
-  const counted = index.countedFindings(ctx.resolved.asOf, code).reverse();
-  const marks = await readableFieldsOnBenchmark(db, ctx.tree.id, code);
-  const visible: CountedFinding[] = [];
-  let restrictedCount = 0;
-  let restrictedWeight = 0;
-  let totalWeight = 0;
-  for (const c of counted) {
-    totalWeight += c.weight;
-    const fields = marks.get(Number(c.evidenceId));
-    if (fields && mayRead(viewer, fields)) visible.push(c);
-    else {
-      restrictedCount += 1;
-      restrictedWeight += c.weight;
-    }
-  }
+  const { counted, visible, restrictedCount, restrictedWeight, totalWeight } = await splitByAccess(db, viewer, index, ctx, code);
   const pages = Math.max(1, Math.ceil(visible.length / pageSize));
   const shown = Math.min(Math.max(1, Math.floor(page)), pages);
   const onPage = visible.slice((shown - 1) * pageSize, shown * pageSize);

@@ -86,6 +86,8 @@ export interface ScoringModel {
   index(view: ScoringView): ScoringIndex;
   /** the items held, as the engine takes them */
   evidence(): ScoringEvidence[];
+  /** the item held under this id, as it was given (undefined: not held) */
+  item(id: string | number): ScoringEvidence | undefined;
   /** a model of the items for which `keep` holds, kept in step with this one (e.g. one group's items) */
   subset(key: string, keep: (item: ScoringEvidence) => boolean): ScoringModel;
   /** whether a view at this known-at is the same as known now (no review event after it) */
@@ -554,6 +556,9 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
     explain,
     evidence() {
       return [...items.values()].map((i) => i.source);
+    },
+    item(id) {
+      return items.get(String(id))?.source;
     },
     subset(key, keep) {
       const found = subsets.get(key);

@@ -25,7 +25,9 @@ const linkOf = (html: string, rel: 'next' | 'prev') => {
   const m = new RegExp(`<a href="([^"]+)" rel="${rel}">`).exec(html);
   return m ? unescape(m[1]) : null;
 };
-const markersOf = (html: string) => (/<svg class="score-chart"[\s\S]*?<\/svg>/.exec(html)![0].match(/class="marker"/g) ?? []).length;
+/** How many findings the chart's dots stand for (a dot stands for every finding of its week and value). */
+const markersOf = (html: string) =>
+  [.../<svg class="score-chart"[\s\S]*?<\/svg>/.exec(html)![0].matchAll(/class="marker" data-findings="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0);
 
 describe('the benchmark page lists its counted findings a page at a time', () => {
   let t: TestApp;
