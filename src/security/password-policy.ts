@@ -6,11 +6,14 @@ import * as common from '@zxcvbn-ts/language-common';
 import * as en from '@zxcvbn-ts/language-en';
 import { passwordProblem as lengthProblem } from './password';
 
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...common.dictionary, ...en.dictionary },
-  graphs: common.adjacencyGraphs,
-  translations: en.translations,
-});
+// built on first use: ranking the dictionaries takes about half a second, which a server start need not wait for
+let zxcvbn: ZxcvbnFactory | null = null;
+const estimator = () =>
+  (zxcvbn ??= new ZxcvbnFactory({
+    dictionary: { ...common.dictionary, ...en.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: en.translations,
+  }));
 
 // strength estimation is costly on very long input; the first 100 characters decide whether it is weak
 const ESTIMATE_PREFIX = 100;
@@ -19,7 +22,7 @@ export function passwordPolicyProblem(password: string, context: { email?: strin
   const length = lengthProblem(password);
   if (length) return length;
   const inputs = [context.email ?? '', ...(context.email ?? '').split(/[@.]/), context.name ?? '', 'pactwatch'].filter((s) => s.length >= 3);
-  const result = zxcvbn.check([...password].slice(0, ESTIMATE_PREFIX).join(''), inputs);
+  const result = estimator().check([...password].slice(0, ESTIMATE_PREFIX).join(''), inputs);
   if (result.score < 3) {
     const why = result.feedback.warning ? result.feedback.warning.replace(/\.$/, '').toLowerCase() : 'it is too easy to guess';
     return `is too easy to guess (${why}); use a longer passphrase of unrelated words`;
