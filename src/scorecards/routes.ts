@@ -132,9 +132,12 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
       benchmark,
       pillar: { code: pillar.code, name: pillar.name, href: viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q) },
       score,
-      chart: benchmarkChart(
-        cachedView(`series:${benchmark.code}`, ctx.model, ctx, {}, null, () => benchmarkSeries(index, ctx.resolved.asOf, benchmark.code)),
-        ctx.resolved.asOf, benchmark.code, benchmark.title, evidence.visible,
+      // the chart's dots are the findings this reader may see: one chart per reader (id, role and delegation decide)
+      chart: cachedView(`chart:${benchmark.code}:${JSON.stringify([request.user!.id, request.user!.role, request.user!.delegation])}`, ctx.model, ctx, {}, null, () =>
+        benchmarkChart(
+          cachedView(`series:${benchmark.code}`, ctx.model, ctx, {}, null, () => benchmarkSeries(index, ctx.resolved.asOf, benchmark.code)),
+          ctx.resolved.asOf, benchmark.code, benchmark.title, evidence.visible,
+        ),
       ),
       findings: benchmarkFindings(evidence, path, q),
       evidenceHref: `/evidence?benchmark=${encodeURIComponent(benchmark.code)}`,

@@ -15,6 +15,8 @@ import { migrateToLatest } from '../../src/db/migrate';
 import { seedDefault } from '../../src/seed/index';
 import { createEvidence, reviewEvidence } from '../../src/evidence/service';
 import { frameworkTreeFor } from '../../src/framework/repository';
+import { importFile } from '../../src/framework/import-service';
+import { itemGenerator } from './fixtures/import-file';
 import { addDays } from '../../src/scoring/index';
 import { mulberry32 } from '../../benchmarks/harness';
 import { dropTestSchema, freshDatabaseUrl } from '../helpers/db';
@@ -85,7 +87,7 @@ describe('cached pages and API answers after commits by another instance', () =>
     }
   }
 
-  it('answers every page and the API as a new instance does, after each verification, retraction and correction', async () => {
+  it('answers every page and the API as a new instance does, after each verification, retraction, correction and import', async () => {
     const rand = mulberry32(1212);
     const tree = await frameworkTreeFor(writer.kysely, null);
     const codes = tree.pillars.flatMap((p) => p.benchmarks).filter((b) => b.kind === 'assessment').map((b) => b.code);
@@ -101,16 +103,22 @@ describe('cached pages and API answers after commits by another instance', () =>
         findings: [{ benchmark: rand() < 0.5 ? 'BORDER-1' : pick(codes), stance: Math.floor(rand() * 5) - 2 }],
       });
     const verified: number[] = [];
+    const generate = itemGenerator(12, 'cache');
+    let imported = 0;
     await expectSameAsNewInstance('at the start');
-    for (let step = 0; step < 8; step += 1) {
+    for (let step = 0; step < 10; step += 1) {
       const roll = rand();
       if (roll < 0.5 || verified.length === 0) {
         const row = await createEvidence(writer.kysely, evaluator, null, item(), { submit: true });
         await reviewEvidence(writer.kysely, reviewer, row.id, 'verify', null);
         verified.push(row.id);
-      } else if (roll < 0.75) {
+      } else if (roll < 0.65) {
         const id = verified.splice(Math.floor(rand() * verified.length), 1)[0];
         await reviewEvidence(writer.kysely, reviewer, id, 'retract', 'found to be wrong');
+      } else if (roll < 0.8) {
+        const items = Array.from({ length: 5 + Math.floor(rand() * 20) }, () => generate(imported++));
+        const result = await importFile(writer.kysely, { framework_code: tree.code, evidence: items });
+        expect(result.ok, JSON.stringify(result)).toBe(true);
       } else {
         // a correction with another TLP: who may see the finding changes with the item that replaces it
         const id = verified.splice(Math.floor(rand() * verified.length), 1)[0];
