@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runMicro } from './micro';
+import { missedEntry } from './missed';
 import { runScale, type FigureResult, type ScaleOptions } from './scale';
 import { runSmoke, type SmokeCheck } from './smoke';
 import { postgresWorkDb, sqliteWorkDb, type WorkDb } from './workdb';
@@ -94,6 +95,26 @@ function renderMarkdown(runs: DialectRun[], meta: Record<string, string>, smokeM
       markdownTable({ headers: ['figure', 'target', 'SQLite: ours', 'SQLite: reference', 'SQLite: ratio', 'SQLite: met?', 'PostgreSQL: ours', 'PostgreSQL: ratio', 'PostgreSQL: met?'], rows }),
       '',
     );
+    const missed = (sqlite?.figures ?? []).filter((f) => f.met !== 'yes');
+    if (missed.length) {
+      out.push('### Targets missed on SQLite: why, and what would close them', '');
+      const said = new Set<string>();
+      for (const f of missed) {
+        const entry = missedEntry(f.id);
+        if (!entry) {
+          out.push(`- **${f.figure}**: no explanation recorded (benchmarks/missed.ts).`);
+          continue;
+        }
+        const key = entry.why;
+        if (said.has(key)) {
+          out.push(`- **${f.figure}**: as above.`);
+          continue;
+        }
+        said.add(key);
+        out.push(`- **${f.figure}**: ${entry.why} *What would close it:* ${entry.close}`);
+      }
+      out.push('');
+    }
     if (postgres && !postgres.skipped) {
       out.push('PostgreSQL references (the ratio above is against these):', '');
       for (const f of postgres.figures.filter((x) => x.reference !== '—')) out.push(`- ${f.figure}: ${f.reference}`);

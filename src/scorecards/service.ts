@@ -183,9 +183,14 @@ async function splitByAccess(db: Kysely<Database>, viewer: Viewer, index: Scorin
   });
 }
 
-/** Benchmark pages' counted findings, per view (at most this many), and readers' splits of them. */
-const countedLists = viewCache<CountedFinding[]>(16);
-const accessSplits = viewCache<AccessSplit>(256);
+/**
+ * Benchmark pages' counted findings per view, and readers' splits of them, bounded by the findings they hold (a
+ * split keeps its view's list alive): about 100 bytes a finding, so some 60 MB at most, however many views and
+ * readers ask.
+ */
+const CACHED_FINDINGS = 600_000;
+const countedLists = viewCache<CountedFinding[]>(16, { weigh: (list) => list.length, maxWeight: CACHED_FINDINGS / 2 });
+const accessSplits = viewCache<AccessSplit>(256, { weigh: (split) => split.counted.length, maxWeight: CACHED_FINDINGS / 2 });
 
 /** The findings that count for a benchmark at the page's as-of date, as the viewer may see them, one page of them loaded. */
 export interface BenchmarkEvidence {

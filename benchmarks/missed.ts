@@ -1,0 +1,87 @@
+// For each figure of issue 12 whose target a run misses: why (what the time goes to, as profiled), and what would
+// close it. RESULTS.md lists these under the table for the figures the SQLite run did not meet. Kept by hand: when a
+// change moves a figure, its entry here says what is left. Keys are figure ids or their prefix before the dot.
+
+export const MISSED: Record<string, { why: string; close: string }> = {
+  page: {
+    why:
+      'Pages and the scorecard API are answered from caches kept per read-model version (view models, scorecards, the ' +
+      'benchmark page\'s split and chart, key findings), so a request no longer computes scores; what is left is the cost ' +
+      'of a signed-in request itself. Profiled in process at 100k findings (node --cpu-prof over app.inject): ' +
+      'the session lookup and the user (2 queries), the framework tree (5 small queries), the change-log check that ' +
+      'keeps the model current with other instances (1 query), Kysely building and compiling each query (~50 µs each), ' +
+      'the CSRF token, the session change check and the Handlebars layout. The scorecard API, whose answer is a cached ' +
+      'object, shows that floor: about 0.6 ms of server CPU a request against ~0.03 ms for the static reference.',
+    close:
+      'A whole-answer cache keyed by (view, model version, reader, locale) with the CSRF token filled in per request; ' +
+      'the framework tree kept per process behind the same change check; the session and user read in one query. ' +
+      'Even then the per-request session check bounds a signed-in page at roughly 10 % of a static server on this ' +
+      'machine; 25 % would need sessions verified without a database read (signed, short-lived tokens), which trades ' +
+      'away immediate sign-out everywhere, so we have not done it.',
+  },
+  'asof-cold': {
+    why:
+      'A view never requested before computes its scorecards from day sums (fast), but the dashboard and pillar pages ' +
+      'also explain the change since the last report (key findings): §9 by finding walks every counted finding at both ' +
+      'dates, O(findings), then names the contributions the reader may see.',
+    close:
+      'The by-kind sums from day sums (already used for trend drivers) and only the largest contributions from a ' +
+      'bounded scan (the page shows three per benchmark); the full list only for the explain API.',
+  },
+  evidence: {
+    why:
+      'A list page costs about 5 ms of server CPU at 30k items (in process, admin): two bounded counts (~0.9 ms each, ' +
+      'the visible total and the restricted count, neither depends on the text filter), the page\'s rows and their ' +
+      'findings, groups, attachments and corrections (one query each), and rendering 50 rows. With 10 connections on ' +
+      'one server core, requests queue, so p99 is several service times.',
+    close:
+      'Counts kept per (filters, reader class) behind an evidence change counter (the scoring change log covers ' +
+      'verified items only; lists also show drafts and submissions), and the row details in one query with JSON ' +
+      'aggregation instead of four.',
+  },
+  post: {
+    why:
+      'One durable commit per item, as the reference, but the commit carries the item, its findings and group tags, ' +
+      'the full-text rows (unicode61 and trigram tables, by trigger), the hash-chained audit entry, the idempotency ' +
+      'record and the scoring change-log row; the reference commits one bare row. Token authentication and validation ' +
+      'add ~1 ms before the transaction.',
+    close:
+      'Group commit: concurrent POSTs queued and written in one transaction (one fsync for many items), each answered ' +
+      'after it; the trigram index maintained after the commit from the change log instead of inside it.',
+  },
+  import: {
+    why:
+      'The ratio target (≥ 30 % of raw prepared inserts of the same rows) is met; the absolute 50,000 items/s is not, ' +
+      'because the reference itself, inserting the same rows into the loaded database with its indexes and full-text ' +
+      'triggers, does not reach it on this machine.',
+    close:
+      'Full-text rows built for a batch after its insert (one pass, triggers suspended for the batch), and findings ' +
+      'and tags inserted as multi-row statements.',
+  },
+  export: {
+    why:
+      'Streamed a chunk of 1,000 items at a time in constant memory; each chunk is one keyset query for the rows and ' +
+      'four for their findings, groups, attachments and corrections, then CSV or JSON text. About 40 % of the time is ' +
+      'SQLite (the findings lookup by item dominates), 15 % garbage collection.',
+    close: 'One query per chunk with the findings and groups aggregated in SQL (json_group_array / json_agg), and a covering index on findings (evidence_id, position).',
+  },
+  report: {
+    why:
+      'A report is built from a snapshot of the evidence (so its content is the same whenever it is rebuilt and its ' +
+      'hash verifies): it loads every verified item and builds a fresh model, O(items).',
+    close: 'A persisted, versioned snapshot of the model to start from, with the items changed since applied.',
+  },
+  start: {
+    why: 'The first page waits for the read model, which loads every verified item and its findings (O(items)).',
+    close: 'A persisted model snapshot (day sums and items) tagged with the change-log position, loaded at start and brought up to date from the log.',
+  },
+  rss: {
+    why: 'The read model holds every verified item with its findings (the engine\'s input), as well as its day sums.',
+    close: 'Items held in typed arrays (observed day, factors, benchmark slot, value) instead of objects.',
+  },
+};
+
+/** The entry for a figure id ("page.dashboard" finds "page"). */
+export function missedEntry(id: string): { why: string; close: string } | undefined {
+  return MISSED[id] ?? MISSED[id.split('.')[0]];
+}
