@@ -36,28 +36,37 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** The findings of many items, each item's in their order, by item id. */
+/**
+ * The findings of many items, each item's in their order, by item id. The findings are read bare (no join, no
+ * ORDER BY: SQLite sorted them in a temporary tree) and put in order here; their benchmarks are read once, after
+ * them (a finding's benchmark cannot be deleted while the finding exists).
+ */
 export async function findingsOfItems(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, LinkedFinding[]>> {
   const out = new Map<number, LinkedFinding[]>();
+  const rows: { evidence_id: number; benchmark_id: number; position: number; stance: number | string | null; value: number | string | null }[] = [];
   for (const part of chunks(ids)) {
-    const rows = await findingsWithBenchmarks(db)
-      .select(['findings.evidence_id', 'benchmarks.code', 'benchmarks.title', 'benchmarks.kind', 'benchmarks.unit', 'benchmarks.baseline', 'benchmarks.target', 'findings.stance', 'findings.value'])
-      .where('findings.evidence_id', 'in', part)
-      .orderBy('findings.evidence_id')
-      .orderBy('findings.position')
-      .execute();
-    for (const f of rows) {
-      pushTo(out, f.evidence_id, {
-        benchmark: f.code,
-        benchmarkTitle: f.title,
-        kind: f.kind,
-        unit: f.unit,
-        baseline: numberOrNull(f.baseline),
-        target: numberOrNull(f.target),
-        stance: numberOrNull(f.stance),
-        value: numberOrNull(f.value),
-      });
-    }
+    rows.push(...(await db.selectFrom('findings').select(['evidence_id', 'benchmark_id', 'position', 'stance', 'value']).where('evidence_id', 'in', part).execute()));
+  }
+  if (rows.length === 0) return out;
+  const benchmarkIds = [...new Set(rows.map((f) => f.benchmark_id))];
+  const benchmarks = new Map<number, Pick<BenchmarkRow, 'code' | 'title' | 'kind' | 'unit' | 'baseline' | 'target'>>();
+  for (const part of chunks(benchmarkIds)) {
+    for (const b of await db.selectFrom('benchmarks').select(['id', 'code', 'title', 'kind', 'unit', 'baseline', 'target']).where('id', 'in', part).execute()) benchmarks.set(b.id, b);
+  }
+  rows.sort((a, b) => a.evidence_id - b.evidence_id || a.position - b.position);
+  for (const f of rows) {
+    const b = benchmarks.get(f.benchmark_id);
+    if (!b) continue; // removed with its finding since the findings were read
+    pushTo(out, f.evidence_id, {
+      benchmark: b.code,
+      benchmarkTitle: b.title,
+      kind: b.kind,
+      unit: b.unit,
+      baseline: numberOrNull(b.baseline),
+      target: numberOrNull(b.target),
+      stance: numberOrNull(f.stance),
+      value: numberOrNull(f.value),
+    });
   }
   return out;
 }

@@ -99,7 +99,37 @@ export async function frameworkTreeFor(db: Kysely<Database>, code: string | null
   return loadFrameworkTree(db, await resolveFramework(db, code));
 }
 
+/**
+ * The framework's tree. Every change to a framework's groups, pillars, benchmarks or perspectives rewrites its row
+ * (the import sets updated_at, in the same transaction), so a tree is kept per database connection under its
+ * framework row as read (frozen: shared by every request), and read again when the row differs.
+ */
 export async function loadFrameworkTree(db: Kysely<Database>, framework: FrameworkRow): Promise<FrameworkTree> {
+  if (db.isTransaction) return readFrameworkTree(db, framework);
+  const key = JSON.stringify(framework);
+  let cache = treeCache.get(db);
+  if (!cache) treeCache.set(db, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const tree = deepFreeze(await readFrameworkTree(db, framework));
+  for (const [k, t] of cache) if (t.id === tree.id) cache.delete(k); // the framework's older trees
+  if (cache.size >= TREE_CACHE) cache.delete(cache.keys().next().value!);
+  cache.set(key, tree);
+  return tree;
+}
+
+const TREE_CACHE = 32;
+const treeCache = new WeakMap<Kysely<Database>, Map<string, FrameworkTree>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+async function readFrameworkTree(db: Kysely<Database>, framework: FrameworkRow): Promise<FrameworkTree> {
   const [groups, pillars, benchmarks, perspectives] = await Promise.all([
     db.selectFrom('framework_groups').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),
     db.selectFrom('pillars').selectAll().where('framework_id', '=', framework.id).orderBy('position').execute(),

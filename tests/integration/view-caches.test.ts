@@ -129,4 +129,16 @@ describe('cached pages and API answers after commits by another instance', () =>
       await expectSameAsNewInstance(`after step ${step}`);
     }
   });
+
+  it('shows a framework edited by another instance (titles, weights) at once', async () => {
+    const definition = JSON.parse(fs.readFileSync(new URL('../../src/seed/quad-2025.framework.json', import.meta.url), 'utf8'));
+    const benchmark = definition.framework.pillars[2].benchmarks[0];
+    benchmark.title = `${benchmark.title} (edited)`;
+    benchmark.weight = 2.5;
+    const result = await importFile(writer.kysely, definition);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const page = await reader.inject({ url: `/benchmarks/${benchmark.code}`, headers: { cookie: jars.admin } });
+    expect(page.body).toContain('(edited)');
+    await expectSameAsNewInstance('after the framework changed');
+  });
 });
