@@ -9,7 +9,7 @@ import { problem, validationError, type FieldProblem } from '../errors';
 import { isIsoDate, nowIso, systemClock, type Clock } from '../time';
 import type { ScoringModel } from '../scoring/model';
 import type { ChangeKind, Explanation, KindSums } from '../scoring/types';
-import { JOINT, loadFrameworkTree, resolveFramework, type FrameworkTree } from '../framework/repository';
+import { JOINT, accessOf, loadFrameworkTree, resolveFramework, type EvidenceAccess, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
 import { liveEvidence } from '../framework/live-evidence';
 import { chunks } from '../db/chunks';
@@ -40,6 +40,10 @@ export interface FindingContributionJson {
   title?: string;
   /** set when the reader may not see the item: its points count, its identity is withheld */
   restricted?: true;
+  /** a reader's summary (summarizeForReader) only: how many findings the entry stands for (absent: one) */
+  count?: number;
+  /** a reader's summary only: the visible findings not named, summed (no identity) */
+  rest?: true;
 }
 
 export interface BenchmarkExplanationJson {
@@ -144,6 +148,83 @@ export async function nameContributions(db: Kysely<Database>, explanation: Expla
   }));
   return { ...explanation, benchmarks };
 }
+
+/** In a reader's summary, the first this many visible contributions of each kind of a benchmark are named. */
+export const NAMED_PER_KIND = 3;
+
+/**
+ * What pages say of an explanation to one reader, without naming every finding (at 300,000 items an explanation
+ * has about a million contributions): per benchmark and kind, the first NAMED_PER_KIND contributions of items
+ * the reader may see, named and in their order, then one entry summing the reader's other visible ones (`rest`)
+ * and one summing those restricted from the reader (`restricted`), each with its `count`. Points, counts and the
+ * order of the named ones are those of the full naming (nameContributions). Who may see an item comes from the
+ * read model's items (their access fields); only the named items are read from the database.
+ */
+export async function summarizeForReader(db: Kysely<Database>, explanation: Explanation, viewer: Viewer, model: ScoringModel): Promise<ExplanationJson> {
+  const accesses = accessesOf(explanation, model);
+  // items the model does not hold (none in practice) are read with their facts
+  const unknown = [...new Set(explanation.benchmarks.flatMap((b, i) => b.contributions.filter((_, j) => accesses[i][j] === undefined).map((c) => Number(c.evidence))))];
+  const facts = unknown.length ? await itemsById(db, unknown, model) : new Map<number, ItemFacts>();
+  // the access fields of many items are one shared object: the reader's verdict is worked out once for each
+  const verdicts = new Map<object, boolean>();
+  const mayReadItem = (access: EvidenceAccess | ItemFacts | undefined) => {
+    if (!access) return false;
+    let verdict = verdicts.get(access);
+    if (verdict === undefined) verdicts.set(access, (verdict = mayRead(viewer, access)));
+    return verdict;
+  };
+  type Summed = { points: number; count: number };
+  const shaped = explanation.benchmarks.map((b, i) => {
+    const named: typeof b.contributions = [];
+    const perKind = new Map<ChangeKind, { named: number; rest: Summed; hidden: Summed }>();
+    b.contributions.forEach((c, j) => {
+      let k = perKind.get(c.kind);
+      if (!k) perKind.set(c.kind, (k = { named: 0, rest: { points: 0, count: 0 }, hidden: { points: 0, count: 0 } }));
+      if (!mayReadItem(accesses[i][j] ?? facts.get(Number(c.evidence)))) {
+        k.hidden.points += c.points;
+        k.hidden.count += 1;
+      } else if (k.named < NAMED_PER_KIND) {
+        k.named += 1;
+        named.push(c);
+      } else {
+        k.rest.points += c.points;
+        k.rest.count += 1;
+      }
+    });
+    return { b, named, perKind };
+  });
+  const namedIds = [...new Set(shaped.flatMap((x) => x.named.map((c) => Number(c.evidence))))];
+  const items = namedIds.length ? await itemsById(db, namedIds, model) : new Map<number, ItemFacts>();
+  const benchmarks = shaped.map(({ b, named, perKind }) => {
+    const contributions: FindingContributionJson[] = named.map((c) => {
+      const item = items.get(Number(c.evidence));
+      return item
+        ? { ref: item.ref, finding: c.finding, kind: c.kind, points: c.points, evidence_id: item.id, title: item.title }
+        : { kind: c.kind, points: c.points, restricted: true }; // gone since the model read it
+    });
+    for (const [kind, k] of perKind) {
+      if (k.rest.count) contributions.push({ kind, points: k.rest.points, count: k.rest.count, rest: true });
+      if (k.hidden.count) contributions.push({ kind, points: k.hidden.points, count: k.hidden.count, restricted: true });
+    }
+    return { ...b, contributions };
+  });
+  return { ...explanation, benchmarks };
+}
+
+/**
+ * The access fields of each contribution's item, per benchmark and contribution, worked out once per explanation
+ * (the model keeps an explanation until its next change; every reader's summary of it reads these).
+ */
+function accessesOf(explanation: Explanation, model: ScoringModel): (EvidenceAccess | undefined)[][] {
+  // keyed by the benchmarks' list, which the model's cached explanation shares with every copy it hands out
+  let found = accessByExplanation.get(explanation.benchmarks);
+  if (!found) {
+    found = explanation.benchmarks.map((b) => b.contributions.map((c) => accessOf(model.item(c.evidence))));
+    accessByExplanation.set(explanation.benchmarks, found);
+  }
+  return found;
+}
+const accessByExplanation = new WeakMap<Explanation['benchmarks'], (EvidenceAccess | undefined)[][]>();
 
 /** The explanation of every change of one perspective's scores between two views (INTERFACES.md "Explanation"). */
 export async function buildExplanation(

@@ -9,7 +9,7 @@ import type { Viewer } from '../evidence/policy';
 import type { ScoringModel } from '../scoring/model';
 import type { Band, ChangeKind, Scorecard } from '../scoring/types';
 import { JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
-import { nameContributions, type BenchmarkExplanationJson, type ExplanationJson } from './explain';
+import { summarizeForReader, type BenchmarkExplanationJson, type ExplanationJson } from './explain';
 import { viewLink, type PageQuery } from './pages';
 
 const BAND_WORDS: Record<Band, string> = {
@@ -87,8 +87,8 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
   for (const c of b.contributions) {
     if (c.restricted) {
       restrictedPoints += c.points;
-      restrictedCount += 1;
-    } else if (causes.length < limit && Math.abs(c.points) >= CAUSE_MIN_POINTS) {
+      restrictedCount += c.count ?? 1;
+    } else if (!c.rest && causes.length < limit && Math.abs(c.points) >= CAUSE_MIN_POINTS) {
       causes.push({
         kind: c.kind,
         label: `${KIND_WORDS[c.kind]}: ${c.title ?? c.ref ?? 'item'}`,
@@ -112,9 +112,10 @@ function causeClause(b: BenchmarkExplanationJson): string {
     return b.change > 0 ? ' as older negative evidence fades (drift toward neutral, not news)' : ' as older positive evidence fades (drift toward neutral, not news)';
   }
   const ofKind = b.contributions.filter((c) => c.kind === kind);
-  const named = ofKind.filter((c) => !c.restricted).slice(0, 2).map((c) => `“${c.title ?? c.ref ?? 'item'}”`);
-  const hidden = ofKind.filter((c) => c.restricted).length;
-  const visibleCount = ofKind.length - hidden;
+  const named = ofKind.filter((c) => !c.restricted && !c.rest).slice(0, 2).map((c) => `“${c.title ?? c.ref ?? 'item'}”`);
+  const countOf = (list: typeof ofKind) => list.reduce((n, c) => n + (c.count ?? 1), 0);
+  const hidden = countOf(ofKind.filter((c) => c.restricted));
+  const visibleCount = countOf(ofKind.filter((c) => !c.restricted));
   const verb = kind === 'new' ? 'newly counted' : 'withdrawn (retracted or corrected)';
   const parts: string[] = [];
   if (visibleCount > 0) parts.push(`${words(visibleCount)} ${visibleCount === 1 ? 'item' : 'items'}${named.length ? ` (${named.join(', ')}${visibleCount > named.length ? ', …' : ''})` : ''}`);
@@ -262,7 +263,7 @@ export async function explainedKeyFindings(
     to: { asOf: input.to.asOf, knownAt: input.to.knownAt },
     perspective: input.perspective,
   });
-  const explanation = await nameContributions(db, raw, viewer, input.model);
+  const explanation = await summarizeForReader(db, raw, viewer, input.model);
   return { ...keyFindingsFrom(input.tree, input.from.scorecard, input.to.scorecard, explanation, input.from.label, input.q, input.perspectiveName), explanation };
 }
 

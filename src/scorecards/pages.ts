@@ -260,7 +260,10 @@ export function benchmarkSeries(index: ScoringIndex, asOf: string, code: string)
 
 /** The benchmark chart: its series, with the counted findings the reader may see (`visible`) as dots. */
 export function benchmarkChart(series: ReturnType<typeof benchmarkSeries>, asOf: string, code: string, title: string, visible: readonly CountedFinding[]) {
-  const markers = visible.map((f) => ({ date: addDays(asOf, -f.ageDays), value: f.value, id: f.evidenceId }));
+  // ages repeat (a few hundred days against thousands of findings): each day's date is worked out once
+  const dates = new Map<number, string>();
+  const dateAt = (age: number) => dates.get(age) ?? (dates.set(age, addDays(asOf, -age)), dates.get(age)!);
+  const markers = visible.map((f) => ({ date: dateAt(f.ageDays), value: f.value, id: f.evidenceId }));
   return { svg: scoreChartSvg(series.points, markers, `${code} ${title}: score over the 12 months to ${asOf}`), monthly: series.monthly };
 }
 

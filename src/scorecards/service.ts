@@ -158,27 +158,34 @@ interface AccessSplit {
 async function splitByAccess(db: Kysely<Database>, viewer: Viewer, index: ScoringIndex, ctx: PageContext, code: string): Promise<AccessSplit> {
   const view = JSON.stringify([index.perspective, knowledgeKey(ctx.model, index.knownAt), ctx.resolved.asOf, code]);
   return accessSplits.getAsync(ctx.model, JSON.stringify([view, viewer.id, viewer.role, viewer.delegation]), async () => {
-    // one list per view, shared by every reader's split (never changed after it is made)
-    const counted = countedLists.get(ctx.model, view, () => index.countedFindings(ctx.resolved.asOf, code).reverse());
+    // one list per view, with its items' access fields, shared by every reader's split (never changed after it is made)
+    const { counted, accesses } = countedLists.get(ctx.model, view, () => {
+      const list = index.countedFindings(ctx.resolved.asOf, code).reverse();
+      return { counted: list, accesses: list.map((c) => accessOf(ctx.model.item(c.evidenceId))) };
+    });
     // the access fields come with the read model's items; a model without them (none today) asks the database
-    let marks: (id: number) => ReadableFields | undefined = (id) => accessOf(ctx.model.item(id));
-    if (counted.some((c) => marks(Number(c.evidenceId)) === undefined)) {
+    let marks: (c: CountedFinding, i: number) => ReadableFields | undefined = (_, i) => accesses[i];
+    if (accesses.some((a) => a === undefined)) {
       const read = await readableFieldsOnBenchmark(db, ctx.tree.id, code);
-      marks = (id) => read.get(id);
+      marks = (c) => read.get(Number(c.evidenceId));
     }
+    // many items share one access object: the reader's verdict is worked out once for each
+    const verdicts = new Map<ReadableFields, boolean>();
     const visible: CountedFinding[] = [];
     let restrictedCount = 0;
     let restrictedWeight = 0;
     let totalWeight = 0;
-    for (const c of counted) {
+    counted.forEach((c, i) => {
       totalWeight += c.weight;
-      const fields = marks(Number(c.evidenceId));
-      if (fields && mayRead(viewer, fields)) visible.push(c);
+      const fields = marks(c, i);
+      let verdict = fields ? verdicts.get(fields) : false;
+      if (verdict === undefined) verdicts.set(fields!, (verdict = mayRead(viewer, fields!)));
+      if (verdict) visible.push(c);
       else {
         restrictedCount += 1;
         restrictedWeight += c.weight;
       }
-    }
+    });
     return { counted, visible, restrictedCount, restrictedWeight, totalWeight };
   });
 }
@@ -189,7 +196,7 @@ async function splitByAccess(db: Kysely<Database>, viewer: Viewer, index: Scorin
  * readers ask.
  */
 const CACHED_FINDINGS = 600_000;
-const countedLists = viewCache<CountedFinding[]>(16, { weigh: (list) => list.length, maxWeight: CACHED_FINDINGS / 2 });
+const countedLists = viewCache<{ counted: CountedFinding[]; accesses: (ReadableFields | undefined)[] }>(16, { weigh: (entry) => entry.counted.length, maxWeight: CACHED_FINDINGS / 2 });
 const accessSplits = viewCache<AccessSplit>(256, { weigh: (split) => split.counted.length, maxWeight: CACHED_FINDINGS / 2 });
 
 /** The findings that count for a benchmark at the page's as-of date, as the viewer may see them, one page of them loaded. */

@@ -122,7 +122,7 @@ const REBUILD_SHARE = 0.05;
  * Bounds of the caches (readers choose the dates: an unbounded cache would let them fill the memory). An
  * explanation lists every counted finding (tens of MB at a million findings), so few are kept.
  */
-const MAX_EXPLANATIONS = 8;
+const MAX_EXPLANATIONS = 4;
 const MAX_INDEXES = 64;
 const MAX_DAYS_PER_INDEX = 1024;
 
