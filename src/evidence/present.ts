@@ -45,28 +45,11 @@ const CSV_COLUMNS = [
   'groups', 'tlp', 'location', 'findings', 'verified_at', 'retracted_at', 'supersedes',
 ] as const;
 
-/** One item's CSV line: the columns of evidenceJson named in CSV_COLUMNS, read straight from the detail. */
-function csvRow(d: EvidenceDetail): string {
-  const r = d.row;
+function csvRow(item: EvidenceJson): string {
   const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    id: r.id,
-    framework: d.framework,
-    ref: r.ref,
-    status: r.status,
-    title: r.title,
-    summary: r.summary,
-    source: r.source,
-    url: r.url,
-    observed_on: r.observed_on,
-    source_reliability: r.source_reliability,
-    credibility: Number(r.credibility),
-    groups: d.groups.join(' '),
-    tlp: r.tlp,
-    location: r.location,
-    findings: d.findings.map((f) => `${f.benchmark}=${f.kind === 'assessment' ? f.stance : f.value}`).join(' '),
-    verified_at: r.verified_at,
-    retracted_at: r.retracted_at,
-    supersedes: r.supersedes_id,
+    ...item,
+    groups: item.groups.join(' '),
+    findings: item.findings.map((f) => `${f.benchmark}=${'stance' in f ? f.stance : f.value}`).join(' '),
   };
   return csvLine(CSV_COLUMNS.map((c) => row[c]));
 }
@@ -75,7 +58,7 @@ function csvRow(d: EvidenceDetail): string {
 export async function* evidenceCsvChunks(chunks: AsyncIterable<EvidenceDetail[]>): AsyncGenerator<string> {
   let head = `${CSV_COLUMNS.join(',')}\r\n`;
   for await (const details of chunks) {
-    yield head + details.map((d) => `${csvRow(d)}\r\n`).join('');
+    yield head + details.map((d) => `${csvRow(evidenceJson(d, null))}\r\n`).join('');
     head = '';
   }
   if (head) yield head;
