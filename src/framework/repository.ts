@@ -8,6 +8,7 @@ import { AppError, problem, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
 import { findingsWithBenchmarks, groupTags } from './evidence-links';
 import { chunks } from '../db/chunks';
+import { inReadSnapshot } from '../db/snapshot';
 
 /** A stored benchmark: what the import file said, plus its row id. */
 export interface BenchmarkNode extends ImportBenchmark {
@@ -233,8 +234,24 @@ export function accessOf(item: ScoringEvidence | undefined): EvidenceAccess | un
 }
 
 export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: number): Promise<ScoringEvidence[]> {
-  return loadScoringItems(db, frameworkId, null);
+  // one snapshot (SQLite: on the file's read-only connection, so requests keep the main one), read a range of items
+  // at a time: between ranges other requests are answered (better-sqlite3 blocks the process while a query runs),
+  // and no query returns a million rows at once
+  return inReadSnapshot(db, async (snapshot) => {
+    const out: ScoringEvidence[] = [];
+    let after = 0;
+    for (;;) {
+      const part = await loadScoringItems(snapshot, frameworkId, null, after);
+      out.push(...part);
+      if (part.length < LOAD_RANGE) return out;
+      after = Number(part[part.length - 1].id);
+      if (!db.isTransaction) await new Promise((resolve) => setImmediate(resolve));
+    }
+  });
 }
+
+/** Items read per range by loadScoringEvidence (with their findings and tags: about 0.1 s of SQLite a range). */
+const LOAD_RANGE = 20_000;
 
 /** loadScoringEvidence for the items with these ids only (those that are not verified or not live are left out). */
 export async function loadScoringEvidenceByIds(db: Kysely<Database>, frameworkId: number, ids: readonly number[]): Promise<ScoringEvidence[]> {
@@ -243,7 +260,8 @@ export async function loadScoringEvidenceByIds(db: Kysely<Database>, frameworkId
   return out;
 }
 
-async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: readonly number[] | null): Promise<ScoringEvidence[]> {
+/** The items with these ids, or (ids null) the next LOAD_RANGE items by id after `after`, with findings and tags. */
+async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: readonly number[] | null, after = 0): Promise<ScoringEvidence[]> {
   const items = await db
     .selectFrom('evidence')
     .select(['id', 'observed_on', 'source_reliability', 'credibility', 'verified_at', 'retracted_at', 'superseded_at', ...ACCESS_COLUMNS])
@@ -251,9 +269,12 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
     .where('verified_at', 'is not', null)
     .where(isLiveEvidence)
     .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
+    .$if(ids === null, (q) => q.where('evidence.id', '>', after).limit(LOAD_RANGE))
     .orderBy('id')
     .execute();
   if (items.length === 0) return [];
+  // the range of ids read (a range query: the items' own ids when a list was given)
+  const [first, last] = [items[0].id, items[items.length - 1].id];
   const findings = await findingsWithBenchmarks(db)
     .innerJoin('evidence', 'evidence.id', 'findings.evidence_id')
     .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
@@ -261,6 +282,7 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
     .where('evidence.verified_at', 'is not', null)
     .where(isLiveEvidence)
     .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
+    .$if(ids === null, (q) => q.where('evidence.id', '>=', first).where('evidence.id', '<=', last))
     .orderBy('findings.evidence_id')
     .orderBy('findings.position')
     .execute();
@@ -271,6 +293,7 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
     .where('evidence.verified_at', 'is not', null)
     .where(isLiveEvidence)
     .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
+    .$if(ids === null, (q) => q.where('evidence.id', '>=', first).where('evidence.id', '<=', last))
     .execute();
   const byId = new Map<number, ScoringEvidence>();
   // the access fields of many items are the same few combinations: one object each

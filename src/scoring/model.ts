@@ -123,6 +123,13 @@ const REBUILD_SHARE = 0.05;
  * explanation lists every counted finding (tens of MB at a million findings), so few are kept.
  */
 const MAX_EXPLANATIONS = 4;
+
+/**
+ * Section 9 from day sums divides a difference of sums by kappa + W(B); when the sums exceed that denominator more
+ * than this many times, rounding could show at 1e-9 and the findings are taken one by one (rare: no prior and
+ * evidence decayed over many half-lives).
+ */
+const ILL_CONDITIONED = 1_000;
 const MAX_INDEXES = 64;
 const MAX_DAYS_PER_INDEX = 1024;
 
@@ -444,6 +451,9 @@ export function createScoringModel(framework: ScoringFramework, evidence: readon
       const agedA = daySpan(slot, null, tA, tA);
       const agedB = daySpan(slot, null, tA, tB);
       const fresh = daySpan(slot, tA, tB, tB);
+      // the sums cancel to within a few ulps of the largest weight, which the denominator then divides: when it is
+      // far smaller (no prior, evidence decayed over many half-lives), take the findings one by one instead
+      if (Math.max(agedA.W, agedB.W, fresh.W) > ILL_CONDITIONED * denominatorB) return kindSumsByFinding(slot, tA, tB, scoreA, weightB);
       // sum over findings of (wB - wA)(100 v - scoreA) / den, with sum(w v) and sum(w) taken per day
       out.aged = (100 * (agedB.V - agedA.V) - scoreA * (agedB.W - agedA.W)) / denominatorB;
       out.new = (100 * fresh.V - scoreA * fresh.W) / denominatorB;

@@ -69,13 +69,25 @@ function compare(model: ScoringModel, fw: ScoringFramework, evidence: ScoringEvi
     const x = explainIndexes(fw, mineFrom, mine, query);
     const y = explainIndexes(fw, engineFrom, engine, query);
     close(x.overall.change, y.overall.change, 'overall change');
+    const weightsA = new Map<string, number>();
+    for (const f of engineFrom.countedFindings(from.asOf)) weightsA.set(f.benchmark, (weightsA.get(f.benchmark) ?? 0) + f.weight);
+    const weightsB = new Map(engine.scorecard(view.asOf).pillars.flatMap((p) => p.benchmarks).map((b) => [b.code, b.evidence_weight] as const));
     x.benchmarks.forEach((bx, i) => {
       const by = y.benchmarks[i];
       close(bx.change, by.change, `${bx.code} change`);
-      for (const kind of ['new', 'aged', 'removed'] as const) close(bx.by_kind[kind], by.by_kind[kind], `${bx.code} ${kind}`);
-      // the same contributions, but for ones that are 0 in one and a rounding residue in the other
+      // a finding's part is (wB - wA)(100 v - score A) / (kappa + W(B)): the last ulps of score A, which the two
+      // compute in different orders, are multiplied by W(A) / (kappa + W(B)). That is 1 or less with a prior and
+      // recent evidence, but reaches 2^45 with no prior and evidence decayed over many half-lives, where no two
+      // summation orders agree to 1e-9: the parts are compared to 1e-9 times that amplification
+      const [wA, den] = [weightsA.get(bx.code) ?? 0, fw.priorStrength + (weightsB.get(bx.code) ?? 0)];
+      const amplification = wA === 0 ? 1 : den === 0 ? Infinity : Math.max(1, wA / den);
+      for (const kind of ['new', 'aged', 'removed'] as const) {
+        const [p, q] = [bx.by_kind[kind], by.by_kind[kind]];
+        expect(Math.abs(p - q), `${bx.code} ${kind}: ${p} vs ${q}`).toBeLessThan(1e-9 * amplification);
+      }
+      // the same contributions, but for ones that are 0 in one and a rounding residue (amplified as above) in the other
       const material = (list: typeof bx.contributions) =>
-        list.filter((c) => Math.abs(c.points) > 1e-9).map((c) => `${String(c.evidence)}#${c.finding} ${c.kind}`).sort();
+        list.filter((c) => Math.abs(c.points) > 1e-9 * amplification).map((c) => `${String(c.evidence)}#${c.finding} ${c.kind}`).sort();
       expect(material(bx.contributions)).toEqual(material(by.contributions));
     });
   }
