@@ -6,6 +6,7 @@
 //   npm run bench -- --smoke [--size N]      every page, export, report, import and the CLI at that size, no timing targets
 //   npm run bench -- --and-smoke ...         the figures, then the smoke
 //   npm run bench -- micro [scoring pages import memory] [--write]   the in-process micro-benchmarks (MICRO.md)
+//   npm run bench -- render                  RESULTS.md again from results.json (after editing missed.ts)
 //
 // Options: --seed N (1), --db sqlite|postgres|both (both; PostgreSQL is left out with a note when it does not answer),
 // --pg URL (a server where the user may create databases; default postgres://postgres@127.0.0.1:5432/postgres or
@@ -148,6 +149,14 @@ function renderMarkdown(runs: DialectRun[], meta: Record<string, string>, smokeM
 async function main() {
   const argv = process.argv.slice(2);
   if (argv[0] === 'micro') return runMicro(argv.slice(1));
+  if (argv[0] === 'render') {
+    // RESULTS.md again from results.json (after an edit of missed.ts): the same numbers, the current explanations
+    const saved = JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8')) as { meta: Record<string, string>; runs: DialectRun[] };
+    const smokeOnly = saved.runs.every((r) => r.figures.length === 0);
+    fs.writeFileSync(RESULTS_MD, renderMarkdown(saved.runs, saved.meta, smokeOnly));
+    console.log(`Wrote ${RESULTS_MD} from ${RESULTS_JSON}`);
+    return;
+  }
   const { values } = parseArgs({
     args: argv,
     options: {
