@@ -6,7 +6,6 @@ import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliabilit
 import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
 import { AppError, problem, validationError } from '../errors';
 import { isLiveEvidence } from './live-evidence';
-import { findingsWithBenchmarks, groupTags } from './evidence-links';
 import { chunks } from '../db/chunks';
 import { inReadSnapshot } from '../db/snapshot';
 
@@ -275,26 +274,28 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
   if (items.length === 0) return [];
   // the range of ids read (a range query: the items' own ids when a list was given)
   const [first, last] = [items[0].id, items[items.length - 1].id];
-  const findings = await findingsWithBenchmarks(db)
-    .innerJoin('evidence', 'evidence.id', 'findings.evidence_id')
-    .select(['findings.evidence_id', 'benchmarks.code', 'findings.stance', 'findings.value'])
-    .where('evidence.framework_id', '=', frameworkId)
-    .where('evidence.verified_at', 'is not', null)
-    .where(isLiveEvidence)
-    .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
-    .$if(ids === null, (q) => q.where('evidence.id', '>=', first).where('evidence.id', '<=', last))
-    .orderBy('findings.evidence_id')
-    .orderBy('findings.position')
+  // findings and tags read bare (no join, no ORDER BY): the items above decide which count, their framework's
+  // benchmarks and groups name them, and each item's findings are put in their order here
+  const [benchmarkCodes, groupCodes] = await Promise.all([
+    db.selectFrom('benchmarks').select(['id', 'code']).where('framework_id', '=', frameworkId).execute(),
+    db.selectFrom('framework_groups').select(['id', 'code']).where('framework_id', '=', frameworkId).execute(),
+  ]);
+  const findings = (
+    await db
+      .selectFrom('findings')
+      .select(['evidence_id', 'benchmark_id', 'position', 'stance', 'value'])
+      .$if(ids !== null, (q) => q.where('evidence_id', 'in', ids!))
+      .$if(ids === null, (q) => q.where('evidence_id', '>=', first).where('evidence_id', '<=', last))
+      .execute()
+  ).sort((a, b) => a.evidence_id - b.evidence_id || a.position - b.position);
+  const tags = await db
+    .selectFrom('evidence_groups')
+    .select(['evidence_id', 'group_id'])
+    .$if(ids !== null, (q) => q.where('evidence_id', 'in', ids!))
+    .$if(ids === null, (q) => q.where('evidence_id', '>=', first).where('evidence_id', '<=', last))
     .execute();
-  const tags = await groupTags(db)
-    .innerJoin('evidence', 'evidence.id', 'evidence_groups.evidence_id')
-    .select(['evidence_groups.evidence_id', 'framework_groups.code'])
-    .where('evidence.framework_id', '=', frameworkId)
-    .where('evidence.verified_at', 'is not', null)
-    .where(isLiveEvidence)
-    .$if(ids !== null, (q) => q.where('evidence.id', 'in', ids!))
-    .$if(ids === null, (q) => q.where('evidence.id', '>=', first).where('evidence.id', '<=', last))
-    .execute();
+  const benchmarkCode = new Map(benchmarkCodes.map((b) => [b.id, b.code]));
+  const groupCode = new Map(groupCodes.map((g) => [g.id, g.code]));
   const byId = new Map<number, ScoringEvidence>();
   // the access fields of many items are the same few combinations: one object each
   const accesses = new Map<string, EvidenceAccess>();
@@ -325,12 +326,17 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
   const codes = new Map<string, string>();
   const intern = (code: string) => codes.get(code) ?? (codes.set(code, code), code);
   for (const f of findings) {
+    const code = benchmarkCode.get(f.benchmark_id);
+    if (code === undefined) continue; // not this framework's (cannot be: an item's findings are its framework's)
     byId.get(f.evidence_id)?.findings.push({
-      benchmark: intern(f.code),
+      benchmark: intern(code),
       stance: f.stance === null ? null : Number(f.stance),
       value: f.value === null ? null : Number(f.value),
     });
   }
-  for (const t of tags) byId.get(t.evidence_id)?.groups.push(intern(t.code));
+  for (const t of tags) {
+    const code = groupCode.get(t.group_id);
+    if (code !== undefined) byId.get(t.evidence_id)?.groups.push(intern(code));
+  }
   return out;
 }

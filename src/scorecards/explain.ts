@@ -219,7 +219,15 @@ function accessesOf(explanation: Explanation, model: ScoringModel): (EvidenceAcc
   // keyed by the benchmarks' list, which the model's cached explanation shares with every copy it hands out
   let found = accessByExplanation.get(explanation.benchmarks);
   if (!found) {
-    found = explanation.benchmarks.map((b) => b.contributions.map((c) => accessOf(model.item(c.evidence))));
+    // an item has a finding in several benchmarks and both views: look each one up once
+    const seen = new Map<string | number, EvidenceAccess | undefined>();
+    const lookup = (id: string | number) => {
+      if (seen.has(id)) return seen.get(id);
+      const access = accessOf(model.item(id));
+      seen.set(id, access);
+      return access;
+    };
+    found = explanation.benchmarks.map((b) => b.contributions.map((c) => lookup(c.evidence)));
     accessByExplanation.set(explanation.benchmarks, found);
   }
   return found;

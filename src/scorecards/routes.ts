@@ -73,13 +73,17 @@ function cachedView<V>(kind: string, model: ScoringModel, ctx: PageContext, q: P
   return views.get(model, key, make) as V;
 }
 
-/** The tree as a cache key part (names and titles appear on pages; an edit changes the key). */
-function treeKey(tree: FrameworkTree): string {
+/**
+ * The tree as a cache key part (names and titles appear on pages): a number per tree object. Trees are kept per
+ * framework row (loadFrameworkTree), so the same definition is the same object and an edit makes a new one.
+ */
+function treeKey(tree: FrameworkTree): number {
   let key = treeKeys.get(tree);
-  if (key === undefined) treeKeys.set(tree, (key = JSON.stringify(tree)));
+  if (key === undefined) treeKeys.set(tree, (key = ++treeCount));
   return key;
 }
-const treeKeys = new WeakMap<FrameworkTree, string>();
+const treeKeys = new WeakMap<FrameworkTree, number>();
+let treeCount = 0;
 
 export async function scorecardRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
