@@ -140,6 +140,19 @@ describe('evidence desk pages', () => {
     expect(row.status).toBe('submitted');
   });
 
+  it('refuses an import form whose fields are not text with 400, showing the form again (not a 500)', async () => {
+    // found by the fuzz suite: a JSON body with an object where the pasted text goes, shown back after the refusal
+    const page = await t.app.inject({ url: '/evidence/import', headers: { cookie: evaluator } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/evidence/import',
+      headers: { cookie: evaluator, 'content-type': 'application/json', 'x-csrf-token': csrfFrom(page.body) },
+      payload: JSON.stringify({ text: { toString: null }, format: 'csv' }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('text');
+  });
+
   it('lists, filters and exports what the user may see', async () => {
     const list = await t.app.inject({ url: '/evidence?group=TTP&status=verified', headers: { cookie: viewer } });
     expect(list.statusCode).toBe(200);

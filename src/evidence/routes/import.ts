@@ -27,7 +27,8 @@ export async function importRoutes(fastify: FastifyInstance) {
       const tree = await frameworkTreeFor(db, undefined);
       const body = request.body ?? {};
       const file = typeof body.file === 'object' ? body.file : undefined;
-      const pasted = body.text ?? '';
+      // a body the schema refused is shown back: only what is text (a JSON body may put an object here)
+      const pasted = typeof body.text === 'string' ? body.text : '';
       const format = body.format === 'json' || (file?.filename ?? '').toLowerCase().endsWith('.json') ? 'json' : 'csv';
       const dryRun = body.dry_run === 'on' || body.dry_run === 'true';
       const shown = { format, dryRun, text: file ? '' : pasted };
