@@ -66,6 +66,20 @@ export function mayRead(viewer: Viewer, item: ReadableFields): boolean {
   });
 }
 
+/**
+ * mayRead for one viewer over many items whose fields are a few shared objects (the read model interns them):
+ * each object is decided once. No fields: not readable.
+ */
+export function readerVerdicts(viewer: Viewer): (item: ReadableFields | undefined) => boolean {
+  const verdicts = new Map<ReadableFields, boolean>();
+  return (item) => {
+    if (!item) return false;
+    let verdict = verdicts.get(item);
+    if (verdict === undefined) verdicts.set(item, (verdict = mayRead(viewer, item)));
+    return verdict;
+  };
+}
+
 /** An item as a frozen report keeps it: only the handling known when the report was made. */
 export interface SnapshotFields {
   tlp: string;

@@ -219,7 +219,6 @@ export function frameworkRefsOf(tree: FrameworkTree): FrameworkRefs {
   return { code: tree.code, benchmarks, groups: tree.groups.map((g) => g.code) };
 }
 
-/** Every evidence item that was ever verified (the engine applies the bitemporal rules), with findings and tags. */
 /**
  * What decides who may read an item (the evidence policy's ReadableFields), loaded with the scoring items: every
  * change to a verified item is a scoring change, so the read model holds these up to date for the items it holds.
@@ -232,6 +231,19 @@ export function accessOf(item: ScoringEvidence | undefined): EvidenceAccess | un
   return (item as (ScoringEvidence & { access?: EvidenceAccess }) | undefined)?.access;
 }
 
+/**
+ * The access fields of many items held by a read model, each item looked up once (an item has findings in several
+ * benchmarks and both views of an explanation).
+ */
+export function accessLookup(model: { item(id: string | number): ScoringEvidence | undefined }): (id: string | number) => EvidenceAccess | undefined {
+  const seen = new Map<string | number, EvidenceAccess | undefined>();
+  return (id) => {
+    if (!seen.has(id)) seen.set(id, accessOf(model.item(id)));
+    return seen.get(id);
+  };
+}
+
+/** Every evidence item that was ever verified (the engine applies the bitemporal rules), with findings and tags. */
 export async function loadScoringEvidence(db: Kysely<Database>, frameworkId: number): Promise<ScoringEvidence[]> {
   // one snapshot (SQLite: on the file's read-only connection, so requests keep the main one), read a range of items
   // at a time: between ranges other requests are answered (better-sqlite3 blocks the process while a query runs),
@@ -299,7 +311,7 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
   const byId = new Map<number, ScoringEvidence>();
   // the access fields of many items are the same few combinations: one object each
   const accesses = new Map<string, EvidenceAccess>();
-  const accessOf = (e: EvidenceAccess): EvidenceAccess => {
+  const sharedAccess = (e: EvidenceAccess): EvidenceAccess => {
     const fields = ACCESS_COLUMNS.map((c) => e[c]) as EvidenceAccess[keyof EvidenceAccess][];
     const key = JSON.stringify(fields);
     let found = accesses.get(key);
@@ -317,7 +329,7 @@ async function loadScoringItems(db: Kysely<Database>, frameworkId: number, ids: 
       retractedAt: e.retracted_at,
       supersededAt: e.superseded_at,
       findings: [],
-      access: accessOf(e),
+      access: sharedAccess(e),
     };
     byId.set(e.id, item);
     return item;

@@ -274,8 +274,7 @@ export async function latestReportOfKind(db: Kysely<Database>, frameworkId: numb
   return db.selectFrom('reports').selectAll().where('framework_id', '=', frameworkId).where('kind', '=', kind).orderBy('period_end', 'desc').limit(1).executeTakeFirst();
 }
 
-/** The latest report of a framework whose period ended before `date` (monthly preferred, then quarterly, then weekly). */
-/** The latest report of the framework whose period ended before `date` (monthly first); its content is read separately (reportContent). */
+/** The latest report of a framework whose period ended before `date` (monthly preferred, then quarterly, then weekly); its content is read separately (reportContent). */
 export async function latestReportBefore(db: Kysely<Database>, frameworkId: number, date: string) {
   return db
     .selectFrom('reports')

@@ -9,11 +9,12 @@ import { problem, validationError, type FieldProblem } from '../errors';
 import { isIsoDate, nowIso, systemClock, type Clock } from '../time';
 import type { ScoringModel } from '../scoring/model';
 import type { ChangeKind, Explanation, KindSums } from '../scoring/types';
-import { JOINT, accessOf, loadFrameworkTree, resolveFramework, type EvidenceAccess, type FrameworkTree } from '../framework/repository';
+import { JOINT, accessLookup, loadFrameworkTree, resolveFramework, type EvidenceAccess, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
 import { liveEvidence } from '../framework/live-evidence';
 import { chunks } from '../db/chunks';
-import { mayRead, type Viewer } from '../evidence/policy';
+import { mayRead, readerVerdicts, type Viewer } from '../evidence/policy';
+import { viewCache } from './view-cache';
 import { parseKnownAt } from './service';
 
 export interface ExplainRequest {
@@ -102,13 +103,11 @@ type ItemFacts = Pick<EvidenceRow, 'id' | 'ref' | 'title' | 'tlp' | 'status' | '
  * (marking, status, who handled it) of a verified item can only change with an update of its row, which the
  * model's change log records, so a model of the same version has the same facts.
  */
-const factsByModel = new WeakMap<ScoringModel, { version: number; facts: Map<number, ItemFacts> }>();
+const factsByModel = viewCache<Map<number, ItemFacts>>(1);
 
 async function itemsById(db: Kysely<Database>, ids: number[], model?: ScoringModel): Promise<Map<number, ItemFacts>> {
   if (!model) return loadFacts(db, ids, new Map());
-  let cached = factsByModel.get(model);
-  if (!cached || cached.version !== model.version) factsByModel.set(model, (cached = { version: model.version, facts: new Map() }));
-  const known = cached.facts;
+  const known = factsByModel.get(model, 'facts', () => new Map());
   return loadFacts(db, ids.filter((id) => !known.has(id)), known);
 }
 
@@ -165,14 +164,7 @@ export async function summarizeForReader(db: Kysely<Database>, explanation: Expl
   // items the model does not hold (none in practice) are read with their facts
   const unknown = [...new Set(explanation.benchmarks.flatMap((b, i) => b.contributions.filter((_, j) => accesses[i][j] === undefined).map((c) => Number(c.evidence))))];
   const facts = unknown.length ? await itemsById(db, unknown, model) : new Map<number, ItemFacts>();
-  // the access fields of many items are one shared object: the reader's verdict is worked out once for each
-  const verdicts = new Map<object, boolean>();
-  const mayReadItem = (access: EvidenceAccess | ItemFacts | undefined) => {
-    if (!access) return false;
-    let verdict = verdicts.get(access);
-    if (verdict === undefined) verdicts.set(access, (verdict = mayRead(viewer, access)));
-    return verdict;
-  };
+  const mayReadItem = readerVerdicts(viewer);
   type Summed = { points: number; count: number };
   const shaped = explanation.benchmarks.map((b, i) => {
     const named: typeof b.contributions = [];
@@ -219,14 +211,7 @@ function accessesOf(explanation: Explanation, model: ScoringModel): (EvidenceAcc
   // keyed by the benchmarks' list, which the model's cached explanation shares with every copy it hands out
   let found = accessByExplanation.get(explanation.benchmarks);
   if (!found) {
-    // an item has a finding in several benchmarks and both views: look each one up once
-    const seen = new Map<string | number, EvidenceAccess | undefined>();
-    const lookup = (id: string | number) => {
-      if (seen.has(id)) return seen.get(id);
-      const access = accessOf(model.item(id));
-      seen.set(id, access);
-      return access;
-    };
+    const lookup = accessLookup(model);
     found = explanation.benchmarks.map((b) => b.contributions.map((c) => lookup(c.evidence)));
     accessByExplanation.set(explanation.benchmarks, found);
   }

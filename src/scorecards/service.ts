@@ -9,12 +9,12 @@ import { endOfDayUtc, isIsoDate, nowIso, todayUtc, systemClock, type Clock } fro
 import type { ScoringIndex } from '../scoring/index';
 import type { CountedFinding, Scorecard } from '../scoring/types';
 import type { ScoringModel } from '../scoring/model';
-import { JOINT, accessOf, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
+import { JOINT, accessLookup, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
 import { scoringModelFor } from '../framework/read-model';
 import { latestReportBefore, reportContent } from '../reports/service';
 import type { ReportContent } from '../reports/build';
 import { findEvidenceByIds, readableFieldsOnBenchmark } from '../evidence/repository';
-import { mayRead, type ReadableFields, type Viewer } from '../evidence/policy';
+import { readerVerdicts, type ReadableFields, type Viewer } from '../evidence/policy';
 import { knowledgeKey, viewCache } from './view-cache';
 
 export interface ScorecardRequest {
@@ -161,7 +161,8 @@ async function splitByAccess(db: Kysely<Database>, viewer: Viewer, index: Scorin
     // one list per view, with its items' access fields, shared by every reader's split (never changed after it is made)
     const { counted, accesses } = countedLists.get(ctx.model, view, () => {
       const list = index.countedFindings(ctx.resolved.asOf, code).reverse();
-      return { counted: list, accesses: list.map((c) => accessOf(ctx.model.item(c.evidenceId))) };
+      const lookup = accessLookup(ctx.model);
+      return { counted: list, accesses: list.map((c) => lookup(c.evidenceId)) };
     });
     // the access fields come with the read model's items; a model without them (none today) asks the database
     let marks: (c: CountedFinding, i: number) => ReadableFields | undefined = (_, i) => accesses[i];
@@ -169,18 +170,14 @@ async function splitByAccess(db: Kysely<Database>, viewer: Viewer, index: Scorin
       const read = await readableFieldsOnBenchmark(db, ctx.tree.id, code);
       marks = (c) => read.get(Number(c.evidenceId));
     }
-    // many items share one access object: the reader's verdict is worked out once for each
-    const verdicts = new Map<ReadableFields, boolean>();
+    const mayReadItem = readerVerdicts(viewer);
     const visible: CountedFinding[] = [];
     let restrictedCount = 0;
     let restrictedWeight = 0;
     let totalWeight = 0;
     counted.forEach((c, i) => {
       totalWeight += c.weight;
-      const fields = marks(c, i);
-      let verdict = fields ? verdicts.get(fields) : false;
-      if (verdict === undefined) verdicts.set(fields!, (verdict = mayRead(viewer, fields!)));
-      if (verdict) visible.push(c);
+      if (mayReadItem(marks(c, i))) visible.push(c);
       else {
         restrictedCount += 1;
         restrictedWeight += c.weight;

@@ -123,6 +123,8 @@ const REBUILD_SHARE = 0.05;
  * explanation lists every counted finding (tens of MB at a million findings), so few are kept.
  */
 const MAX_EXPLANATIONS = 4;
+const MAX_INDEXES = 64;
+const MAX_DAYS_PER_INDEX = 1024;
 
 /**
  * Section 9 from day sums divides a difference of sums by kappa + W(B); when the sums exceed that denominator more
@@ -130,8 +132,6 @@ const MAX_EXPLANATIONS = 4;
  * evidence decayed over many half-lives).
  */
 const ILL_CONDITIONED = 1_000;
-const MAX_INDEXES = 64;
-const MAX_DAYS_PER_INDEX = 1024;
 
 /** Keeps `value` under `key`, dropping the oldest entry when the map is full. */
 function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
