@@ -62,7 +62,9 @@ describe('cached pages and API answers after commits by another instance', () =>
     if (readerDb?.target.schema) await dropTestSchema(readerDb.target.schema);
   });
 
-  const pages = ['/', '/?perspective=PAK', '/perspectives', '/pillars/INTEL', '/groups/TTP', '/benchmarks/BORDER-1', '/benchmarks/BORDER-1?page=2', `/benchmarks/DISRUPT-1?as_of=${addDays(today, -40)}&perspective=CHN`, '/api/v1/scorecard', '/api/v1/scorecard?perspective=RUS&group=ISKP'];
+  const pages = ['/', '/?perspective=PAK', '/perspectives', '/pillars/INTEL', '/groups/TTP', '/benchmarks/BORDER-1', '/benchmarks/BORDER-1?page=2', `/benchmarks/DISRUPT-1?as_of=${addDays(today, -40)}&perspective=CHN`, '/api/v1/scorecard', '/api/v1/scorecard?perspective=RUS&group=ISKP',
+    // lists: their counts are kept until the next logged change, which need not be a scoring one (a submission)
+    '/evidence', '/evidence?status=submitted', '/evidence?q=cached&group=TTP', '/evidence?tlp=RED', '/api/v1/evidence?limit=5', '/api/v1/evidence?status=rejected&limit=5'];
 
   /** Every page, twice from the warm reader (the second from its caches), equal to a new instance's answer. */
   async function expectSameAsNewInstance(what: string) {
@@ -106,9 +108,13 @@ describe('cached pages and API answers after commits by another instance', () =>
     const generate = itemGenerator(12, 'cache');
     let imported = 0;
     await expectSameAsNewInstance('at the start');
-    for (let step = 0; step < 10; step += 1) {
+    for (let step = 0; step < 14; step += 1) {
       const roll = rand();
-      if (roll < 0.5 || verified.length === 0) {
+      if (roll < 0.2) {
+        // no scoring change: submitted only, or rejected
+        const row = await createEvidence(writer.kysely, evaluator, null, item(), { submit: true });
+        if (roll < 0.1) await reviewEvidence(writer.kysely, reviewer, row.id, 'reject', 'not enough detail');
+      } else if (roll < 0.5 || verified.length === 0) {
         const row = await createEvidence(writer.kysely, evaluator, null, item(), { submit: true });
         await reviewEvidence(writer.kysely, reviewer, row.id, 'verify', null);
         verified.push(row.id);
@@ -122,7 +128,12 @@ describe('cached pages and API answers after commits by another instance', () =>
       } else {
         // a correction with another TLP: who may see the finding changes with the item that replaces it
         const id = verified.splice(Math.floor(rand() * verified.length), 1)[0];
-        const correction = await createEvidence(writer.kysely, evaluator, null, item(), { submit: true, supersedes: id });
+        // (never below the original's marking: a correction may only keep or raise it)
+        const original = await writer.kysely.selectFrom('evidence').select('tlp').where('id', '=', id).executeTakeFirstOrThrow();
+        const proposed = item();
+        const order = ['CLEAR', 'GREEN', 'AMBER', 'RED'];
+        if (order.indexOf(proposed.tlp!) < order.indexOf(original.tlp)) proposed.tlp = original.tlp;
+        const correction = await createEvidence(writer.kysely, evaluator, null, proposed, { submit: true, supersedes: id });
         await reviewEvidence(writer.kysely, reviewer, correction.id, 'verify', null);
         verified.push(correction.id);
       }
