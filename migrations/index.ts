@@ -14,6 +14,7 @@ import * as healthProbe from './20261201_0010_health_probe';
 import * as frameworkLists from './20261201_0011_framework_lists';
 import * as scoringChanges from './20261201_0012_scoring_changes';
 import * as evidenceSearch from './20261201_0013_evidence_search';
+import * as briefingTexts from './20261201_0014_briefing_texts';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -33,4 +34,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0011_framework_lists': frameworkLists,
   '20261201_0012_scoring_changes': scoringChanges,
   '20261201_0013_evidence_search': evidenceSearch,
+  '20261201_0014_briefing_texts': briefingTexts,
 };

@@ -83,7 +83,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
   await app.register(healthRoutes);
   await app.register(authRoutes);
-  await app.register(scorecardRoutes);
+  await app.register(scorecardRoutes, { renderPdf: options.renderPdf });
   await app.register(explainRoutes);
   await app.register(readModelRoutes);
   await app.register(evidenceApiRoutes);

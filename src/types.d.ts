@@ -27,6 +27,8 @@ declare module 'fastify' {
     locale: Locale;
     /** what the signed-in user may do at the evidence desk (evidence/policy.ts), or null without one */
     desk(): DeskPolicy | null;
+    /** whether illustrative demo evidence is loaded (pages show a banner), false without a signed-in user */
+    demoEvidence(): Promise<boolean>;
     /** how the user was authenticated: a session cookie, or an API token (which needs no CSRF token) */
     authMethod: 'session' | 'token' | null;
     /** the user of the session that had expired (idle or absolute limit) when this request arrived, or null */

@@ -17,6 +17,8 @@ export interface FrameworksTable {
   delegations: string | null;
   /** JSON array of place names offered on the evidence form; null: none */
   locations: string | null;
+  /** what the scores are not (a monitoring framework, not a legal determination); null: none given */
+  caveat: string | null;
   methodology: string;
   created_at: string;
   updated_at: string;
@@ -53,6 +55,8 @@ export interface BenchmarksTable {
   baseline: number | null;
   target: number | null;
   unit: string | null;
+  /** JSON array of what would move the benchmark (briefings list them for the weakest); null: none given */
+  recommended_actions: string | null;
   position: number;
 }
 

@@ -395,6 +395,20 @@ async function keptUntilLogged<T>(db: Kysely<Database>, key: string, compute: ()
   return computed;
 }
 
+/** Refs of the illustrative demo evidence (src/seed/demo-evidence.json): `demo-0001` and on. */
+const DEMO_REF = /^demo-\d+$/;
+
+/**
+ * Whether illustrative demo evidence is live in the database (pages then say so on every screen and print): an
+ * imported item with a demo ref. Kept until the next logged change, like lists' counts.
+ */
+export async function demoEvidenceLoaded(db: Kysely<Database>): Promise<boolean> {
+  return keptUntilLogged(db, 'demo', async () => {
+    const rows = await liveEvidence(db).select('ref').where('origin', '=', 'import').where('ref', '>=', 'demo-').where('ref', '<', 'demo.').limit(50).execute();
+    return rows.some((r) => r.ref !== null && DEMO_REF.test(r.ref));
+  });
+}
+
 export async function listEvidence(
   db: Kysely<Database>,
   viewer: Viewer,

@@ -582,6 +582,7 @@ export async function storedFrameworkShape(trx: Kysely<Database>, id: number): P
         baseline: b.baseline,
         target: b.target,
         unit: b.unit,
+        ...(b.recommendedActions.length ? { recommendedActions: b.recommendedActions } : {}),
       })),
     })),
     perspectives: tree.perspectives.map((p) => ({
@@ -595,6 +596,7 @@ export async function storedFrameworkShape(trx: Kysely<Database>, id: number): P
     ...(tree.jointName !== null ? { jointName: tree.jointName } : {}),
     ...(tree.delegations !== null ? { delegations: tree.delegations } : {}),
     ...(tree.locations !== null ? { locations: tree.locations } : {}),
+    ...(tree.caveat !== null ? { caveat: tree.caveat } : {}),
   };
 }
 
@@ -609,6 +611,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
     joint_name: fw.jointName ?? null,
     delegations: fw.delegations ? JSON.stringify(fw.delegations) : null,
     locations: fw.locations ? JSON.stringify(fw.locations) : null,
+    caveat: fw.caveat ?? null,
     methodology: METHODOLOGY_VERSION,
     updated_at: now,
   };
@@ -668,6 +671,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
         baseline: b.baseline,
         target: b.target,
         unit: b.unit,
+        recommended_actions: b.recommendedActions?.length ? JSON.stringify(b.recommendedActions) : null,
         position: benchmarkPosition++,
       };
       const found = benchmarks.find((x) => x.code === b.code);

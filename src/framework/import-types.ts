@@ -16,6 +16,8 @@ export interface ImportBenchmark {
   baseline: number | null;
   target: number | null;
   unit: string | null;
+  /** what would move the benchmark, in the framework's words (absent: none) */
+  recommendedActions?: string[];
 }
 
 export interface ImportPillar {
@@ -61,6 +63,8 @@ export interface ImportFramework {
   delegations?: ImportDelegation[];
   /** places offered on the evidence form (absent: none) */
   locations?: string[];
+  /** what the scores are not, shown beside them on the dashboard, briefings and reports (absent: none) */
+  caveat?: string;
 }
 
 export interface ImportFinding {

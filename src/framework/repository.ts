@@ -10,8 +10,10 @@ import { chunks } from '../db/chunks';
 import { inReadSnapshot } from '../db/snapshot';
 
 /** A stored benchmark: what the import file said, plus its row id. */
-export interface BenchmarkNode extends ImportBenchmark {
+export interface BenchmarkNode extends Omit<ImportBenchmark, 'recommendedActions'> {
   id: number;
+  /** as the framework file gave them ([]: none) */
+  recommendedActions: string[];
 }
 
 export interface PillarNode extends Omit<ImportPillar, 'benchmarks'> {
@@ -43,6 +45,8 @@ export interface FrameworkTree {
   jointName: string | null;
   delegations: ImportDelegation[] | null;
   locations: string[] | null;
+  /** what the scores are not (null: the file gave no caveat) */
+  caveat: string | null;
 }
 
 /** The monitoring secretariat's delegation, there for every framework that does not list its own. */
@@ -165,6 +169,7 @@ async function readFrameworkTree(db: Kysely<Database>, framework: FrameworkRow):
           baseline: b.baseline === null ? null : Number(b.baseline),
           target: b.target === null ? null : Number(b.target),
           unit: b.unit,
+          recommendedActions: b.recommended_actions ? (JSON.parse(b.recommended_actions) as string[]) : [],
         })),
     })),
     perspectives: perspectives.map((p) => ({
@@ -177,6 +182,7 @@ async function readFrameworkTree(db: Kysely<Database>, framework: FrameworkRow):
     jointName: framework.joint_name ?? null,
     delegations: framework.delegations === null || framework.delegations === undefined ? null : (JSON.parse(framework.delegations) as ImportDelegation[]),
     locations: framework.locations === null || framework.locations === undefined ? null : (JSON.parse(framework.locations) as string[]),
+    caveat: framework.caveat ?? null,
   };
 }
 

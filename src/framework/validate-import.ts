@@ -56,7 +56,11 @@ export const IMPORT_LIMITS = {
   summary: 20000,
   source: 500,
   location: 200,
+  action: 500,
 } as const;
+
+/** Recommended actions a benchmark may carry. */
+export const MAX_RECOMMENDED_ACTIONS = 10;
 
 export const IMPORT_DEFAULTS = {
   priorStrength: 2,
@@ -69,13 +73,13 @@ export const IMPORT_DEFAULTS = {
 const ROOT_KEYS = ['$schema', 'framework', 'framework_code', 'evidence'] as const;
 const FRAMEWORK_KEYS = [
   'code', 'name', 'subject', 'description', 'prior_strength', 'assessed_threshold', 'groups', 'pillars', 'perspectives',
-  'joint_name', 'delegations', 'locations',
+  'joint_name', 'delegations', 'locations', 'caveat',
 ] as const;
 const DELEGATION_KEYS = ['code', 'name'] as const;
 const GROUP_KEYS = ['code', 'name', 'description'] as const;
 const PILLAR_KEYS = ['code', 'name', 'description', 'benchmarks'] as const;
 const BENCHMARK_KEYS = [
-  'code', 'title', 'description', 'kind', 'weight', 'half_life_days', 'baseline', 'target', 'unit',
+  'code', 'title', 'description', 'kind', 'weight', 'half_life_days', 'baseline', 'target', 'unit', 'recommended_actions',
 ] as const;
 const PERSPECTIVE_KEYS = ['code', 'name', 'description', 'pillar_weights', 'group_weights'] as const;
 const EVIDENCE_KEYS = [
@@ -294,6 +298,7 @@ function validateFramework(errors: Errors, raw: unknown, path: string): Framewor
   const jointName = readOptionalString(errors, field(raw, 'joint_name'), at('joint_name'), { max: IMPORT_LIMITS.name });
   const delegations = isAbsent(field(raw, 'delegations')) ? undefined : validateDelegations(errors, field(raw, 'delegations'), at('delegations'));
   const locations = isAbsent(field(raw, 'locations')) ? undefined : validateLocations(errors, field(raw, 'locations'), at('locations'));
+  const caveat = readOptionalString(errors, field(raw, 'caveat'), at('caveat'), { max: IMPORT_LIMITS.description, multiline: true });
 
   if (errors.length > before) return { value: undefined, code, refs };
   return {
@@ -312,6 +317,7 @@ function validateFramework(errors: Errors, raw: unknown, path: string): Framewor
       ...(jointName ? { jointName } : {}),
       ...(delegations ? { delegations } : {}),
       ...(locations ? { locations } : {}),
+      ...(caveat ? { caveat } : {}),
     },
     code,
     refs,
@@ -339,6 +345,18 @@ function validateDelegations(errors: Errors, raw: unknown, path: string): Import
 }
 
 /** Places evidence is often about, offered as choices on the evidence form (free text stays possible). */
+/** A benchmark's recommended actions: at most MAX_RECOMMENDED_ACTIONS texts, each one or two sentences. */
+function validateRecommendedActions(errors: Errors, raw: unknown, path: string): string[] {
+  const list = readArray(errors, raw, path, null) ?? [];
+  if (list.length > MAX_RECOMMENDED_ACTIONS) errors.push(problem(path, 'at most {max} recommended actions per benchmark', { max: MAX_RECOMMENDED_ACTIONS }));
+  const out: string[] = [];
+  list.slice(0, MAX_RECOMMENDED_ACTIONS).forEach((item, i) => {
+    const text = readRequiredString(errors, item, indexPath(path, i), { max: IMPORT_LIMITS.action });
+    if (text !== undefined) out.push(text);
+  });
+  return out;
+}
+
 function validateLocations(errors: Errors, raw: unknown, path: string): string[] {
   const list = readArray(errors, raw, path, null) ?? [];
   const seen = new Map<string, string>();
@@ -523,6 +541,8 @@ function validateBenchmark(
     }
     unit = readOptionalString(errors, unitRaw, at('unit'), { max: IMPORT_LIMITS.unit });
   }
+  const actionsRaw = field(raw, 'recommended_actions');
+  const recommendedActions = isAbsent(actionsRaw) ? [] : validateRecommendedActions(errors, actionsRaw, at('recommended_actions'));
 
   return {
     code: code as string,
@@ -534,6 +554,8 @@ function validateBenchmark(
     baseline: baseline ?? null,
     target: target ?? null,
     unit: unit ?? null,
+    // left out when none, so frameworks logged before the key existed still compare equal with what is stored
+    ...(recommendedActions.length ? { recommendedActions } : {}),
   };
 }
 

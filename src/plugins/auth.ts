@@ -11,6 +11,7 @@ import { AppError } from '../errors';
 import { csrfTokenValid } from '../auth/csrf';
 import { keepFormAndAskToSignIn, userWhoseFormToKeep } from '../auth/saved-forms';
 import { deskPolicy } from '../evidence/policy';
+import { demoEvidenceLoaded } from '../evidence/repository';
 
 /** 'public': anyone (only /login, /health, static assets); 'signed-in': any signed-in user; or the roles allowed. */
 export type Access = 'public' | 'signed-in' | readonly Role[];
@@ -56,6 +57,10 @@ async function authPlugin(app: FastifyInstance) {
   // the request, not the rules)
   app.decorateRequest('desk', function deskOfRequest(this: FastifyRequest) {
     return this.user ? deskPolicy(this.user) : null;
+  });
+  // whether pages say the data is illustrative (only signed-in pages read the database for it)
+  app.decorateRequest('demoEvidence', function demoEvidenceOfRequest(this: FastifyRequest) {
+    return this.user ? demoEvidenceLoaded(app.db.kysely) : Promise.resolve(false);
   });
 
   app.addHook('onRoute', (route) => {

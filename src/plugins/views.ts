@@ -1,6 +1,7 @@
 // Server-rendered pages: @fastify/view with Handlebars, one layout, partials, and our helpers.
 
 import fp from 'fastify-plugin';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyView from '@fastify/view';
@@ -9,6 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import { registerHelpers } from '../views/helpers';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
+/** The stylesheet, inlined into self-contained pages that are printed to PDF (reports, briefings). */
+export const PRINT_STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'), 'utf8');
 
 // templates are compiled once and cached, except while developing (NODE_ENV=development reloads them)
 const PRODUCTION = process.env.NODE_ENV !== 'development';

@@ -1,8 +1,6 @@
 // Report pages: the list, one report (print-ready HTML), its CSV, JSON and PDF; the scheduler's runs (admins).
 // A PDF is printed once per report and reader's view and then served from storage.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors';
@@ -15,9 +13,8 @@ import { readerView, reportCsv } from './present';
 import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from './pdf';
 import { findReportPdf, storeReportPdf, viewSha256 } from './pdf-store';
 import { canonicalJson } from '../audit/log';
-import { VIEWS_DIR } from '../plugins/views';
+import { PRINT_STYLESHEET } from '../plugins/views';
 
-const STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'), 'utf8');
 
 function fileName(report: ReportRow, framework: string, ext: string) {
   return `${framework}-${report.kind}-${report.period}.${ext}`;
@@ -119,7 +116,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
         return reply.type('application/json; charset=utf-8').send(body);
       }
       // exactly what the print is made from: its hash tells this reader's view apart from others'
-      const data = { ...pageData(report, content, view, request.user!.role === 'admin', request.locale), inlineCss: STYLESHEET, user: null, csrfToken: '' };
+      const data = { ...pageData(report, content, view, request.user!.role === 'admin', request.locale), inlineCss: PRINT_STYLESHEET, user: null, csrfToken: '' };
       let pdf: ReportPdfRow;
       try {
         pdf = await reportPdf(report.id, data);

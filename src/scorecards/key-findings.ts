@@ -41,6 +41,8 @@ export interface Cause {
   kind: ChangeKind | 'restricted';
   label: string;
   href: string | null;
+  /** the item named (null: the restricted items together) */
+  evidenceId: number | null;
   points: number;
 }
 
@@ -93,12 +95,13 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
         kind: c.kind,
         label: `${KIND_WORDS[c.kind]}: ${c.title ?? c.ref ?? 'item'}`,
         href: c.evidence_id !== undefined ? `/evidence/${c.evidence_id}` : null,
+        evidenceId: c.evidence_id ?? null,
         points: c.points,
       });
     }
   }
   if (restrictedCount > 0 && Math.abs(restrictedPoints) >= CAUSE_MIN_POINTS) {
-    causes.push({ kind: 'restricted', label: `${plural(restrictedCount, 'restricted item', 'restricted items')} (not named)`, href: null, points: restrictedPoints });
+    causes.push({ kind: 'restricted', label: `${plural(restrictedCount, 'restricted item', 'restricted items')} (not named)`, href: null, evidenceId: null, points: restrictedPoints });
   }
   causes.sort((x, y) => Math.abs(y.points) - Math.abs(x.points));
   return { code: b.code, from: b.from, to: b.to, change: b.change, driver, drift: driver === 'aged', causes, restrictedCount };

@@ -47,6 +47,8 @@ export interface TimeTravel {
   knownAt: string;
   knownNow: boolean;
   isToday: boolean;
+  /** the as-of date is after today: the page projects today's evidence forward (it only decays) */
+  isFuture: boolean;
   /** the same view as known now / as known at the as-of date */
   asKnownNowHref: string | null;
   asKnownThenHref: string | null;
@@ -60,6 +62,7 @@ export function timeTravel(path: string, q: PageQuery, resolved: ResolvedScoreca
     knownAt: resolved.knownAt,
     knownNow,
     isToday: resolved.asOf === todayUtc(clock),
+    isFuture: resolved.asOf > todayUtc(clock),
     asKnownNowHref: knownNow ? null : viewLink(path, q, { known_at: '' }),
     asKnownThenHref: knownNow && resolved.asOf < todayUtc(clock) ? viewLink(path, q, { known_at: resolved.asOf, as_of: resolved.asOf }) : null,
     form: { as_of: q.as_of ?? '', known_at: q.known_at ?? '', perspective: resolved.perspective, framework: q.framework ?? '' },
@@ -315,5 +318,8 @@ export function methodologyModel(tree: FrameworkTree) {
       })),
     ],
     groups: tree.groups,
+    demand: tree.description,
+    caveat: tree.caveat,
+    perspectiveDescriptions: tree.perspectives.filter((p) => p.description).map((p) => ({ code: p.code, name: p.name, description: p.description })),
   };
 }

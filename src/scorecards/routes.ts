@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { buildScorecard, benchmarkEvidence, groupModel, pageContext, reportBefore, scorecardOf, scoringIndexOf, type PageContext, type ReportReference } from './service';
 import { knowledgeKey, viewCache } from './view-cache';
 import type { ScoringModel } from '../scoring/model';
+import { isKnownAt } from '../scoring/finding';
 import { renderPage } from '../views/render';
 import { notFound } from '../errors';
 import type { Clock } from '../time';
@@ -16,6 +17,10 @@ import { BenchmarkQuery, CodeParams, ScorecardQuery } from './schemas';
 import { dashboardKeyFindings, pillarKeyFindings } from './key-findings';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
+import { cutOffOf, readerBriefing } from './briefing';
+import { AppError } from '../errors';
+import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from '../reports/pdf';
+import { PRINT_STYLESHEET } from '../plugins/views';
 
 /** A page of one part of the framework: its scores, and the latest verified evidence on it that the reader may see. */
 interface SectionPage<S extends { code: string }> {
@@ -56,9 +61,23 @@ const GROUP_PAGE: SectionPage<GroupNode> = {
     // the group's view: the same method over the evidence tagged with this group only
     const tagged = groupModel(ctx.model, group.code);
     const model = cachedView('dashboard', tagged, ctx, q, null, () => dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock));
-    return { title: `${group.code}: ${group.name}`, group, ...model, taggedCount: tagged.size };
+    // items that count at this view: observed by the as-of date, verified and neither retracted nor replaced by the
+    // known-at instant (the model holds every item ever verified)
+    const taggedCount = cachedView('tagged-count', tagged, ctx, {}, null, () => countedItems(tagged, ctx.resolved.asOf, ctx.resolved.knownAt));
+    return { title: `${group.code}: ${group.name}`, group, ...model, taggedCount };
   },
 };
+
+/** How many items of `model` count in the view (as-of date, known-at instant): METHODOLOGY.md section 4. */
+export function countedItems(model: ScoringModel, asOf: string, knownAt: string): number {
+  const knownAtMs = Date.parse(knownAt);
+  const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+  let n = 0;
+  for (const e of model.evidence()) {
+    if (e.observedOn <= asOf && isKnownAt({ verifiedMs: ms(e.verifiedAt), retractedMs: ms(e.retractedAt), supersededMs: ms(e.supersededAt) }, knownAtMs)) n += 1;
+  }
+  return n;
+}
 
 /** View models of the scorecard pages, kept per read model until its next change (they do not depend on the reader). */
 const views = viewCache<unknown>(256);
@@ -85,8 +104,14 @@ function treeKey(tree: FrameworkTree): number {
 const treeKeys = new WeakMap<FrameworkTree, number>();
 let treeCount = 0;
 
-export async function scorecardRoutes(fastify: FastifyInstance) {
+export interface ScorecardRoutesOptions {
+  /** prints HTML to PDF (the briefing); Chromium (htmlToPdf) unless a test passes another */
+  renderPdf?: PdfRenderer;
+}
+
+export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardRoutesOptions = {}) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const renderPdf = opts.renderPdf ?? htmlToPdf;
   const db = app.db.kysely;
   const pageSchema = { querystring: ScorecardQuery };
 
@@ -107,6 +132,10 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
       ...pageFrame('/', q, ctx, app.clock),
       ...model,
       ...(await dashboardKeyFindings(db, request.user!, ctx, model, q)),
+      demand: ctx.tree.description,
+      caveat: ctx.tree.caveat,
+      perspectiveDescription: ctx.tree.perspectives.find((p) => p.code === ctx.resolved.perspective)?.description ?? null,
+      briefingHref: viewLink('/briefing', q),
     });
   });
 
@@ -165,6 +194,47 @@ export async function scorecardRoutes(fastify: FastifyInstance) {
   }
   sectionPage(PILLAR_PAGE);
   sectionPage(GROUP_PAGE);
+
+  /** The briefing page's data for one reader: the dashboard's model and key findings, selected (briefing.ts). */
+  async function briefingData(q: PageQuery, viewer: UserRow) {
+    const ctx = await pageContext(db, q, app.clock);
+    const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective);
+    const dashboard = cachedView('dashboard', ctx.model, ctx, q, report, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report));
+    const briefing = await readerBriefing(db, viewer, ctx, dashboard, q);
+    return {
+      title: `Briefing: ${briefing.perspectiveName}`,
+      ...pageFrame('/briefing', q, ctx, app.clock),
+      briefing,
+      cutOff: cutOffOf(ctx.resolved.asOf, ctx.resolved.knownAt),
+      caveat: ctx.tree.caveat,
+      pdfHref: viewLink('/briefing.pdf', q),
+      dashboardHref: viewLink('/', q),
+      fileName: `${ctx.tree.code}-briefing-${ctx.resolved.perspective}-${ctx.resolved.asOf}.pdf`,
+    };
+  }
+
+  app.get('/briefing', { config: { access: 'signed-in' }, schema: pageSchema }, async (request, reply) => {
+    return renderPage(request, reply, 'scorecards/briefing.hbs', await briefingData(request.query, request.user!));
+  });
+
+  // the same page printed by Chromium: one A4 page per perspective (print CSS), with the demo watermark when it applies
+  app.get('/briefing.pdf', { config: { access: 'signed-in', errorFormat: 'json' }, schema: pageSchema }, async (request, reply) => {
+    const data = await briefingData(request.query, request.user!);
+    if (!opts.renderPdf && !chromiumPath()) throw new AppError('UNAVAILABLE', 'PDF needs Chromium on the server (apt-get install chromium); print the briefing page instead.');
+    const html = await app.printView('scorecards/briefing.hbs', { ...data, demo: await request.demoEvidence(), inlineCss: PRINT_STYLESHEET, user: null, csrfToken: '' });
+    let pdf: Buffer;
+    try {
+      pdf = await pdfPrintSlots.run(() => renderPdf(html as string));
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'BUSY') reply.header('retry-after', String(PDF_RETRY_AFTER_SECONDS));
+      throw err;
+    }
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${data.fileName}"`)
+      .type('application/pdf')
+      .send(pdf);
+  });
 
   app.get('/methodology', { config: { access: 'signed-in' }, schema: pageSchema }, async (request, reply) => {
     const q = request.query;

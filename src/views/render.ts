@@ -17,7 +17,9 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
     : null;
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
-  const html = await reply.viewAsync(template, { ...data, user, desk: request.desk(), csrfToken: request.csrfToken(), flash, locale: request.locale, dir: directionOf(request.locale) });
+  // signed-in pages say so while illustrative demo evidence is loaded (the sign-in page reads nothing)
+  const demo = await request.demoEvidence();
+  const html = await reply.viewAsync(template, { demo, ...data, user, desk: request.desk(), csrfToken: request.csrfToken(), flash, locale: request.locale, dir: directionOf(request.locale) });
   return reply.send(showDirectionControls(html as string));
 }
 

@@ -24,6 +24,8 @@ const PAGES: { name: string; role: 'anonymous' | 'viewer' | 'evaluator' | 'revie
   { name: 'pillar', role: 'viewer', url: () => '/pillars/DISRUPT', heading: /Group disruption/ },
   { name: 'group', role: 'viewer', url: () => '/groups/TTP', heading: /TTP/ },
   { name: 'methodology', role: 'viewer', url: () => '/methodology', heading: /How the scores are computed/ },
+  { name: 'briefing', role: 'viewer', url: () => '/briefing', heading: /Briefing: Joint/ },
+  { name: 'briefing-pak-future', role: 'viewer', url: () => '/briefing?perspective=PAK&as_of=2027-03-31', heading: /Briefing: Pakistan/ },
   { name: 'evidence-list', role: 'viewer', url: () => '/evidence', heading: /Evidence/ },
   { name: 'evidence-item', role: 'viewer', url: () => `/evidence/${evidenceId}`, heading: /.+/ },
   { name: 'evidence-new', role: 'evaluator', url: () => '/evidence/new', heading: /Log evidence/ },

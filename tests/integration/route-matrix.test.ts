@@ -155,6 +155,8 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/pillars/:code', access: 'signed-in', build: get('/pillars/BORDER') },
   { method: 'GET', path: '/groups/:code', access: 'signed-in', build: get('/groups/TTP') },
   { method: 'GET', path: '/methodology', access: 'signed-in', build: get('/methodology') },
+  { method: 'GET', path: '/briefing', access: 'signed-in', build: get('/briefing?perspective=PAK') },
+  { method: 'GET', path: '/briefing.pdf', access: 'signed-in', build: get('/briefing.pdf?perspective=CHN') },
   { method: 'GET', path: '/api/v1/scorecard', access: 'signed-in', build: get('/api/v1/scorecard') },
   { method: 'GET', path: '/api/v1/explain', access: 'signed-in', build: get('/api/v1/explain?from=2026-03-31&to=2026-06-30') },
   { method: 'GET', path: '/api/v1/read-model', access: ADMIN, build: get('/api/v1/read-model') },
