@@ -3,7 +3,7 @@
 
 import { METHODOLOGY_VERSION } from '../scoring/index';
 import { createScoringModel } from '../scoring/model';
-import type { Scorecard, ScoringEvidence } from '../scoring/types';
+import type { ChangeKind, Explanation, KindSums, OverallExplanation, PillarExplanation, Scorecard, ScoringEvidence } from '../scoring/types';
 import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../framework/repository';
 import type { Period } from './periods';
 import { longDate, translate } from '../i18n/messages';
@@ -26,6 +26,59 @@ export interface ActivityBlock {
   by_pillar: Record<string, number>;
   by_group: Record<string, number>;
   items: ItemSnapshot[];
+}
+
+/** Contributions a frozen explanation keeps by name, per benchmark and kind (the rest are summed by kind). */
+export const FROZEN_PER_KIND = 3;
+
+/** One benchmark's change as a report freezes it: exact sums by kind, the largest contributions by item. */
+export interface FrozenBenchmarkExplanation {
+  code: string;
+  from: number;
+  to: number;
+  change: number;
+  by_kind: KindSums;
+  /** how many findings contributed, by kind */
+  counts: KindSums;
+  /** the largest contributions of each kind (at most FROZEN_PER_KIND each), largest absolute first */
+  top: { evidence: number; kind: ChangeKind; points: number }[];
+}
+
+/**
+ * Why a perspective's scores moved since the previous report of the kind (METHODOLOGY.md section 9, from that
+ * report's view to this one's): overall and pillars whole, benchmarks with their largest contributions.
+ */
+export interface FrozenExplanation {
+  from: { as_of: string; known_at: string };
+  overall: OverallExplanation;
+  pillars: PillarExplanation[];
+  benchmarks: FrozenBenchmarkExplanation[];
+}
+
+/** Keeps what a report needs of an explanation: every sum, and the largest contributions of each kind by item. */
+export function freezeExplanation(raw: Explanation): FrozenExplanation {
+  return {
+    from: raw.from,
+    overall: raw.overall,
+    pillars: raw.pillars,
+    benchmarks: raw.benchmarks.map((b) => {
+      const counts: KindSums = { new: 0, aged: 0, removed: 0 };
+      const top: FrozenBenchmarkExplanation['top'] = [];
+      // contributions come largest absolute first: the first of each kind are its largest
+      for (const c of b.contributions) {
+        counts[c.kind] += 1;
+        if (counts[c.kind] <= FROZEN_PER_KIND) top.push({ evidence: Number(c.evidence), kind: c.kind, points: c.points });
+      }
+      return { code: b.code, from: b.from, to: b.to, change: b.change, by_kind: b.by_kind, counts, top };
+    }),
+  };
+}
+
+/** The items frozen explanations name, once each, in id order (their snapshots are frozen beside them). */
+export function explainedItemIds(content: Pick<ReportContent, 'explanations'>): number[] {
+  const ids = new Set<number>();
+  for (const e of Object.values(content.explanations ?? {})) for (const b of e.benchmarks) for (const c of b.top) ids.add(c.evidence);
+  return [...ids].sort((a, b) => a - b);
 }
 
 export interface ReportContent {
@@ -52,6 +105,14 @@ export interface ReportContent {
     biggest_movers: { code: string; title: string; from: number; to: number; delta: number }[];
   };
   evidence: { verified: ActivityBlock; corrected: ActivityBlock; retracted: ActivityBlock };
+  /** pillar names and benchmark titles as they were (absent in reports frozen before names were kept) */
+  names?: { pillars: Record<string, string>; benchmarks: Record<string, string> };
+  /** the framework's caveat as it was (null: none; absent: frozen before it was kept) */
+  caveat?: string | null;
+  /** per perspective, why scores moved since the previous report (null: there is none; absent: frozen before this was kept) */
+  explanations?: Record<string, FrozenExplanation> | null;
+  /** the items the explanations name, as known at generation (a reader sees the titles they may read, the rest counted) */
+  explained_items?: ItemSnapshot[];
 }
 
 export interface ReportInput {
@@ -125,6 +186,17 @@ export function buildReport(input: ReportInput): ReportContent {
       .slice(0, 5);
   }
 
+  // why each perspective moved since the previous report: from its frozen view to this one
+  let explanations: Record<string, FrozenExplanation> | null = null;
+  const previousView = input.previous?.content.report;
+  if (previousView) {
+    explanations = {};
+    for (const p of perspectives) {
+      const raw = model.explain({ from: { asOf: previousView.as_of, knownAt: previousView.known_at }, to: { asOf: period.end, knownAt: generatedAt }, perspective: p.code });
+      explanations[p.code] = freezeExplanation(raw);
+    }
+  }
+
   return {
     report: {
       framework: tree.code,
@@ -146,5 +218,11 @@ export function buildReport(input: ReportInput): ReportContent {
       corrected: block(input.activity.corrected),
       retracted: block(input.activity.retracted),
     },
+    names: {
+      pillars: Object.fromEntries(tree.pillars.map((p) => [p.code, p.name])),
+      benchmarks: Object.fromEntries(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b.title]))),
+    },
+    explanations,
+    caveat: tree.caveat,
   };
 }

@@ -2,7 +2,8 @@
 // report as CSV. The stored content and its SHA-256 never change.
 
 import { mayReadSnapshot, type Viewer } from '../evidence/policy';
-import type { ActivityBlock, ReportContent } from './build';
+import type { ActivityBlock, FrozenBenchmarkExplanation, FrozenExplanation, ReportContent } from './build';
+import type { ChangeKind } from '../scoring/types';
 import { csvLine } from '../csv';
 
 export interface ReaderBlock {
@@ -18,14 +19,42 @@ function readerBlock(viewer: Viewer, block: ActivityBlock): ReaderBlock {
   return { count: block.count, by_pillar: block.by_pillar, by_group: block.by_group, items: visible.map((i) => ({ id: i.id, title: i.title })), restricted: block.count - visible.length };
 }
 
+/** A frozen contribution as a reader sees it: the item named when they may read it, else only its points. */
+export type ReaderContribution = { kind: ChangeKind; points: number } & ({ evidence: number; title: string } | { restricted: true });
+export type ReaderExplanation = Omit<FrozenExplanation, 'benchmarks'> & { benchmarks: (Omit<FrozenBenchmarkExplanation, 'top'> & { top: ReaderContribution[] })[] };
+
+/**
+ * The report's explanations for the viewer: contributions of items they may read name them (id and title, as
+ * frozen); the others keep their points and kind, without id or title (as the explain API does).
+ */
+function readerExplanations(viewer: Viewer, content: ReportContent): Record<string, ReaderExplanation> | null {
+  if (!content.explanations) return null;
+  const readable = new Map((content.explained_items ?? []).filter((i) => mayReadSnapshot(viewer, i)).map((i) => [i.id, i.title] as const));
+  const out: Record<string, ReaderExplanation> = {};
+  for (const [perspective, e] of Object.entries(content.explanations)) {
+    out[perspective] = {
+      ...e,
+      benchmarks: e.benchmarks.map((b) => ({
+        ...b,
+        top: b.top.map((c): ReaderContribution => {
+          const title = readable.get(c.evidence);
+          return title === undefined ? { kind: c.kind, points: c.points, restricted: true } : { evidence: c.evidence, title, kind: c.kind, points: c.points };
+        }),
+      })),
+    };
+  }
+  return out;
+}
+
 /**
  * The report as the viewer may read it: identical to the stored content except item lists, and without the log
  * head (a digest over restricted content) for anyone but administrators.
  */
 export function readerView(viewer: Viewer, content: ReportContent) {
-  const { evidence, audit_head: auditHead, ...rest } = content;
+  const { evidence, audit_head: auditHead, explanations: _explanations, explained_items: _items, ...rest } = content;
   return {
     ...rest,
+    explanations: readerExplanations(viewer, content),
     ...(viewer.role === 'admin' ? { audit_head: auditHead } : {}),
     evidence: {
       verified: readerBlock(viewer, evidence.verified),
@@ -33,6 +62,19 @@ export function readerView(viewer: Viewer, content: ReportContent) {
       retracted: readerBlock(viewer, evidence.retracted),
     },
   };
+}
+
+const TLP_ORDER = ['CLEAR', 'GREEN', 'AMBER', 'RED'] as const;
+
+/**
+ * The TLP marking of the report as the viewer reads it: the highest marking among the items whose titles it shows
+ * them (the period's activity and the items its explanations name); TLP:CLEAR when it names none (figures only).
+ */
+export function readerMarking(viewer: Viewer, content: ReportContent): (typeof TLP_ORDER)[number] {
+  const shown = [...content.evidence.verified.items, ...content.evidence.corrected.items, ...content.evidence.retracted.items, ...(content.explained_items ?? [])];
+  let level = 0;
+  for (const item of shown) if (mayReadSnapshot(viewer, item)) level = Math.max(level, TLP_ORDER.indexOf(item.tlp));
+  return TLP_ORDER[level];
 }
 
 /** One row per perspective and scored element, with unrounded numbers. */

@@ -8,8 +8,11 @@ import { renderPage } from '../views/render';
 import { IdParams } from '../http/schemas';
 import type { ReportPdfRow, ReportRow } from '../db/schema';
 import { cutoffSentence, type ReportContent } from './build';
-import { findReportById, listReports, recentRuns } from './service';
-import { readerView, reportCsv } from './present';
+import { findReportById, listReports, previousReportOf, recentRuns } from './service';
+import { readerMarking, readerView, reportCsv } from './present';
+import { reportKeyFindings, frozenTree, type ReportKeyFindings } from '../scorecards/report-findings';
+import { JOINT } from '../framework/repository';
+import type { Scorecard } from '../scoring/types';
 import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from './pdf';
 import { findReportPdf, storeReportPdf, viewSha256 } from './pdf-store';
 import { canonicalJson } from '../audit/log';
@@ -59,11 +62,18 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
     const report = await findReportById(db, Number(id));
     if (!report) throw notFound('No such report');
     const content = JSON.parse(report.content) as ReportContent;
-    return { report, content, view: readerView(request.user!, content) };
+    const view = readerView(request.user!, content);
+    const previous = await previousReportOf(db, report, content.changes.previous_period);
+    return { report, content, view, keyFindings: reportKeyFindings(content, view.explanations, previous) };
   }
 
-  function pageData(report: ReportRow, content: ReportContent, view: ReturnType<typeof readerView>, isAdmin: boolean, locale: string) {
+  function pageData(report: ReportRow, content: ReportContent, view: ReturnType<typeof readerView>, keyFindings: ReportKeyFindings[], marking: string, isAdmin: boolean, locale: string) {
     const joint = content.scorecards.JOINT;
+    const tree = frozenTree(content);
+    const pillarNames = Object.fromEntries(tree.pillars.map((p) => [p.code, p.name]));
+    const titles = Object.fromEntries(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b.title])));
+    const named = (card: Scorecard) => card.pillars.map((p) => ({ ...p, name: pillarNames[p.code], benchmarks: p.benchmarks.map((b) => ({ ...b, title: titles[b.code] })) }));
+    const jointMovements = keyFindings.find((k) => k.perspective === JOINT)?.movements ?? {};
     return {
       title: `${content.report.framework_name}: ${report.kind[0].toUpperCase()}${report.kind.slice(1)} report ${report.period}`,
       report: { ...report, content: undefined },
@@ -72,9 +82,12 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
       // digests over content that includes restricted titles: only for those who may read it all (and can check them)
       auditHead: isAdmin ? content.audit_head : null,
       joint,
-      pillarNames: Object.fromEntries(joint.pillars.map((p) => [p.code, p.code])),
-      perspectives: content.perspectives.map((p) => ({ ...p, card: content.scorecards[p.code] })),
-      changes: content.changes,
+      pillarNames,
+      perspectives: content.perspectives.map((p) => ({ ...p, card: content.scorecards[p.code], pillars: named(content.scorecards[p.code]) })),
+      changes: { ...content.changes, biggest_movers: content.changes.biggest_movers.map((m) => ({ ...m, movement: jointMovements[m.code] ?? null })) },
+      keyFindings,
+      marking,
+      caveat: content.caveat ?? null,
       evidence: view.evidence,
       pdfAvailable: chromiumPath() !== null,
       exact: isAdmin,
@@ -97,15 +110,15 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
   });
 
   app.get('/reports/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
-    const { report, content, view } = await load(request, request.params.id);
-    return renderPage(request, reply, 'reports/show.hbs', pageData(report, content, view, request.user!.role === 'admin', request.locale));
+    const { report, content, view, keyFindings } = await load(request, request.params.id);
+    return renderPage(request, reply, 'reports/show.hbs', pageData(report, content, view, keyFindings, readerMarking(request.user!, content), request.user!.role === 'admin', request.locale));
   });
 
 
   for (const ext of ['json', 'csv', 'pdf'] as const) {
     // downloads answer errors in the JSON error shape, not as an HTML page
     app.get(`/reports/:id.${ext}`, { config: { access: 'signed-in', errorFormat: 'json' }, schema: { params: IdParams } }, async (request, reply) => {
-      const { report, content, view } = await load(request, request.params.id);
+      const { report, content, view, keyFindings } = await load(request, request.params.id);
       const fw = content.report.framework;
       reply.header('cache-control', 'no-store').header('content-disposition', `attachment; filename="${fileName(report, fw, ext)}"`);
       if (ext === 'csv') return reply.type('text/csv; charset=utf-8').send(reportCsv(content));
@@ -116,7 +129,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
         return reply.type('application/json; charset=utf-8').send(body);
       }
       // exactly what the print is made from: its hash tells this reader's view apart from others'
-      const data = { ...pageData(report, content, view, request.user!.role === 'admin', request.locale), inlineCss: PRINT_STYLESHEET, user: null, csrfToken: '' };
+      const data = { ...pageData(report, content, view, keyFindings, readerMarking(request.user!, content), request.user!.role === 'admin', request.locale), demo: await request.demoEvidence(), inlineCss: PRINT_STYLESHEET, user: null, csrfToken: '' };
       let pdf: ReportPdfRow;
       try {
         pdf = await reportPdf(report.id, data);

@@ -11,7 +11,7 @@ import type { Database, EvidenceRow, ReportKind, ReportRow } from '../db/schema'
 import { appendAudit, canonicalJson, lockAuditLog, SYSTEM_ACTOR } from '../audit/log';
 import { resolveFramework, loadFrameworkTree, loadScoringEvidence } from '../framework/repository';
 import { systemClock, type Clock } from '../time';
-import { buildReport, type ItemSnapshot, type ReportContent } from './build';
+import { buildReport, explainedItemIds, type ItemSnapshot, type ReportContent } from './build';
 import type { Period } from './periods';
 import { liveEvidence } from '../framework/live-evidence';
 import { findingsWithBenchmarks, groupTags } from '../framework/evidence-links';
@@ -113,7 +113,7 @@ export async function buildReportContent(db: Kysely<Database>, frameworkId: numb
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return buildReport({
+  const content = buildReport({
     tree,
     evidence,
     period,
@@ -126,6 +126,9 @@ export async function buildReportContent(db: Kysely<Database>, frameworkId: numb
     },
     auditHead: auditHead ? { seq: Number(auditHead.seq), hash: auditHead.hash } : null,
   });
+  // what a reader may know of the items the explanations name: frozen with the report, like the period's activity
+  content.explained_items = await snapshots(db, frameworkId, explainedItemIds(content), generatedAt);
+  return content;
 }
 
 export function contentHash(content: ReportContent): { text: string; sha256: string } {
@@ -285,6 +288,13 @@ export async function latestReportBefore(db: Kysely<Database>, frameworkId: numb
     .orderBy((eb) => eb.case().when('kind', '=', 'monthly').then(0).when('kind', '=', 'quarterly').then(1).else(2).end())
     .limit(1)
     .executeTakeFirst();
+}
+
+/** The report a report's changes were computed against: the previous one of its kind and framework, by period. */
+export async function previousReportOf(db: Kysely<Database>, report: { framework_id: number; kind: string }, previousPeriod: string | null) {
+  if (!previousPeriod) return null;
+  const row = await db.selectFrom('reports').select(['id', 'kind', 'period']).where('framework_id', '=', report.framework_id).where('kind', '=', report.kind as ReportKind).where('period', '=', previousPeriod).executeTakeFirst();
+  return row ? reportContent(db, row) : null;
 }
 
 /**

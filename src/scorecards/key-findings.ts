@@ -139,6 +139,9 @@ function bandPhrase(from: Band | null, to: Band | null, a: number, b: number): s
   return `${moved > 0 ? 'rose' : 'fell'} ${plural(Math.abs(moved), 'point', 'points')} to ${Math.round(b)}${band} ${nums}`;
 }
 
+/** What key findings need of a framework: pillar names and benchmark titles (a tree, or a report's frozen names). */
+export type KeyFindingsTree = { pillars: readonly { code: string; name: string; benchmarks: readonly { code: string; title: string }[] }[] };
+
 export interface KeyFindings {
   /** the sentences, in reading order */
   sentences: string[];
@@ -157,7 +160,7 @@ export interface KeyFindings {
  * two views), named for `viewer`. `sinceLabel` names view A in words ("the monthly report 2026-05", "1 June 2026").
  */
 export function keyFindingsFrom(
-  tree: FrameworkTree,
+  tree: KeyFindingsTree,
   before: Scorecard,
   after: Scorecard,
   explanation: ExplanationJson,

@@ -1,6 +1,10 @@
 // The one-page briefing (issue 13) printed by Chromium: exactly one A4 page per perspective, both as the browser
 // prints the page and as the server's PDF; key findings with the top movers and their causes; the demo watermark.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { screenshotPath, signInPage, startHarness, type Harness } from './harness';
@@ -70,5 +74,65 @@ describe('the briefing in Chromium', () => {
     const causes = page.locator('.changes .causes li');
     expect(await causes.count()).toBeGreaterThan(0);
     expect(await page.locator('a[href^="/briefing"]').count()).toBe(1);
+  });
+});
+
+describe('a frozen report in Chromium', () => {
+  it('prints the reader’s TLP marking, the band legend and the page number on every page, and the demo watermark', async () => {
+    const cookies = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const res = await fetch(`${h.baseUrl}/reports/2.pdf`, { headers: { cookie: cookies } });
+    expect(res.status).toBe(200);
+    const pdf = Buffer.from(await res.arrayBuffer());
+    const pages = pdfText(pdf).split('\f').filter((p) => p.trim());
+    expect(pages.length).toBeGreaterThan(1);
+    pages.forEach((text, i) => {
+      expect(text, `page ${i + 1}`).toMatch(/TLP:(CLEAR|GREEN|AMBER|RED)/);
+      expect(text, `page ${i + 1}`).toContain('● compliant ◕ largely compliant ◑ partially compliant ○ non-compliant');
+      expect(text, `page ${i + 1}`).toContain(`page ${i + 1} of ${pages.length}`);
+    });
+    expect(pages[0]).toContain('Illustrative demo data');
+  });
+
+  it('opens with key findings and names the top movers with their causes', async () => {
+    await page.goto(`${h.baseUrl}/reports/2`);
+    expect(await page.locator('#report-findings-h').textContent()).toMatch(/Key findings since the monthly report 2026-09/);
+    expect(await page.locator('.key-findings h3').count()).toBe(5);
+    expect(await page.locator('.key-findings p').first().textContent()).toMatch(/^Joint \(all four states\): overall /);
+    const movers = page.locator('#changes-h ~ ul > li');
+    expect(await movers.count()).toBeGreaterThan(0);
+    expect(await page.locator('#changes-h ~ ul .causes li').count()).toBeGreaterThan(0);
+    expect(await page.locator('#changes-h ~ ul .causes li').first().textContent()).toMatch(/\([+−±]\d+\)$/);
+  });
+});
+
+/** The text of a PDF, pages separated by form feeds (poppler's pdftotext, installed by .ci/run). */
+function pdfText(pdf: Buffer): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactwatch-pdf-text-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
+    return execFileSync('pdftotext', ['-layout', path.join(dir, 'in.pdf'), '-'], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('printed scorecard pages', () => {
+  it('fit the width of an A4 page: no column cut off (dashboard, pillar, group, perspectives, report)', async () => {
+    // A4 less the 12 mm side margins is 186 mm: about 703 CSS pixels, the width Chromium lays a printed page out at
+    const printer = await signInPage(h, 'viewer', { width: 703, height: 1000 });
+    await printer.emulateMedia({ media: 'print' });
+    for (const url of ['/?perspective=PAK', '/pillars/DISRUPT', '/groups/TTP', '/perspectives', '/reports/2', '/briefing?perspective=RUS']) {
+      await printer.goto(`${h.baseUrl}${url}`);
+      const overflow = await printer.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const culprits = [...document.querySelectorAll('main *')]
+          .filter((el) => el.getBoundingClientRect().right > width + 1 && getComputedStyle(el).display !== 'none')
+          .slice(0, 3)
+          .map((el) => `${el.tagName}.${el.className}`);
+        return { excess: document.documentElement.scrollWidth - width, culprits };
+      });
+      expect(overflow.excess, `${url}: ${overflow.culprits.join(', ')}`).toBeLessThanOrEqual(1);
+      expect(overflow.culprits, url).toEqual([]);
+    }
   });
 });
