@@ -95,7 +95,8 @@ export function briefingModel(
       band: b.band,
       actions: (benchmarks.get(b.code)?.recommendedActions ?? []).slice(0, BRIEFING_LIMITS.actionsPerBenchmark),
     }));
-  const named = movers.flatMap((m) => (m.movement?.causes ?? []).map((c) => c.evidenceId).filter((id): id is number => id !== null));
+  // items named by title: the movers' causes and the items the key-finding sentences name
+  const named = [...movers.flatMap((m) => (m.movement?.causes ?? []).map((c) => c.evidenceId).filter((id): id is number => id !== null)), ...why.namedItems];
   const description = perspective === JOINT ? null : (tree.perspectives.find((p) => p.code === perspective)?.description ?? null);
   return {
     perspectiveName: perspective === JOINT ? jointNameOf(tree) : (tree.perspectives.find((p) => p.code === perspective)?.name ?? perspective),

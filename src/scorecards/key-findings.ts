@@ -108,20 +108,22 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
 }
 
 /** "where two new items entered (“A”, “B”) and one restricted item" and similar, from the benchmark's contributions. */
-function causeClause(b: BenchmarkExplanationJson): string {
+function causeClause(b: BenchmarkExplanationJson, named: Set<number>): string {
   const kind = dominantKind(b);
   if (kind === null) return '';
   if (kind === 'aged') {
     return b.change > 0 ? ' as older negative evidence fades (drift toward neutral, not news)' : ' as older positive evidence fades (drift toward neutral, not news)';
   }
   const ofKind = b.contributions.filter((c) => c.kind === kind);
-  const named = ofKind.filter((c) => !c.restricted && !c.rest).slice(0, 2).map((c) => `“${c.title ?? c.ref ?? 'item'}”`);
+  const shown = ofKind.filter((c) => !c.restricted && !c.rest).slice(0, 2);
+  for (const c of shown) if (c.evidence_id !== undefined) named.add(c.evidence_id);
+  const titled = shown.map((c) => `“${c.title ?? c.ref ?? 'item'}”`);
   const countOf = (list: typeof ofKind) => list.reduce((n, c) => n + (c.count ?? 1), 0);
   const hidden = countOf(ofKind.filter((c) => c.restricted));
   const visibleCount = countOf(ofKind.filter((c) => !c.restricted));
   const verb = kind === 'new' ? 'newly counted' : 'withdrawn (retracted or corrected)';
   const parts: string[] = [];
-  if (visibleCount > 0) parts.push(`${words(visibleCount)} ${visibleCount === 1 ? 'item' : 'items'}${named.length ? ` (${named.join(', ')}${visibleCount > named.length ? ', …' : ''})` : ''}`);
+  if (visibleCount > 0) parts.push(`${words(visibleCount)} ${visibleCount === 1 ? 'item' : 'items'}${titled.length ? ` (${titled.join(', ')}${visibleCount > titled.length ? ', …' : ''})` : ''}`);
   if (hidden > 0) parts.push(`${words(hidden)} restricted ${hidden === 1 ? 'item' : 'items'}`);
   return parts.length ? `: ${parts.join(' and ')} ${verb}` : '';
 }
@@ -153,6 +155,8 @@ export interface KeyFindings {
   wentStale: string[];
   /** pillar code -> one sentence on its movement (every pillar, for the pillar pages) */
   pillars: Record<string, string>;
+  /** ids of the items the sentences name by title (for a page's TLP marking) */
+  named: number[];
 }
 
 /**
@@ -171,6 +175,8 @@ export function keyFindingsFrom(
   const titles = new Map(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b.title] as const)));
   const pillarNames = new Map(tree.pillars.map((p) => [p.code, p.name] as const));
   const sentences: string[] = [];
+  /** items the sentences name by title */
+  const named = new Set<number>();
 
   const o = explanation.overall;
   if (after.overall.score === null || after.overall.status !== 'assessed') {
@@ -194,7 +200,7 @@ export function keyFindingsFrom(
     if (!b) return '';
     if (statusBefore.get(code) !== 'assessed' && statusAfter.get(code) === 'assessed') return `, now assessed at ${Math.round(b.to)}`;
     if (statusBefore.get(code) === 'assessed' && statusAfter.get(code) !== 'assessed') return ', no longer assessed (too little recent evidence)';
-    return causeClause(b);
+    return causeClause(b, named);
   };
   const pillarSentence = (i: number): string => {
     const p = explanation.pillars[i];
@@ -247,7 +253,7 @@ export function keyFindingsFrom(
 
   const movements: Record<string, ExplainedMovement> = {};
   for (const b of explanation.benchmarks) if (b.change !== 0) movements[b.code] = movementOf(b);
-  return { sentences, movements, stale, wentStale, pillars };
+  return { sentences, movements, stale, wentStale, pillars, named: [...named] };
 }
 
 /** The explanation between two views of one perspective, named for `viewer`, and the key findings from it. */
@@ -329,6 +335,7 @@ async function computeDashboardKeyFindings(
     changes: model.changes.map((c) => ({ ...c, movement: kf.movements[c.code] ?? null })),
     pillarFindings: kf.pillars,
     movements: kf.movements,
+    namedItems: kf.named,
     since,
   };
 }

@@ -68,9 +68,13 @@ describe('the one-page briefing on the demo data', () => {
     const movers = [...section(res.body, 'movers-heading').matchAll(/<li><a href="[^"]*"><span class="code">([A-Z]+-\d+)<\/span>/g)].map((m) => m[1]);
     expect(movers).toEqual(changed.slice(0, 3));
     // the marking is the highest TLP of the items it names, and it names only items this reader may see
-    const named = [...res.body.matchAll(/href="\/evidence\/(\d+)"/g)].map((m) => Number(m[1]));
-    const rows = named.length ? await t.db.kysely.selectFrom('evidence').selectAll().where('id', 'in', named).execute() : [];
+    // named: linked from the movers, or titled in the key findings (shown whole on screen)
+    const linked = new Set([...res.body.matchAll(/href="\/evidence\/(\d+)"/g)].map((m) => Number(m[1])));
+    const findingsText = text(section(res.body, 'briefing-findings-heading'));
+    const all = await t.db.kysely.selectFrom('evidence').selectAll().execute();
+    const rows = all.filter((r) => linked.has(r.id) || findingsText.includes(`“${r.title}”`));
     for (const r of rows) expect(mayRead(users.viewer, r)).toBe(true);
+    for (const r of all) if (!mayRead(users.viewer, r)) expect(body).not.toContain(r.title);
     const highest = rows.reduce((level, r) => Math.max(level, TLPS.indexOf(r.tlp)), 0);
     expect(body).toContain(`TLP:${TLPS[highest]}`);
     expect(body).toContain('Caveat: A monitoring aid, not a legal determination');
