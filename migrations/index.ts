@@ -15,6 +15,7 @@ import * as frameworkLists from './20261201_0011_framework_lists';
 import * as scoringChanges from './20261201_0012_scoring_changes';
 import * as evidenceSearch from './20261201_0013_evidence_search';
 import * as briefingTexts from './20261201_0014_briefing_texts';
+import * as searchFold from './20261201_0015_search_fold';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -35,4 +36,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0012_scoring_changes': scoringChanges,
   '20261201_0013_evidence_search': evidenceSearch,
   '20261201_0014_briefing_texts': briefingTexts,
+  '20261201_0015_search_fold': searchFold,
 };

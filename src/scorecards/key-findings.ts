@@ -43,6 +43,9 @@ export interface Cause {
   href: string | null;
   /** the item named (null: the restricted items together) */
   evidenceId: number | null;
+  /** for a named item: what kind of change in words, and its title (pages isolate the title's direction) */
+  kindWord?: string;
+  title?: string;
   points: number;
 }
 
@@ -94,6 +97,8 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
       causes.push({
         kind: c.kind,
         label: `${KIND_WORDS[c.kind]}: ${c.title ?? c.ref ?? 'item'}`,
+        kindWord: KIND_WORDS[c.kind],
+        title: c.title ?? c.ref ?? 'item',
         href: c.evidence_id !== undefined ? `/evidence/${c.evidence_id}` : null,
         evidenceId: c.evidence_id ?? null,
         points: c.points,

@@ -7,6 +7,7 @@
 // Both give the database the migrations and the seed would have given it, kysely's migration table included, so
 // migrating it again does nothing.
 
+import { fillEvidenceFts } from '../../migrations/20261201_0015_search_fold';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -120,7 +121,10 @@ export async function restoreSqliteTemplate(db: Db, file: string): Promise<void>
       // shadow tables may not be written (defensive mode): an index of another table's content is rebuilt, one of
       // its own content gets its rows
       for (const t of tables.filter((x) => virtual.includes(x.name))) {
-        if (/\bcontent\s*=/i.test(t.sql)) {
+        if (t.name === 'evidence_fts' && /\bcontent\s*=\s*''/i.test(t.sql)) {
+          // contentless (migration 0015): filled again from the items, folded as its triggers fold them
+          await fillEvidenceFts(k);
+        } else if (/\bcontent\s*=/i.test(t.sql)) {
           await sql`insert into main.${sql.id(t.name)} (${sql.id(t.name)}) values ('rebuild')`.execute(k);
         } else {
           const columns = (await sql<{ name: string }>`select name from pragma_table_info(${t.name}, 'template')`.execute(k)).rows.map((c) => sql.id(c.name));

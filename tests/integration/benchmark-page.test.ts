@@ -18,7 +18,7 @@ const observedOf = (n: number) => addDays('2026-01-01', n);
 
 function rowsOf(html: string): { id: number; observed: string }[] {
   const table = /<caption class="visually-hidden">Visible findings[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
-  return [...table.matchAll(/<a href="\/evidence\/(\d+)">#\d+ [^<]*<\/a><\/th><td class="nowrap">([0-9-]+)<\/td>/g)].map((m) => ({ id: Number(m[1]), observed: m[2] }));
+  return [...table.matchAll(/<a href="\/evidence\/(\d+)">#\d+ <bdi>[^<]*<\/bdi><\/a><\/th><td class="nowrap">([0-9-]+)<\/td>/g)].map((m) => ({ id: Number(m[1]), observed: m[2] }));
 }
 const unescape = (href: string) => href.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
 const linkOf = (html: string, rel: 'next' | 'prev') => {

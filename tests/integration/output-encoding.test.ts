@@ -85,7 +85,7 @@ const ALLOWED_TAGS = new Set([
   'main', 'p', 'footer', 'section', 'article', 'aside', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'dl', 'dt', 'dd', 'table', 'caption',
   'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'code', 'pre', 'strong', 'em', 'b', 'i', 'label', 'select', 'option', 'optgroup',
   'textarea', 'fieldset', 'legend', 'blockquote', 'hr', 'br', 'del', 's', 'small', 'abbr', 'time', 'sup', 'sub', 'kbd', 'mark',
-  'details', 'summary', 'colgroup', 'col', 'figure', 'figcaption',
+  'details', 'summary', 'colgroup', 'col', 'figure', 'figcaption', 'bdi',
 ]);
 const DANGEROUS_ELEMENTS = /<\s*\/?\s*(script|iframe|frame|frameset|math|img|image|object|embed|applet|base|style|video|audio|source|template|portal|noscript|xmp|plaintext|foreignobject|use|animate|set|handler|listener)\b/i;
 // The dashboard draws its own charts as inline SVG (sparklines): only drawing primitives with geometry and
@@ -374,24 +374,24 @@ describe('output encoding of user-supplied values', () => {
           const html = await page(jars[who], `/evidence/${id}`);
           const where = `/evidence/${id} (${state}) as ${who}`;
           expect(html, where).toContain(`<title>Evidence #${id}: ${esc(item.value)} · pactwatch</title>`);
-          expect(html, where).toContain(`<h1>${esc(item.value)}</h1>`);
+          expect(html, where).toContain(`<h1 dir="auto">${esc(item.value)}</h1>`);
           expectEscaped(html, item.value, where);
-          expect(html, where).toContain(`<dd>${esc(item.value)} · <a href="${esc(new URL(TRICKY_URL).toString())}" rel="noopener noreferrer nofollow">source link</a></dd>`);
-          expect(html, where).toContain(`<dd>2026-05-02, ${esc(item.value)}</dd>`);
+          expect(html, where).toContain(`<dd><bdi>${esc(item.value)}</bdi> · <a href="${esc(new URL(TRICKY_URL).toString())}" rel="noopener noreferrer nofollow">source link</a></dd>`);
+          expect(html, where).toContain(`<dd>2026-05-02, <bdi>${esc(item.value)}</bdi></dd>`);
           expectEscaped(html, authorEmail, `${where}: author e-mail`);
           // the summary's raw HTML is shown as text
           expect(html, where).toContain(esc('<iframe src="javascript:alert(1)"></iframe>'));
           expect(html, where).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
           if (state === 'verified') expect(html, where).toContain(`ref ${esc(item.value)}</p>`);
-          if (state === 'rejected') expect(html, where).toContain(`<dt>Rejected because</dt><dd>${esc(item.value)}</dd>`);
-          if (state === 'retracted') expect(html, where).toContain(`<dt>Retracted because</dt><dd>${esc(item.value)}</dd>`);
-          if (state === 'rejected' || state === 'retracted') expect(html, where).toMatch(new RegExp(`<td>${esc(item.value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</td>(<td class="num">\\d+</td>)?</tr>`)); // the log entry number is shown to administrators only
+          if (state === 'rejected') expect(html, where).toContain(`<dt>Rejected because</dt><dd dir="auto">${esc(item.value)}</dd>`);
+          if (state === 'retracted') expect(html, where).toContain(`<dt>Retracted because</dt><dd dir="auto">${esc(item.value)}</dd>`);
+          if (state === 'rejected' || state === 'retracted') expect(html, where).toMatch(new RegExp(`<td><bdi>${esc(item.value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</bdi></td>(<td class="num">\\d+</td>)?</tr>`)); // the log entry number is shown to administrators only
         }
       }
     }
     const withDocument = await page(jars.viewer, `/evidence/${attachmentItem}`);
-    expect(withDocument).toContain(`download>${esc(ATTACHMENT_NAME)}</a>`);
-    expect(withDocument).toContain(`<td>${esc(ATTACHMENT_NAME)} (5 bytes, SHA-256 `);
+    expect(withDocument).toContain(`download dir="auto">${esc(ATTACHMENT_NAME)}</a>`);
+    expect(withDocument).toContain(`<td><bdi>${esc(ATTACHMENT_NAME)} (5 bytes, SHA-256 `);
     const docId = /href="\/attachments\/(\d+)"/.exec(withDocument)![1];
     const download = await t.app.inject({ url: `/attachments/${docId}`, headers: { cookie: jars.viewer } });
     expect(download.statusCode).toBe(200);
@@ -401,7 +401,7 @@ describe('output encoding of user-supplied values', () => {
 
   it('Markdown summaries: no link, image or embedded HTML with a dangerous scheme survives; http(s) links do', async () => {
     const html = await page(jars.viewer, `/evidence/${items[0].verified}`);
-    const summary = /<section class="summary" aria-label="Summary">([\s\S]*?)<\/section>/.exec(html)![1];
+    const summary = /<section class="summary" aria-label="Summary" dir="auto">([\s\S]*?)<\/section>/.exec(html)![1];
     const hrefs = [...summary.matchAll(/href="([^"]*)"/g)].map((m) => decodeEntities(m[1]));
     expect(hrefs.length).toBeGreaterThan(0);
     for (const href of hrefs) expect(href).toMatch(/^https:\/\/example\.org\//);
@@ -421,7 +421,7 @@ describe('output encoding of user-supplied values', () => {
       expect(edit).toContain(`name="url" type="url" maxlength="2048" value="${attr(TRICKY_URL)}"`);
       expect(edit).toContain(`>${attr(`${item.value}\n\n${MARKDOWN_ATTACKS}`)}</textarea>`);
       const correct = await page(jars.author, `/evidence/${item.verified}/correct`);
-      expect(correct).toContain(`#${item.verified} ${esc(item.value)}</a>`);
+      expect(correct).toContain(`#${item.verified} <bdi>${esc(item.value)}</bdi></a>`);
       expect(correct).toContain(`value="${attr(item.value)}"`);
     }
   });
@@ -673,7 +673,7 @@ describe('output encoding of user-supplied values', () => {
 
   it('API tokens page: every token name is escaped; a refused name does not break the page', async () => {
     const html = await page(jars.author, '/account/tokens');
-    for (const value of HOSTILE) expect(html).toContain(`<tr><th scope="row">${esc(value)}</th>`);
+    for (const value of HOSTILE) expect(html).toContain(`<tr><th scope="row" dir="auto">${esc(value)}</th>`);
     const viewerHtml = await page(jars.viewer, '/account/tokens');
     for (const value of HOSTILE) expectEscaped(viewerHtml, value, 'service-created token name');
     for (const value of [BIG, 'x'.repeat(150), 'tab\tname']) {

@@ -5,7 +5,7 @@ describe('what a text search looks for', () => {
   it('cuts words at punctuation and spaces, in any script', () => {
     expect(searchTerms('TTP-cell, x9')).toEqual([{ kind: 'word', text: 'TTP' }, { kind: 'word', text: 'cell' }, { kind: 'word', text: 'x9' }]);
     expect(searchTerms('в Бадахшане')).toEqual([{ kind: 'word', text: 'в' }, { kind: 'word', text: 'Бадахшане' }]);
-    expect(searchTerms('اجتماع في بدخشان').map((t) => t.text)).toEqual(['اجتماع', 'في', 'بدخشان']);
+    expect(searchTerms('اجتماع في بدخشان').map((t) => t.text)).toEqual(['اجتماع', 'فی', 'بدخشان']); // folded: Arabic yeh as Farsi yeh (search-fold.ts)
   });
 
   it('keeps runs of CJK characters apart from the words around them, to be found as substrings', () => {
