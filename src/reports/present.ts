@@ -4,6 +4,7 @@
 import { mayReadSnapshot, type Viewer } from '../evidence/policy';
 import type { ActivityBlock, FrozenBenchmarkExplanation, FrozenExplanation, ReportContent } from './build';
 import type { ChangeKind } from '../scoring/types';
+import { TLP_LEVELS, type Tlp } from '../framework/import-types';
 import { csvLine } from '../csv';
 
 export interface ReaderBlock {
@@ -64,17 +65,15 @@ export function readerView(viewer: Viewer, content: ReportContent) {
   };
 }
 
-const TLP_ORDER = ['CLEAR', 'GREEN', 'AMBER', 'RED'] as const;
-
 /**
  * The TLP marking of the report as the viewer reads it: the highest marking among the items whose titles it shows
  * them (the period's activity and the items its explanations name); TLP:CLEAR when it names none (figures only).
  */
-export function readerMarking(viewer: Viewer, content: ReportContent): (typeof TLP_ORDER)[number] {
+export function readerMarking(viewer: Viewer, content: ReportContent): Tlp {
   const shown = [...content.evidence.verified.items, ...content.evidence.corrected.items, ...content.evidence.retracted.items, ...(content.explained_items ?? [])];
   let level = 0;
-  for (const item of shown) if (mayReadSnapshot(viewer, item)) level = Math.max(level, TLP_ORDER.indexOf(item.tlp));
-  return TLP_ORDER[level];
+  for (const item of shown) if (mayReadSnapshot(viewer, item)) level = Math.max(level, TLP_LEVELS.indexOf(item.tlp));
+  return TLP_LEVELS[level];
 }
 
 /** One row per perspective and scored element, with unrounded numbers. */

@@ -11,7 +11,7 @@ import type { Band, BenchmarkScore } from '../scoring/types';
 import { accessLookup, JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
 import { TLP_LEVELS, type Tlp } from '../framework/import-types';
 import { dashboardKeyFindings, longDate, type ExplainedMovement } from './key-findings';
-import { dashboardModel, viewLink, type PageQuery } from './pages';
+import { dashboardModel, viewLink, type Change, type PageQuery } from './pages';
 
 /** Biggest movers shown, weakest benchmarks given actions, actions per benchmark, key-finding sentences. */
 export const BRIEFING_LIMITS = { movers: 3, causesPerMover: 2, weakest: 3, actionsPerBenchmark: 2, sentences: 3 } as const;
@@ -19,18 +19,8 @@ export const BRIEFING_LIMITS = { movers: 3, causesPerMover: 2, weakest: 3, actio
 type Dashboard = ReturnType<typeof dashboardModel>;
 type KeyFindingsPart = Awaited<ReturnType<typeof dashboardKeyFindings>>;
 
-export interface BriefingMover {
-  code: string;
-  title: string;
-  href: string;
-  from: number;
-  to: number;
-  delta: number;
-  bandFrom: Band | null;
-  bandTo: Band | null;
-  bandChanged: boolean;
-  movement: ExplainedMovement | null;
-}
+/** A listed change of the dashboard, with its largest causes. */
+export type BriefingMover = Change & { movement: ExplainedMovement | null };
 
 export interface BriefingWeak {
   code: string;
@@ -69,18 +59,7 @@ export function briefingModel(
   q: PageQuery,
 ) {
   const benchmarks = new Map(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b] as const)));
-  const movers: BriefingMover[] = dashboard.changes.slice(0, BRIEFING_LIMITS.movers).map((c) => ({
-    code: c.code,
-    title: c.title,
-    href: c.href,
-    from: c.from,
-    to: c.to,
-    delta: c.delta,
-    bandFrom: c.bandFrom as Band | null,
-    bandTo: c.bandTo as Band | null,
-    bandChanged: c.bandChanged,
-    movement: causesCut(why.movements[c.code] ?? null),
-  }));
+  const movers: BriefingMover[] = dashboard.changes.slice(0, BRIEFING_LIMITS.movers).map((c) => ({ ...c, movement: causesCut(why.movements[c.code] ?? null) }));
   const assessed = dashboard.scorecard.pillars.flatMap((p) => p.benchmarks).filter((b): b is BenchmarkScore & { status: 'assessed' } => b.status === 'assessed');
   const weakest: BriefingWeak[] = [...assessed]
     .sort((a, b) => a.score - b.score || a.code.localeCompare(b.code))
