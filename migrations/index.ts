@@ -16,6 +16,7 @@ import * as scoringChanges from './20261201_0012_scoring_changes';
 import * as evidenceSearch from './20261201_0013_evidence_search';
 import * as briefingTexts from './20261201_0014_briefing_texts';
 import * as searchFold from './20261201_0015_search_fold';
+import * as userLocale from './20261201_0016_user_locale';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -37,4 +38,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0013_evidence_search': evidenceSearch,
   '20261201_0014_briefing_texts': briefingTexts,
   '20261201_0015_search_fold': searchFold,
+  '20261201_0016_user_locale': userLocale,
 };

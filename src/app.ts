@@ -17,6 +17,8 @@ import errorsPlugin from './plugins/errors';
 import securityHeadersPlugin from './plugins/security-headers';
 import requestGuardsPlugin, { DEFAULT_BODY_LIMIT, FORM_BODY_LIMIT } from './plugins/request-guards';
 import { authRoutes } from './auth/routes';
+import { localeRoutes } from './auth/locale-routes';
+import { enablePseudoLocale } from './i18n/messages';
 import { healthRoutes } from './health/routes';
 import { scorecardRoutes } from './scorecards/routes';
 import { explainRoutes } from './scorecards/explain-routes';
@@ -44,6 +46,7 @@ const STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'));
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
+  if (config.pseudoLocale) enablePseudoLocale();
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.trustProxy,
@@ -83,6 +86,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  await app.register(localeRoutes);
   await app.register(scorecardRoutes, { renderPdf: options.renderPdf });
   await app.register(explainRoutes);
   await app.register(readModelRoutes);

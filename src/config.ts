@@ -38,6 +38,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** GET /health: longest it waits for each database check before answering 503 */
   healthTimeoutMs: number;
+  /** offer the pseudo-locale en-XA (every catalogue text transformed), for translators' previews and tests */
+  pseudoLocale: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy,
     adminEmail,
     demoOnFirstStart: boolVar(env, 'DEMO_ON_FIRST_START', true),
+    pseudoLocale: boolVar(env, 'PSEUDO_LOCALE', false),
     publicUrl,
     ...overrides,
   });

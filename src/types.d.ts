@@ -55,8 +55,10 @@ declare module '@fastify/session' {
     lastSeenAt?: number;
     /** secret behind this session's CSRF tokens */
     csrfSecret?: string;
-    /** a message to show once on the next page */
-    flash?: string;
+    /** a message to show once on the next page: said as it is, or a message in the reader's language */
+    flash?: string | { key: string; params?: Record<string, string | number> };
+    /** the language chosen before sign-in (a signed-in reader's choice is kept on the account) */
+    locale?: string;
     /** set by the store on a session read after it expired: whose it was (the session is then ended) */
     expiredUserId?: number;
   }

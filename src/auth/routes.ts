@@ -68,7 +68,9 @@ export async function authRoutes(fastify: FastifyInstance) {
         });
       }
       // a new session id at sign-in, so a session fixed before sign-in is worthless
+      const chosenLocale = request.session.locale;
       await request.session.regenerate();
+      if (chosenLocale) request.session.locale = chosenLocale;
       const now = app.clock().getTime();
       request.session.userId = user.id;
       request.session.signedInAt = now;

@@ -86,6 +86,8 @@ export interface UsersTable {
   disabled_at: string | null;
   created_at: string;
   updated_at: string;
+  /** the language the account reads pages in (src/i18n/messages.ts LOCALES), or null: the browser's */
+  locale: string | null;
 }
 
 export type EvidenceStatus = 'draft' | 'submitted' | 'verified' | 'rejected' | 'retracted' | 'superseded';

@@ -10,7 +10,7 @@ import { getOrCreateSetting, randomSecret } from '../settings';
 import { findUserById } from '../users/repository';
 import { userForToken } from '../auth/tokens';
 import { AppError } from '../errors';
-import { DEFAULT_LOCALE, negotiateLocale } from '../i18n/messages';
+import { DEFAULT_LOCALE, isLocale, negotiateLocale } from '../i18n/messages';
 
 export const SESSION_COOKIE = 'pactwatch_session';
 // refresh the stored idle deadline at most this often, so ordinary page views don't all write
@@ -52,7 +52,9 @@ async function sessionPlugin(app: FastifyInstance) {
   // the session's lifetime. Resolved on request (after @fastify/session's own onRequest loaded the session), so
   // access is decided before any body is read. An expired session is ended, remembering only whose it was.
   app.addHook('onRequest', async (request) => {
-    request.locale = negotiateLocale(request.headers['accept-language']);
+    // the reader's language: the account's choice, else the one made before sign-in, else the browser's
+    const chosen = request.session?.locale;
+    request.locale = isLocale(chosen) ? chosen : negotiateLocale(request.headers['accept-language']);
     const expiredUserId = request.session?.expiredUserId;
     if (typeof expiredUserId === 'number') {
       // a fresh anonymous session in its place, so a sign-in page served now carries a usable CSRF token
@@ -85,6 +87,7 @@ async function sessionPlugin(app: FastifyInstance) {
     }
     request.user = user;
     request.authMethod = 'session';
+    if (isLocale(user.locale)) request.locale = user.locale;
     if (now - lastSeenAt >= TOUCH_INTERVAL_MS) session.lastSeenAt = now;
   });
 }

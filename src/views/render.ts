@@ -2,10 +2,11 @@
 // (for the navigation), a CSRF token, the title, the locale.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { directionOf } from '../i18n/messages';
+import { directionOf, LOCALES, LOCALE_NAMES, say, type Message } from '../i18n/messages';
 
 export interface PageData {
-  title: string;
+  /** the page's title: a message (translated here) or text said as it is (an item's own title) */
+  title: string | Message;
   [key: string]: unknown;
 }
 
@@ -19,8 +20,27 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
   reply.type('text/html; charset=utf-8');
   // signed-in pages say so while illustrative demo evidence is loaded (the sign-in page reads nothing)
   const demo = await request.demoEvidence();
-  const html = await reply.viewAsync(template, { demo, ...data, user, desk: request.desk(), csrfToken: request.csrfToken(), flash, locale: request.locale, dir: directionOf(request.locale) });
+  const locale = request.locale;
+  const html = await reply.viewAsync(template, {
+    demo,
+    ...data,
+    title: say(locale, data.title),
+    user,
+    desk: request.desk(),
+    csrfToken: request.csrfToken(),
+    flash,
+    locale,
+    dir: directionOf(locale),
+    locales: localeChoices(locale),
+    // where the language switcher returns to: this page (GET) or, after a form post, the page it came from
+    currentPath: request.method === 'GET' ? request.url : '/',
+  });
   return reply.send(showDirectionControls(html as string));
+}
+
+/** The language switcher's options, each named in its own language. */
+function localeChoices(current: string) {
+  return LOCALES.map((code) => ({ code, name: LOCALE_NAMES[code], dir: directionOf(code), selected: code === current }));
 }
 
 const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
