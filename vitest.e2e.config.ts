@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // tests/e2e/locales.test.ts checks a locale's pages concurrently: the server, the tests and Chromium take turns
+    maxConcurrency: 3,
   },
 });

@@ -17,6 +17,7 @@ import * as evidenceSearch from './20261201_0013_evidence_search';
 import * as briefingTexts from './20261201_0014_briefing_texts';
 import * as searchFold from './20261201_0015_search_fold';
 import * as userLocale from './20261201_0016_user_locale';
+import * as frameworkTranslations from './20261201_0017_framework_translations';
 
 export interface MigrationModule {
   up(ctx: MigrationContext): Promise<void>;
@@ -39,4 +40,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261201_0014_briefing_texts': briefingTexts,
   '20261201_0015_search_fold': searchFold,
   '20261201_0016_user_locale': userLocale,
+  '20261201_0017_framework_translations': frameworkTranslations,
 };

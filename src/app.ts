@@ -13,6 +13,7 @@ import corePlugin from './plugins/core';
 import sessionPlugin from './plugins/session';
 import authPlugin from './plugins/auth';
 import viewsPlugin, { VIEWS_DIR } from './plugins/views';
+import { localeAssetRoutes } from './views/locale-assets';
 import errorsPlugin from './plugins/errors';
 import securityHeadersPlugin from './plugins/security-headers';
 import requestGuardsPlugin, { DEFAULT_BODY_LIMIT, FORM_BODY_LIMIT } from './plugins/request-guards';
@@ -84,6 +85,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.get('/assets/app.css', { config: { access: 'public' } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
   );
+  // each locale's stylesheet (fonts, printed strings) and the fonts it names, served from here (air-gapped networks)
+  localeAssetRoutes(app);
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(localeRoutes);

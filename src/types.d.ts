@@ -5,7 +5,7 @@ import type { Config } from './config';
 import type { Clock } from './time';
 import type { UserRow } from './db/schema';
 import type { Access } from './plugins/auth';
-import type { Locale } from './i18n/messages';
+import type { Locale, Message } from './i18n/messages';
 import type { DeskPolicy } from './evidence/policy';
 
 declare module 'fastify' {
@@ -56,7 +56,7 @@ declare module '@fastify/session' {
     /** secret behind this session's CSRF tokens */
     csrfSecret?: string;
     /** a message to show once on the next page: said as it is, or a message in the reader's language */
-    flash?: string | { key: string; params?: Record<string, string | number> };
+    flash?: string | Message;
     /** the language chosen before sign-in (a signed-in reader's choice is kept on the account) */
     locale?: string;
     /** set by the store on a session read after it expired: whose it was (the session is then ended) */

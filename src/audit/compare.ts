@@ -301,22 +301,48 @@ function weightsDifference(prefix: string, column: string, stored: Record<string
   return null;
 }
 
+/**
+ * A part's translations (locale -> {field: text}) in the database and in the log: the first locale and field that
+ * differ. Parts logged before translations existed have none, as parts stored without them.
+ */
+function translationsDifference(prefix: string, stored: { translations?: object }, logged: { translations?: object }): string | null {
+  const a = (stored.translations ?? {}) as Record<string, Record<string, unknown>>;
+  const b = (logged.translations ?? {}) as Record<string, Record<string, unknown>>;
+  for (const locale of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const sa = a[locale] ?? {};
+    const lb = b[locale] ?? {};
+    for (const key of [...new Set([...Object.keys(sa), ...Object.keys(lb)])].sort()) {
+      const x = sa[key];
+      const y = lb[key];
+      if (JSON.stringify(x ?? null) !== JSON.stringify(y ?? null)) {
+        const show = (v: unknown) => (Array.isArray(v) ? shown(JSON.stringify(v)) : shown(v));
+        return `${prefix}translations.${locale}.${snake(key)} is ${show(x)} in the database but ${show(y)} in the log`;
+      }
+    }
+  }
+  return null;
+}
+
 /** Compares a framework's stored definition (in the import-normalised shape) with the latest one logged. */
 export function compareFramework(fold: FrameworkFold, stored: ImportFramework): LiveDifference | null {
   const logged = fold.definition;
   const difference =
     fieldDifference('', stored, logged, ['name', 'subject', 'description', 'priorStrength', 'assessedThreshold']) ??
-    listDifference('group', '', stored.groups, logged.groups, (s, l, p) => fieldDifference(p, s, l, ['name', 'description'])) ??
+    translationsDifference('', stored, logged) ??
+    listDifference('group', '', stored.groups, logged.groups, (s, l, p) => fieldDifference(p, s, l, ['name', 'description']) ?? translationsDifference(p, s, l)) ??
     listDifference('pillar', '', stored.pillars, logged.pillars, (s, l, p) =>
       fieldDifference(p, s, l, ['name', 'description']) ??
+      translationsDifference(p, s, l) ??
       listDifference('benchmark', p, s.benchmarks, l.benchmarks, (sb, lb, pb) =>
-        fieldDifference(pb, sb, lb, ['title', 'description', 'kind', 'weight', 'halfLifeDays', 'baseline', 'target', 'unit']),
+        fieldDifference(pb, sb, lb, ['title', 'description', 'kind', 'weight', 'halfLifeDays', 'baseline', 'target', 'unit']) ??
+        translationsDifference(pb, sb, lb),
       ),
     ) ??
     listDifference('perspective', '', stored.perspectives, logged.perspectives, (s, l, p) =>
       fieldDifference(p, s, l, ['name', 'description']) ??
       weightsDifference(p, 'pillar_weights', s.pillarWeights, l.pillarWeights) ??
-      weightsDifference(p, 'group_weights', s.groupWeights, l.groupWeights),
+      weightsDifference(p, 'group_weights', s.groupWeights, l.groupWeights) ??
+      translationsDifference(p, s, l),
     );
   if (!difference) return null;
   return { table: 'frameworks', row: fold.code, column: null, seq: fold.seq, message: `framework ${fold.code}: ${difference} (entry ${fold.seq})` };

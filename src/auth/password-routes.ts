@@ -6,6 +6,8 @@ import { CodeQuery, PasswordChangeBody, SetPasswordBody } from './schemas';
 import { renderPage } from '../views/render';
 import { withFormErrors } from '../views/form-errors';
 import { changeOwnPassword, findPasswordCode, setPasswordWithCode } from '../users/service';
+import { msg } from '../i18n/messages';
+import type { FieldProblem } from '../errors';
 
 /** a field as typed (a body that failed its schema may hold anything) */
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -15,13 +17,13 @@ export async function passwordRoutes(fastify: FastifyInstance) {
   const db = app.db.kysely;
 
   app.get('/account/password', { config: { access: 'signed-in' } }, async (request, reply) =>
-    renderPage(request, reply, 'account/password.hbs', { title: 'Change password' }),
+    renderPage(request, reply, 'account/password.hbs', { title: msg('Change password') }),
   );
 
   app.post('/account/password', { attachValidation: true, config: { access: 'signed-in' }, schema: { body: PasswordChangeBody } }, async (request, reply) => {
     const body = request.body ?? {};
     const next = str(body.new_password);
-    const again = (errors: { path: string; message: string }[]) => renderPage(request, reply, 'account/password.hbs', { title: 'Change password', errors });
+    const again = (errors: FieldProblem[]) => renderPage(request, reply, 'account/password.hbs', { title: msg('Change password'), errors });
     if (next !== str(body.confirm_password)) {
       reply.status(400);
       return again([{ path: 'confirm_password', message: 'does not match the new password' }]);
@@ -38,7 +40,7 @@ export async function passwordRoutes(fastify: FastifyInstance) {
         request.session.userId = userId;
         request.session.signedInAt = signedInAt ?? app.clock().getTime();
         request.session.lastSeenAt = app.clock().getTime();
-        request.session.flash = 'Password changed. You were signed out everywhere else and your API tokens were revoked.';
+        request.session.flash = msg('Password changed. You were signed out everywhere else and your API tokens were revoked.');
         return reply.redirect('/', 303);
       },
       (refusal) => again(refusal.problems),
@@ -50,7 +52,7 @@ export async function passwordRoutes(fastify: FastifyInstance) {
     const found = code ? await findPasswordCode(db, code, app.clock) : null;
     reply.header('referrer-policy', 'no-referrer');
     if (!found) reply.status(400);
-    return renderPage(request, reply, 'account/set-password.hbs', { title: 'Set your password', code, email: found?.email ?? null, invalid: !found });
+    return renderPage(request, reply, 'account/set-password.hbs', { title: msg('Set your password'), code, email: found?.email ?? null, invalid: !found });
   });
 
   app.post('/set-password', { attachValidation: true, config: { access: 'public' }, schema: { body: SetPasswordBody } }, async (request, reply) => {
@@ -58,9 +60,9 @@ export async function passwordRoutes(fastify: FastifyInstance) {
     const code = str(body.code);
     const password = str(body.password);
     const found = await findPasswordCode(db, code, app.clock);
-    const render = (errors: { path: string; message: string }[]) => {
+    const render = (errors: FieldProblem[]) => {
       reply.status(400);
-      return renderPage(request, reply, 'account/set-password.hbs', { title: 'Set your password', code, email: found?.email ?? null, invalid: !found, errors });
+      return renderPage(request, reply, 'account/set-password.hbs', { title: msg('Set your password'), code, email: found?.email ?? null, invalid: !found, errors });
     };
     if (password !== str(body.confirm_password)) return render([{ path: 'confirm_password', message: 'does not match the password' }]);
     return withFormErrors(
@@ -68,7 +70,7 @@ export async function passwordRoutes(fastify: FastifyInstance) {
       reply,
       async () => {
         await setPasswordWithCode(db, code, password, app.clock);
-        request.session.flash = 'Your password is set. Sign in with it now.';
+        request.session.flash = msg('Your password is set. Sign in with it now.');
         return reply.redirect('/login', 303);
       },
       (refusal) => render(refusal.problems),

@@ -10,6 +10,7 @@ import { renderPage } from '../views/render';
 import { safeNext } from '../plugins/auth';
 import { beginSignInAttempt, finishSignInAttempt, recordSecurityEvent } from '../security/log';
 import { holdsSavedForm } from './saved-forms';
+import { msg } from '../i18n/messages';
 
 
 export async function authRoutes(fastify: FastifyInstance) {
@@ -19,7 +20,7 @@ export async function authRoutes(fastify: FastifyInstance) {
     { config: { access: 'public' }, schema: { querystring: LoginQuery } },
     async (request, reply) => {
       if (request.user) return reply.redirect(safeNext(request.query.next ?? '/'), 303);
-      return renderPage(request, reply, 'auth/login.hbs', { title: 'Sign in', next: safeNext(request.query.next ?? '/'), email: '', formKept: holdsSavedForm(request) });
+      return renderPage(request, reply, 'auth/login.hbs', { title: msg('Sign in'), next: safeNext(request.query.next ?? '/'), email: '', formKept: holdsSavedForm(request) });
     },
   );
 
@@ -37,11 +38,14 @@ export async function authRoutes(fastify: FastifyInstance) {
         const minutes = Math.ceil(limited.retryAfterSeconds / 60);
         reply.status(429).header('retry-after', String(limited.retryAfterSeconds));
         return renderPage(request, reply, 'auth/login.hbs', {
-          title: 'Sign in',
+          title: msg('Sign in'),
           next,
           email: request.body.email,
           formKept: holdsSavedForm(request),
-          error: `Too many failed sign-in attempts ${limited.reason === 'account' ? 'for this account' : 'from your network address'}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          error:
+            limited.reason === 'account'
+              ? msg('Too many failed sign-in attempts for this account. Try again in {minutes, plural, one {# minute} other {# minutes}}.', { minutes })
+              : msg('Too many failed sign-in attempts from your network address. Try again in {minutes, plural, one {# minute} other {# minutes}}.', { minutes }),
         });
       }
       let user: Awaited<ReturnType<typeof findUserByEmail>>;
@@ -60,11 +64,11 @@ export async function authRoutes(fastify: FastifyInstance) {
         await finishSignInAttempt(app.db.kysely, attempt.id, { event: 'sign-in.failed', userId: user?.id ?? null, detail });
         reply.status(401);
         return renderPage(request, reply, 'auth/login.hbs', {
-          title: 'Sign in',
+          title: msg('Sign in'),
           next,
           email: request.body.email,
           formKept: holdsSavedForm(request),
-          error: 'The e-mail address or password is not right, or the account is disabled.',
+          error: msg('The e-mail address or password is not right, or the account is disabled.'),
         });
       }
       // a new session id at sign-in, so a session fixed before sign-in is worthless

@@ -19,6 +19,8 @@ export interface FrameworksTable {
   locations: string | null;
   /** what the scores are not (a monitoring framework, not a legal determination); null: none given */
   caveat: string | null;
+  /** JSON object locale -> {field: text}: the texts in other languages (null: none given) */
+  translations: string | null;
   methodology: string;
   created_at: string;
   updated_at: string;
@@ -30,6 +32,8 @@ export interface FrameworkGroupsTable {
   code: string;
   name: string;
   description: string | null;
+  /** JSON object locale -> {field: text}: the texts in other languages (null: none given) */
+  translations: string | null;
   position: number;
 }
 
@@ -39,6 +43,8 @@ export interface PillarsTable {
   code: string;
   name: string;
   description: string | null;
+  /** JSON object locale -> {field: text}: the texts in other languages (null: none given) */
+  translations: string | null;
   position: number;
 }
 
@@ -57,6 +63,8 @@ export interface BenchmarksTable {
   unit: string | null;
   /** JSON array of what would move the benchmark (briefings list them for the weakest); null: none given */
   recommended_actions: string | null;
+  /** JSON object locale -> {field: text}: the texts in other languages (null: none given) */
+  translations: string | null;
   position: number;
 }
 
@@ -70,6 +78,8 @@ export interface PerspectivesTable {
   pillar_weights: string;
   /** JSON object group code -> weight */
   group_weights: string;
+  /** JSON object locale -> {field: text}: the texts in other languages (null: none given) */
+  translations: string | null;
   position: number;
 }
 

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AttachmentRow, Database, UserRow } from '../db/schema';
 import { appendAudit } from '../audit/log';
 import { AppError, notFound, problem, validationError } from '../errors';
+import { msg } from '../i18n/messages';
 import { nowIso, systemClock, type Clock } from '../time';
 import { assertAllowed, mayRead } from './policy';
 import { actorOf } from './service';
@@ -51,7 +52,7 @@ export function checkAttachment(filename: string, data: Buffer): { contentType: 
   const allowed = ALLOWED[ext];
   if (!allowed) throw validationError([problem('file', 'must be one of {choices}', { choices: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ') })]);
   if (data.length === 0) throw validationError([{ path: 'file', message: 'is empty' }]);
-  if (data.length > MAX_ATTACHMENT_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `file: must be at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
+  if (data.length > MAX_ATTACHMENT_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', msg('file: must be at most {max} MiB', { max: MAX_ATTACHMENT_BYTES / 1024 / 1024 }));
   if (allowed.magic && !allowed.magic.some((m) => data.subarray(0, m.length).equals(m))) {
     throw validationError([problem('file', 'is not a real .{ext} file (its content does not match)', { ext })]);
   }

@@ -116,7 +116,7 @@ export async function bulkImportEvidence(
   input: { format: 'csv' | 'json'; text: string; dryRun: boolean; framework?: string | null },
   clock: Clock = systemClock,
 ): Promise<BulkResult> {
-  assertMayLog(user, 'import evidence');
+  assertMayLog(user, 'import');
   const errors: FieldProblem[] = [];
   let frameworkCode = input.framework ?? null;
   let items: RawItem[] = [];
@@ -189,7 +189,7 @@ async function refsAlreadyUsed(db: Kysely<Database>, frameworkId: number, user: 
   const problems: FieldProblem[] = [];
   for (const part of chunks([...rowOf.keys()], 500)) {
     const clashes = await liveEvidence(db).select(['id', 'ref']).where('framework_id', '=', frameworkId).where('created_by', '=', user.id).where('ref', 'in', part).execute();
-    for (const c of clashes) problems.push(problem(`${rowPath(rowOf.get(c.ref!)!)}.ref`, '"{ref}" is already used by your item #{id}', { ref: c.ref!, id: c.id }));
+    for (const c of clashes) problems.push(problem(`${rowPath(rowOf.get(c.ref!)!)}.ref`, '"{ref}" is already used by your item #{id}', { ref: c.ref!, id: String(c.id) }));
   }
   return problems;
 }

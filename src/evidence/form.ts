@@ -1,44 +1,87 @@
 // The evidence web form: turning posted fields into an evidence object, and validation errors and stored
 // items back into field values and messages for re-rendering.
 
-import type { FieldProblem } from '../errors';
+import { messageOf, type FieldProblem } from '../errors';
+import { msg, type Message } from '../i18n/messages';
 import { locationsOf, type FrameworkTree } from '../framework/repository';
 import type { EvidenceDetail } from './repository';
 
 export const FINDING_ROWS = 4;
 
-export const RELIABILITY_GRADES = [
-  ['A', 'A: completely reliable'],
-  ['B', 'B: usually reliable'],
-  ['C', 'C: fairly reliable'],
-  ['D', 'D: not usually reliable'],
-  ['E', 'E: unreliable'],
-  ['F', 'F: reliability cannot be judged'],
-] as const;
+/** Source reliability (the Admiralty / NATO grading): the letter stays Latin, its meaning is translated. */
+export const RELIABILITY_GRADES: readonly (readonly [string, Message])[] = [
+  ['A', msg('A: completely reliable')],
+  ['B', msg('B: usually reliable')],
+  ['C', msg('C: fairly reliable')],
+  ['D', msg('D: not usually reliable')],
+  ['E', msg('E: unreliable')],
+  ['F', msg('F: reliability cannot be judged')],
+];
 
-export const CREDIBILITY_GRADES = [
-  ['1', '1: confirmed by other sources'],
-  ['2', '2: probably true'],
-  ['3', '3: possibly true'],
-  ['4', '4: doubtful'],
-  ['5', '5: improbable'],
-  ['6', '6: truth cannot be judged'],
-] as const;
+/** Credibility of the information (the Admiralty / NATO grading). */
+export const CREDIBILITY_GRADES: readonly (readonly [string, Message])[] = [
+  ['1', msg('1: confirmed by other sources')],
+  ['2', msg('2: probably true')],
+  ['3', msg('3: possibly true')],
+  ['4', msg('4: doubtful')],
+  ['5', msg('5: improbable')],
+  ['6', msg('6: truth cannot be judged')],
+];
 
-export const TLP_CHOICES = [
-  ['CLEAR', 'TLP:CLEAR: every signed-in user'],
-  ['GREEN', 'TLP:GREEN: every signed-in user'],
-  ['AMBER', 'TLP:AMBER: your delegation, reviewers and admins'],
-  ['RED', 'TLP:RED: you, the reviewer who handles it, and admins'],
-] as const;
+/** TLP markings: the labels stay in English (TLP 2.0), who may read is translated. */
+export const TLP_CHOICES: readonly (readonly [string, Message])[] = [
+  ['CLEAR', msg('TLP:CLEAR: every signed-in user')],
+  ['GREEN', msg('TLP:GREEN: every signed-in user')],
+  ['AMBER', msg('TLP:AMBER: your delegation, reviewers and admins')],
+  ['RED', msg('TLP:RED: you, the reviewer who handles it, and admins')],
+];
 
-export const STANCES = [
-  ['2', '+2 strong compliance'],
-  ['1', '+1 compliance'],
-  ['0', '0 mixed'],
-  ['-1', '−1 non-compliance'],
-  ['-2', '−2 serious non-compliance'],
-] as const;
+export const STANCES: readonly (readonly [string, Message])[] = [
+  ['2', msg('+2 strong compliance')],
+  ['1', msg('+1 compliance')],
+  ['0', msg('0 mixed')],
+  ['-1', msg('−1 non-compliance')],
+  ['-2', msg('−2 serious non-compliance')],
+];
+
+/** Messages one after another, separated by semicolons ("a; b; c"), as one message. */
+export function semicolonList(messages: (Message | string)[]): Message | string {
+  if (messages.length === 0) return '';
+  return messages.slice(1).reduce<Message | string>((all, next) => msg('{first}; {next}', { first: all, next }), messages[0]);
+}
+
+/** How the form's summary names a field (the evidence rules' own names, in words). */
+const FIELD_LABELS: Record<string, Message> = {
+  form: msg('form'),
+  title: msg('title'),
+  summary: msg('summary'),
+  source: msg('source'),
+  url: msg('url'),
+  observed_on: msg('observed on'),
+  source_reliability: msg('source reliability'),
+  credibility: msg('credibility'),
+  tlp: msg('tlp'),
+  ref: msg('ref'),
+  location: msg('location'),
+  groups: msg('groups'),
+  findings: msg('findings'),
+};
+
+function findingLabel(row: number, part: string | undefined): Message {
+  const n = row + 1;
+  switch (part) {
+    case 'benchmark':
+      return msg('finding {n} benchmark', { n });
+    case 'stance':
+      return msg('finding {n} stance', { n });
+    case 'value':
+      return msg('finding {n} value', { n });
+    case undefined:
+      return msg('finding {n}', { n });
+    default:
+      return msg('finding {n} {part}', { n, part: part.replaceAll('_', ' ') });
+  }
+}
 
 export type FormValues = Record<string, string | string[]>;
 
@@ -78,23 +121,24 @@ export function formToInput(body: Record<string, unknown>): { input: Record<stri
 
 /** Validation problems keyed by form field name (`finding_0`, `title`, ...), plus a list for the summary. */
 export function formErrors(problems: FieldProblem[], rowOfFinding: number[]) {
-  const byField: Record<string, string> = {};
-  const summary: { field: string; message: string }[] = [];
+  const byField: Record<string, Message | string> = {};
+  const summary: { field: string; message: Message }[] = [];
   for (const p of problems) {
     let field = p.path.split(/[.[]/)[0] || 'form';
-    let label = p.path || 'form';
+    let label: Message | string = Object.hasOwn(FIELD_LABELS, p.path || 'form') ? FIELD_LABELS[p.path || 'form'] : p.path.replaceAll('_', ' ');
     const m = /^findings\[(\d+)\](?:\.(\w+))?/.exec(p.path);
     if (m) {
       const row = rowOfFinding[Number(m[1])] ?? 0;
       field = `finding_${row}`;
-      label = `finding ${row + 1}${m[2] ? ` ${m[2]}` : ''}`;
+      label = findingLabel(row, m[2]);
     } else if (field === 'findings') {
       field = 'finding_0';
-      label = 'findings';
-    } else if (field === 'groups') label = 'groups';
-    const message = `${label.replaceAll('_', ' ')}: ${p.message}`;
-    byField[field] = byField[field] ? `${byField[field]}; ${p.message}` : p.message;
-    summary.push({ field: field === 'finding_0' || field.startsWith('finding_') ? `${field}_benchmark` : field, message });
+      label = FIELD_LABELS.findings;
+    } else if (field === 'groups') label = FIELD_LABELS.groups;
+    const said = messageOf(p);
+    const problemSaid = msg(said.key, said.params);
+    byField[field] = byField[field] ? msg('{first}; {next}', { first: byField[field], next: problemSaid }) : problemSaid;
+    summary.push({ field: field === 'finding_0' || field.startsWith('finding_') ? `${field}_benchmark` : field, message: msg('{field}: {problem}', { field: label, problem: problemSaid }) });
   }
   return { byField, summary };
 }
@@ -124,7 +168,7 @@ export function detailToForm(detail: EvidenceDetail): FormValues {
 }
 
 /** Everything the form template needs: choices with the current values selected, and errors beside fields. */
-export function formView(tree: FrameworkTree, values: FormValues, errors: Record<string, string> = {}) {
+export function formView(tree: FrameworkTree, values: FormValues, errors: Record<string, Message | string> = {}) {
   const v = (k: string) => str(values[k]);
   const groups = list(values.groups);
   // after a post, "__other" means the free text in location_other; a stored item has the text in location
@@ -151,11 +195,17 @@ export function formView(tree: FrameworkTree, values: FormValues, errors: Record
       value: v(`finding_value_${i}`),
       benchmarks: benchmarks.map((b) => ({
         code: b.code,
-        label: `${b.code} · ${b.title}${b.kind === 'indicator' ? ` (measured value${b.unit ? `, ${b.unit}` : ''})` : ''}`,
+        label: b.kind !== 'indicator' ? `${b.code} · ${b.title}` : b.unit ? msg('{code} · {title} (measured value, {unit})', { code: b.code, title: b.title, unit: b.unit }) : msg('{code} · {title} (measured value)', { code: b.code, title: b.title }),
         selected: v(`finding_benchmark_${i}`) === b.code,
       })),
       stances: STANCES.map(([code, label]) => ({ code, label, selected: v(`finding_stance_${i}`) === code })),
     })),
     indicators: benchmarks.filter((b) => b.kind === 'indicator').map((b) => ({ code: b.code, unit: b.unit, baseline: b.baseline, target: b.target })),
+    /** the measured indicators in words, for the findings hint: "BORDER-3: incidents, baseline 40, target 10; …" */
+    indicatorsText: semicolonList(
+      benchmarks
+        .filter((b) => b.kind === 'indicator')
+        .map((b) => msg('{code}: {unit}, baseline {baseline}, target {target}', { code: b.code, unit: b.unit ?? '', baseline: b.baseline ?? '', target: b.target ?? '' })),
+    ),
   };
 }

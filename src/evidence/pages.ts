@@ -5,7 +5,9 @@ import type { EvidenceRow, UserRow } from '../db/schema';
 import type { FrameworkTree } from '../framework/repository';
 import { RESTORED_NOTICE } from '../auth/saved-forms';
 import { evidenceJson } from './present';
-import { formView, type FormValues } from './form';
+import { formView, semicolonList, type FormValues } from './form';
+import { msg, type Message } from '../i18n/messages';
+import { STATUS_LABELS, statusLabel } from './statuses';
 import { ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES } from './attachments';
 import { CSV_HEADER } from './bulk-import';
 import { positionOf, type EvidenceDetail, type EvidencePage, type EvidenceSort } from './repository';
@@ -13,9 +15,26 @@ import type { EvidenceListing, ItemView } from './reading';
 import type { PageWindow } from './query';
 import type { EvidenceQuery } from './schemas';
 
-const STATUSES = ['draft', 'submitted', 'verified', 'rejected', 'retracted', 'superseded'];
+
+/** What happened to an item, as its history lists it (the log's actions, in words). */
+const HISTORY_LABELS: Readonly<Record<string, Message>> = {
+  created: msg('created'),
+  draft_updated: msg('draft updated'),
+  submitted: msg('submitted'),
+  verified: msg('verified'),
+  rejected: msg('rejected'),
+  retracted: msg('retracted'),
+  superseded: msg('superseded'),
+  correction_proposed: msg('correction proposed'),
+  correction_created: msg('correction created'),
+  attachment_added: msg('document attached'),
+  imported: msg('imported'),
+  import_updated: msg('updated by import'),
+};
+
+const STATUSES = Object.keys(STATUS_LABELS);
 const TLPS = ['CLEAR', 'GREEN', 'AMBER', 'RED'];
-const SORTS: [EvidenceSort, string][] = [['observed', 'Observed, newest first'], ['logged', 'Logged, newest first']];
+const SORTS: [EvidenceSort, Message][] = [['observed', msg('Observed, newest first')], ['logged', msg('Logged, newest first')]];
 
 /** Documents a user may attach: for the form's hint and the item page's upload field. */
 export const ATTACHMENT_HINT = { maxMiB: MAX_ATTACHMENT_BYTES / 1024 / 1024, extensions: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ') };
@@ -34,7 +53,7 @@ function filterChoices(tree: FrameworkTree, q: EvidenceQuery) {
     benchmarks: tree.pillars.flatMap((p) => p.benchmarks).map((b) => ({ code: b.code, label: `${b.code} · ${b.title}`, selected: q.benchmark === b.code })),
     pillars: tree.pillars.map((p) => ({ code: p.code, label: p.name, selected: q.pillar === p.code })),
     groups: tree.groups.map((g) => ({ code: g.code, label: g.name, selected: q.group === g.code })),
-    statuses: STATUSES.map((s) => ({ code: s, label: s, selected: q.status === s })),
+    statuses: STATUSES.map((s) => ({ code: s, label: statusLabel(s), selected: q.status === s })),
     tlps: TLPS.map((s) => ({ code: s, label: s, selected: q.tlp === s })),
     sorts: SORTS.map(([code, label]) => ({ code, label, selected: (q.sort || 'observed') === code })),
   };
@@ -57,16 +76,52 @@ export function pager(path: string, q: QueryValues, window: PageWindow, page: Ev
   return { shown: prevHref !== null || nextHref !== null, firstHref: page.hasPrevious ? link({}) : null, prevHref, nextHref };
 }
 
+/** An item loaded by an import without an author (its creator is shown as "by import", not as a name). */
+const isByImport = (detail: EvidenceDetail) => detail.row.created_by === null && detail.row.origin === 'import';
+
 function itemSummary(detail: EvidenceDetail) {
-  return { ...evidenceJson(detail, null), findingsText: detail.findings.map((f) => `${f.benchmark} ${f.kind === 'assessment' ? (f.stance! > 0 ? `+${f.stance}` : f.stance) : `= ${f.value}`}`).join(', ') };
+  return { ...evidenceJson(detail, null), byImport: isByImport(detail), statusLabel: statusLabel(detail.row.status), findingsText: detail.findings.map((f) => `${f.benchmark} ${f.kind === 'assessment' ? (f.stance! > 0 ? `+${f.stance}` : f.stance) : `= ${f.value}`}`).join(', ') };
 }
 
-const IGNORED_FILTER_WORDS: Record<string, string> = { q: 'text', createdBy: 'evaluator', tlp: 'marking', submittedBefore: 'waiting time' };
+const IGNORED_FILTER_WORDS: Record<string, Message> = { q: msg('text'), createdBy: msg('evaluator'), tlp: msg('marking'), submittedBefore: msg('waiting time') };
 
-/** "text and evaluator": the filters a restricted count ignored, in words for the page. */
-function ignoredFilters(page: EvidencePage): string {
-  const words = page.restrictedIgnores.map((k) => IGNORED_FILTER_WORDS[k] ?? k);
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+/** "text and evaluator": the filters a restricted count ignored, in words for the page (null when none). */
+function ignoredFilters(page: EvidencePage): Message | string | null {
+  const words = page.restrictedIgnores.map((k): Message | string => (Object.hasOwn(IGNORED_FILTER_WORDS, k) ? IGNORED_FILTER_WORDS[k] : k));
+  const [a, b, c, d] = words;
+  switch (words.length) {
+    case 0:
+      return null;
+    case 1:
+      return a;
+    case 2:
+      return msg('{a} and {b}', { a, b });
+    case 3:
+      return msg('{a}, {b} and {c}', { a, b, c });
+    default:
+      return msg('{a}, {b}, {c} and {d}', { a, b, c, d: words.length === 4 ? d : words.slice(3).join(', ') });
+  }
+}
+
+/** The review queue's count line: how many items wait, and how many more are restricted from the reviewer. */
+function queueCount(page: EvidencePage, ignored: Message | string | null): Message {
+  const count = page.total;
+  const waiting = page.totalCapped
+    ? msg('At least {count, plural, one {# item} other {# items}} waiting', { count })
+    : msg('{count, plural, one {# item} other {# items}} waiting', { count });
+  if (!page.restricted) return msg('{waiting}.', { waiting });
+  const more = page.restricted;
+  let restricted: Message;
+  if (ignored) {
+    restricted = page.restrictedCapped
+      ? msg('at least {count, plural, other {# more are restricted from you}} (counted without the {filters} filter, which restricted items are never matched against)', { count: more, filters: ignored })
+      : msg('{count, plural, other {# more are restricted from you}} (counted without the {filters} filter, which restricted items are never matched against)', { count: more, filters: ignored });
+  } else {
+    restricted = page.restrictedCapped
+      ? msg('at least {count, plural, other {# more are restricted from you}}', { count: more })
+      : msg('{count, plural, other {# more are restricted from you}}', { count: more });
+  }
+  return msg('{waiting}; {restricted}.', { waiting, restricted });
 }
 
 /** What both lists show: the filters, the counts (of hidden items too, both capped) and the pager. */
@@ -80,6 +135,7 @@ function listModel(path: string, listing: EvidenceListing, query: EvidenceQuery)
     restricted: listing.page.restricted,
     restrictedCapped: listing.page.restrictedCapped,
     restrictedIgnored: ignoredFilters(listing.page),
+    restrictedMore: listing.page.restrictedCapped ? msg('at least {count} more', { count: listing.page.restricted }) : msg('{count} more', { count: listing.page.restricted }),
     pager: pager(path, q, listing.window, listing.page),
     exportQuery: queryString({ ...q, limit: undefined }),
   };
@@ -88,7 +144,7 @@ function listModel(path: string, listing: EvidenceListing, query: EvidenceQuery)
 export function listPage(listing: EvidenceListing, query: EvidenceQuery) {
   const list = listModel('/evidence', listing, query);
   return {
-    title: 'Evidence',
+    title: msg('Evidence'),
     ...list,
     items: listing.details.map(itemSummary),
     csvHref: `/evidence/export.csv?${list.exportQuery}`,
@@ -97,9 +153,11 @@ export function listPage(listing: EvidenceListing, query: EvidenceQuery) {
 }
 
 export function reviewPage(listing: EvidenceListing, query: EvidenceQuery, user: UserRow, now: Date) {
+  const list = listModel('/review', listing, query);
   return {
-    title: 'Review queue',
-    ...listModel('/review', listing, query),
+    title: msg('Review queue'),
+    ...list,
+    countLine: queueCount(listing.page, list.restrictedIgnored),
     items: listing.details.map((d) => ({
       ...itemSummary(d),
       own: d.row.created_by === user.id,
@@ -111,13 +169,25 @@ export function reviewPage(listing: EvidenceListing, query: EvidenceQuery, user:
 export function itemPage(view: ItemView, user: UserRow) {
   const { detail, history, policy } = view;
   return {
-    title: `Evidence #${detail.row.id}: ${detail.row.title}`,
+    title: msg('Evidence #{id}: {title}', { id: String(detail.row.id), title: detail.row.title }),
     item: evidenceJson(detail, null),
+    idText: String(detail.row.id),
+    byImport: isByImport(detail),
+    statusLabel: statusLabel(detail.row.status),
+    credibilityText: String(detail.row.credibility),
+    supersedesHref: detail.row.supersedes_id === null ? null : `/evidence/${detail.row.supersedes_id}`,
+    supersedesText: detail.row.supersedes_id === null ? null : `#${detail.row.supersedes_id}`,
+    correctHref: `/evidence/${detail.row.id}/correct`,
     findings: detail.findings,
     attachments: detail.attachments,
-    history: history.map((h) => ({ ...h, reason: typeof h.details.reason === 'string' ? h.details.reason : null, detailsText: describeHistory(h.action, h.details) })),
+    history: history.map((h) => ({
+      ...h,
+      actionLabel: Object.hasOwn(HISTORY_LABELS, h.action) ? HISTORY_LABELS[h.action] : h.action,
+      reason: typeof h.details.reason === 'string' ? h.details.reason : null,
+      detailsText: describeHistory(h.action, h.details),
+    })),
     showLogEntries: user.role === 'admin',
-    correctedBy: detail.correctedBy,
+    correctedBy: detail.correctedBy.map((c) => ({ ...c, statusLabel: statusLabel(c.status) })),
     policy,
     ...ATTACHMENT_HINT,
   };
@@ -131,8 +201,8 @@ export interface FormPageInput {
   values: FormValues;
   /** the item edited or corrected */
   item?: EvidenceDetail;
-  errors?: Record<string, string>;
-  summary?: { field: string; message: string }[];
+  errors?: Record<string, Message | string>;
+  summary?: { field: string; message: Message | string }[];
   /** the one-time token of this form */
   formToken: string;
   /** the values come from a form kept across an expired session */
@@ -142,10 +212,10 @@ export interface FormPageInput {
 export function formPage(input: FormPageInput) {
   const { mode, item } = input;
   return {
-    title: mode === 'new' ? 'Log evidence' : mode === 'edit' ? `Edit draft #${item!.row.id}` : `Correct item #${item!.row.id}`,
+    title: mode === 'new' ? msg('Log evidence') : mode === 'edit' ? msg('Edit draft #{id}', { id: String(item!.row.id) }) : msg('Correct item #{id}', { id: String(item!.row.id) }),
     action: mode === 'new' ? '/evidence/new' : `/evidence/${item!.row.id}/${mode}`,
     mode,
-    item: item ? { id: item.row.id, title: item.row.title } : null,
+    item: item ? { id: item.row.id, idText: String(item.row.id), href: `/evidence/${item.row.id}`, title: item.row.title } : null,
     framework: { code: input.tree.code, name: input.tree.name },
     form: formView(input.tree, input.values, input.errors),
     formToken: input.formToken,
@@ -156,27 +226,31 @@ export function formPage(input: FormPageInput) {
 }
 
 export function importPage(tree: FrameworkTree, extra: { result?: unknown; format?: string; dryRun?: boolean; text?: string } = {}) {
-  return { title: 'Import evidence', framework: tree.code, csvHeader: CSV_HEADER.join(','), format: 'csv', dryRun: true, ...extra };
+  return { title: msg('Import evidence'), framework: tree.code, csvHeader: CSV_HEADER.join(','), format: 'csv', dryRun: true, ...extra };
 }
 
-function describeHistory(action: string, details: Record<string, unknown>): string {
+function describeHistory(action: string, details: Record<string, unknown>): Message | string {
   switch (action) {
     case 'correction_proposed':
-      return `correction #${String(details.correction)} proposed`;
+      return details.correction === 'restricted' ? msg('a correction you may not see proposed') : msg('correction #{id} proposed', { id: String(details.correction) });
     case 'superseded':
-      return `replaced by verified correction #${String(details.by)}`;
+      return msg('replaced by verified correction #{id}', { id: String(details.by) });
     case 'attachment_added':
-      return `${String(details.filename)} (${String(details.size_bytes)} bytes, SHA-256 ${String(details.sha256)})`;
+      return msg('{filename} ({size} bytes, SHA-256 {sha256})', {
+        filename: String(details.filename),
+        size: typeof details.size_bytes === 'number' ? details.size_bytes : String(details.size_bytes),
+        sha256: String(details.sha256),
+      });
     case 'imported':
     case 'import_updated': {
       // the full version for those who may read it, else only its review dates (see redactVersion)
       const item = (details.item ?? details) as { verifiedAt?: string | null; retractedAt?: string | null };
-      return [item.verifiedAt ? `verified ${item.verifiedAt.slice(0, 16).replace('T', ' ')} UTC (by import)` : 'awaiting review', item.retractedAt ? `retracted ${item.retractedAt.slice(0, 16).replace('T', ' ')} UTC` : '']
-        .filter(Boolean)
-        .join('; ');
+      const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+      const review = item.verifiedAt ? msg('verified {at} UTC (by import)', { at: minute(item.verifiedAt) }) : msg('awaiting review');
+      return semicolonList(item.retractedAt ? [review, msg('retracted {at} UTC', { at: minute(item.retractedAt) })] : [review]);
     }
     case 'correction_created':
-      return `corrects #${String(details.supersedes)}`;
+      return msg('corrects #{id}', { id: String(details.supersedes) });
     default:
       return '';
   }

@@ -12,6 +12,8 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Database, EvidenceRow, Role, UserRow } from '../db/schema';
 import { AppError, conflict, forbidden, notFound } from '../errors';
+import { msg, type Message } from '../i18n/messages';
+import { statusLabel } from './statuses';
 
 export type Viewer = Pick<UserRow, 'id' | 'role' | 'delegation'>;
 
@@ -142,7 +144,7 @@ export type EvidenceAction = 'edit' | 'submit' | 'verify' | 'reject' | 'retract'
 
 export const EVIDENCE_ACTIONS: readonly EvidenceAction[] = ['edit', 'submit', 'verify', 'reject', 'retract', 'correct', 'attach'];
 
-const roleRefusal = (roles: readonly string[], what: string) => forbidden(`Only ${roles.join(' or ')} users may ${what}`);
+const roleRefusal = (why: Message) => forbidden(why);
 
 /**
  * Why the user may not do `action` to the item now, or null when they may: 404 for an item they may not know
@@ -153,33 +155,36 @@ export function refusalOf(user: Viewer, item: EvidenceRow, action: EvidenceActio
   const isAuthor = item.created_by === user.id;
   switch (action) {
     case 'edit':
-      if (!isWriter(user)) return roleRefusal(EVIDENCE_WRITERS, 'edit evidence');
+      if (!isWriter(user)) return roleRefusal(msg('Only evaluator or reviewer or admin users may edit evidence'));
       if (!isAuthor) return forbidden('Only the author may edit a draft');
-      if (item.status !== 'draft') return conflict(`Only drafts can be edited; this item is ${item.status}`);
+      if (item.status !== 'draft') return conflict(msg('Only drafts can be edited; this item is {status}', { status: statusLabel(item.status) }));
       return null;
     case 'submit':
-      if (!isWriter(user)) return roleRefusal(EVIDENCE_WRITERS, 'submit evidence');
+      if (!isWriter(user)) return roleRefusal(msg('Only evaluator or reviewer or admin users may submit evidence'));
       if (!isAuthor) return forbidden('Only the author may submit their draft');
-      if (item.status !== 'draft') return conflict(`Only a draft can be submitted; this item is ${item.status}`);
+      if (item.status !== 'draft') return conflict(msg('Only a draft can be submitted; this item is {status}', { status: statusLabel(item.status) }));
       return null;
     case 'verify':
     case 'reject':
-      if (!isReviewer(user)) return roleRefusal(REVIEWERS, `${action} evidence`);
-      if (isAuthor) return forbidden(`Nobody may ${action} their own item: another reviewer must`);
-      if (item.status !== 'submitted') return conflict(`Only a submitted item can be ${action === 'verify' ? 'verified' : 'rejected'}; this item is ${item.status}`);
+      if (!isReviewer(user)) return roleRefusal(action === 'verify' ? msg('Only reviewer or admin users may verify evidence') : msg('Only reviewer or admin users may reject evidence'));
+      if (isAuthor) return forbidden(action === 'verify' ? msg('Nobody may verify their own item: another reviewer must') : msg('Nobody may reject their own item: another reviewer must'));
+      if (item.status !== 'submitted') {
+        const status = statusLabel(item.status);
+        return conflict(action === 'verify' ? msg('Only a submitted item can be verified; this item is {status}', { status }) : msg('Only a submitted item can be rejected; this item is {status}', { status }));
+      }
       return null;
     case 'retract':
-      if (!isReviewer(user)) return roleRefusal(REVIEWERS, 'retract evidence');
-      if (item.status !== 'verified') return conflict(`Only a verified item can be retracted; this item is ${item.status}`);
+      if (!isReviewer(user)) return roleRefusal(msg('Only reviewer or admin users may retract evidence'));
+      if (item.status !== 'verified') return conflict(msg('Only a verified item can be retracted; this item is {status}', { status: statusLabel(item.status) }));
       return null;
     case 'correct':
-      if (!isWriter(user)) return roleRefusal(EVIDENCE_WRITERS, 'log evidence');
+      if (!isWriter(user)) return roleRefusal(msg('Only evaluator or reviewer or admin users may log evidence'));
       if (item.status !== 'verified') return conflict('Only a verified item can be corrected');
       return null;
     case 'attach':
-      if (!isWriter(user)) return roleRefusal(EVIDENCE_WRITERS, 'attach documents');
+      if (!isWriter(user)) return roleRefusal(msg('Only evaluator or reviewer or admin users may attach documents'));
       if (!isAuthor) return forbidden('Only the author may attach documents');
-      if (item.status !== 'draft' && item.status !== 'submitted') return conflict(`Documents can be attached before verification only; this item is ${item.status}`);
+      if (item.status !== 'draft' && item.status !== 'submitted') return conflict(msg('Documents can be attached before verification only; this item is {status}', { status: statusLabel(item.status) }));
       return null;
   }
 }
@@ -220,6 +225,6 @@ export function deskPolicy(user: Viewer): DeskPolicy {
 }
 
 /** Throws 403 unless the user may log evidence. */
-export function assertMayLog(user: Viewer, what = 'log evidence'): void {
-  if (!isWriter(user)) throw roleRefusal(EVIDENCE_WRITERS, what);
+export function assertMayLog(user: Viewer, what: 'log' | 'import' = 'log'): void {
+  if (!isWriter(user)) throw roleRefusal(what === 'import' ? msg('Only evaluator or reviewer or admin users may import evidence') : msg('Only evaluator or reviewer or admin users may log evidence'));
 }

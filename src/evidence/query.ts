@@ -7,6 +7,7 @@ import type { EvidenceQuery } from './schemas';
 import { findFrameworkByCode } from '../framework/repository';
 import { findUserByEmail } from '../users/repository';
 import { notFound, problem, validationError } from '../errors';
+import { msg } from '../i18n/messages';
 import type { Clock } from '../time';
 
 export const DEFAULT_PAGE_SIZE = 25;
@@ -16,7 +17,7 @@ export async function filtersFromQuery(db: Kysely<Database>, q: EvidenceQuery, c
   const filters: EvidenceFilters = {};
   if (q.framework) {
     const fw = await findFrameworkByCode(db, q.framework);
-    if (!fw) throw notFound(`unknown framework "${q.framework}"`);
+    if (!fw) throw notFound(msg('unknown framework "{frameworkCode}"', { frameworkCode: q.framework }));
     filters.frameworkId = fw.id;
   }
   if (q.benchmark) filters.benchmark = q.benchmark;

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/schema';
 import { AppError, notFound } from '../errors';
+import { msg, type Message } from '../i18n/messages';
 import type { Clock } from '../time';
 import { frameworkTreeFor, type FrameworkTree } from '../framework/repository';
 import { assertReadable, evidencePolicy, type EvidencePolicy } from './policy';
@@ -74,7 +75,26 @@ export async function evidenceExport(db: Kysely<Database>, user: UserRow, query:
 /** The latest verified items of a framework on a pillar or a group that the user may read, with the counts. */
 export async function latestVerified(db: Kysely<Database>, user: UserRow, frameworkId: number, on: { pillar: string } | { group: string }, limit = 10) {
   const page = await listEvidence(db, user, { frameworkId, status: 'verified', ...on }, { limit }, { countCap: COUNT_CAP, countScan: COUNT_SCAN });
-  return { items: page.items.map((r) => ({ id: r.id, title: r.title, observed_on: r.observed_on })), total: page.total, totalCapped: page.totalCapped, restricted: page.restricted, restrictedCapped: page.restrictedCapped };
+  return {
+    items: page.items.map((r) => ({ id: r.id, title: r.title, observed_on: r.observed_on })),
+    total: page.total,
+    totalCapped: page.totalCapped,
+    restricted: page.restricted,
+    restrictedCapped: page.restrictedCapped,
+    countLine: latestCountLine(page),
+  };
+}
+
+/** "12 verified items you may see, 3 more restricted.": the counts under the latest items, in words. */
+function latestCountLine(page: EvidencePage): Message {
+  const count = page.total;
+  const visible = page.totalCapped
+    ? msg('At least {count, plural, one {# verified item} other {# verified items}} you may see', { count })
+    : msg('{count, plural, one {# verified item} other {# verified items}} you may see', { count });
+  if (!page.restricted) return msg('{visible}.', { visible });
+  const more = page.restricted;
+  const restricted = page.restrictedCapped ? msg('at least {more, plural, other {# more restricted}}', { more }) : msg('{more, plural, other {# more restricted}}', { more });
+  return msg('{visible}, {restricted}.', { visible, restricted });
 }
 
 /** One item the user may read, with what is shown of it; 404 for any other. */

@@ -6,6 +6,7 @@ import { inTransaction } from '../db/transaction';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, EvidenceStatus, UserRow } from '../db/schema';
 import { conflict, notFound, problem, validationError, type AppError, type FieldProblem } from '../errors';
+import { msg } from '../i18n/messages';
 import { lockAuditLog, appendAudit, type Actor } from '../audit/log';
 import { validateImport } from '../framework/validate-import';
 import { frameworkCodeById, frameworkRefsOf, loadFrameworkTree, resolveFramework } from '../framework/repository';
@@ -91,7 +92,7 @@ async function transition(trx: Transaction<Database>, row: EvidenceRow, changes:
     .where('status', '=', row.status)
     .returningAll()
     .executeTakeFirst();
-  if (!updated) throw conflict(`Item ${row.id} changed meanwhile; reload it and try again`);
+  if (!updated) throw conflict(msg('Item {id} changed meanwhile; reload it and try again', { id: String(row.id) }));
   return updated;
 }
 
@@ -113,8 +114,8 @@ async function ownItemWithRef(db: Kysely<Database>, frameworkId: number, created
 
 /** 409 naming the submitter's own item that has the ref, so a client retrying a create can tell it succeeded. */
 function refConflict(ref: string, refPath: string, existingId: number): AppError {
-  const message = `"${ref}" is already used by your item #${existingId}`;
-  return conflict(message, [{ path: refPath, message }], { id: existingId });
+  const clash = problem(refPath, '"{ref}" is already used by your item #{id}', { ref, id: String(existingId) });
+  return conflict({ key: clash.key!, params: clash.params }, [clash], { id: existingId });
 }
 
 /** Refuses a ref the submitter already used for another of their own items. */
@@ -130,8 +131,8 @@ async function pendingCorrectionOf(db: Kysely<Database>, originalId: number): Pr
 /** Names the pending correction only to those who may see it; it is the "existing" item only for its own author. */
 function pendingCorrectionConflict(user: UserRow, pending: EvidenceRow): AppError {
   const visible = mayRead(user, pending);
-  const which = visible ? `item #${pending.id}` : 'by another user';
-  return conflict(`A correction of this item is already pending (${which})`, undefined, visible && pending.created_by === user.id ? { id: pending.id } : undefined);
+  const why = visible ? msg('A correction of this item is already pending (item #{id})', { id: String(pending.id) }) : msg('A correction of this item is already pending (by another user)');
+  return conflict(why, undefined, visible && pending.created_by === user.id ? { id: pending.id } : undefined);
 }
 
 /**
@@ -355,12 +356,12 @@ export async function reviewEvidence(
     if (action === 'retract') {
       // a pending correction of a retracted item has nothing left to correct
       const pending = await liveEvidence(trx).select('id').where('supersedes_id', '=', id).where('status', 'in', ['draft', 'submitted']).execute();
-      if (pending.length) throw conflict(`Item ${pending.map((p) => p.id).join(', ')} is a pending correction of this item: reject it first`);
+      if (pending.length) throw conflict(msg('Item {ids} is a pending correction of this item: reject it first', { ids: pending.map((p) => p.id).join(', ') }));
     }
     await hook.inTransaction?.(trx, updated);
     return updated;
   }).catch((err: unknown) => {
     // a concurrent change committed first (or stored the answer of the hook's key)
-    throw isUniqueViolation(err) ? conflict(`Item ${id} changed meanwhile; reload it and try again`) : err;
+    throw isUniqueViolation(err) ? conflict(msg('Item {id} changed meanwhile; reload it and try again', { id: String(id) })) : err;
   });
 }

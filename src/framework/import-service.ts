@@ -17,6 +17,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { AppError, problem, type FieldProblem } from '../errors';
+import { msg } from '../i18n/messages';
 import { nowIso, systemClock, type Clock } from '../time';
 import { METHODOLOGY_VERSION } from '../scoring/index';
 import type { ImportEvidence, ImportFramework } from './import-types';
@@ -193,7 +194,7 @@ const tooManyPublished = (updates: number, added: number) =>
 /** Throws AppError(VALIDATION) listing every problem; for callers that want an exception. */
 export async function importFileOrThrow(db: Kysely<Database>, raw: unknown, options: ImportOptions = {}): Promise<ImportSummary> {
   const result = await importFile(db, raw, options);
-  if (!result.ok) throw new AppError('VALIDATION', `the file has ${result.errors.length} error(s)`, result.errors);
+  if (!result.ok) throw new AppError('VALIDATION', msg('the file has {count} error(s)', { count: String(result.errors.length) }), result.errors);
   return result.summary;
 }
 
@@ -567,7 +568,7 @@ export async function storedFrameworkShape(trx: Kysely<Database>, id: number): P
     description: tree.description,
     priorStrength: tree.priorStrength,
     assessedThreshold: tree.assessedThreshold,
-    groups: tree.groups.map((g) => ({ code: g.code, name: g.name, description: g.description })),
+    groups: tree.groups.map((g) => ({ code: g.code, name: g.name, description: g.description, ...(g.translations ? { translations: g.translations } : {}) })),
     pillars: tree.pillars.map((p) => ({
       code: p.code,
       name: p.name,
@@ -583,7 +584,9 @@ export async function storedFrameworkShape(trx: Kysely<Database>, id: number): P
         target: b.target,
         unit: b.unit,
         ...(b.recommendedActions.length ? { recommendedActions: b.recommendedActions } : {}),
+        ...(b.translations ? { translations: b.translations } : {}),
       })),
+      ...(p.translations ? { translations: p.translations } : {}),
     })),
     perspectives: tree.perspectives.map((p) => ({
       code: p.code,
@@ -591,12 +594,14 @@ export async function storedFrameworkShape(trx: Kysely<Database>, id: number): P
       description: p.description,
       pillarWeights: p.pillarWeights,
       groupWeights: p.groupWeights,
+      ...(p.translations ? { translations: p.translations } : {}),
     })),
     // in the order, and left out when absent, exactly as the validator gives them
     ...(tree.jointName !== null ? { jointName: tree.jointName } : {}),
     ...(tree.delegations !== null ? { delegations: tree.delegations } : {}),
     ...(tree.locations !== null ? { locations: tree.locations } : {}),
     ...(tree.caveat !== null ? { caveat: tree.caveat } : {}),
+    ...(tree.translations ? { translations: tree.translations } : {}),
   };
 }
 
@@ -612,6 +617,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
     delegations: fw.delegations ? JSON.stringify(fw.delegations) : null,
     locations: fw.locations ? JSON.stringify(fw.locations) : null,
     caveat: fw.caveat ?? null,
+    translations: translationsColumn(fw.translations),
     methodology: METHODOLOGY_VERSION,
     updated_at: now,
   };
@@ -636,9 +642,9 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
   for (const [position, g] of fw.groups.entries()) {
     const found = groups.find((x) => x.code === g.code);
     if (found) {
-      await trx.updateTable('framework_groups').set({ name: g.name, description: g.description, position }).where('id', '=', found.id).execute();
+      await trx.updateTable('framework_groups').set({ name: g.name, description: g.description, translations: translationsColumn(g.translations), position }).where('id', '=', found.id).execute();
     } else {
-      await trx.insertInto('framework_groups').values({ framework_id: frameworkId, code: g.code, name: g.name, description: g.description, position }).execute();
+      await trx.insertInto('framework_groups').values({ framework_id: frameworkId, code: g.code, name: g.name, description: g.description, translations: translationsColumn(g.translations), position }).execute();
     }
   }
   for (const old of groups.filter((x) => !fw.groups.some((g) => g.code === x.code))) {
@@ -654,10 +660,14 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
   for (const [position, p] of fw.pillars.entries()) {
     let pillarId = pillars.find((x) => x.code === p.code)?.id;
     if (pillarId !== undefined) {
-      await trx.updateTable('pillars').set({ name: p.name, description: p.description, position }).where('id', '=', pillarId).execute();
+      await trx.updateTable('pillars').set({ name: p.name, description: p.description, translations: translationsColumn(p.translations), position }).where('id', '=', pillarId).execute();
     } else {
       pillarId = (
-        await trx.insertInto('pillars').values({ framework_id: frameworkId, code: p.code, name: p.name, description: p.description, position }).returning('id').executeTakeFirstOrThrow()
+        await trx
+          .insertInto('pillars')
+          .values({ framework_id: frameworkId, code: p.code, name: p.name, description: p.description, translations: translationsColumn(p.translations), position })
+          .returning('id')
+          .executeTakeFirstOrThrow()
       ).id;
     }
     for (const [bi, b] of p.benchmarks.entries()) {
@@ -672,6 +682,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
         target: b.target,
         unit: b.unit,
         recommended_actions: b.recommendedActions?.length ? JSON.stringify(b.recommendedActions) : null,
+        translations: translationsColumn(b.translations),
         position: benchmarkPosition++,
       };
       const found = benchmarks.find((x) => x.code === b.code);
@@ -711,6 +722,7 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
         description: p.description,
         pillar_weights: JSON.stringify(p.pillarWeights),
         group_weights: JSON.stringify(p.groupWeights),
+        translations: translationsColumn(p.translations),
         position,
       })
       .execute();
@@ -720,6 +732,9 @@ async function upsertFramework(trx: Transaction<Database>, fw: ImportFramework, 
   await appendAudit(trx, { actor, action: `framework.${change}`, entityType: 'framework', entityId: fw.code, content: fw, at: now });
   return change;
 }
+
+/** A part's translations as its column: JSON as normalised by the validator, null when none. */
+const translationsColumn = (translations: object | undefined) => (translations ? JSON.stringify(translations) : null);
 
 async function benchmarkHasFindings(trx: Transaction<Database>, benchmarkId: number): Promise<boolean> {
   return !!(await trx.selectFrom('findings').select('id').where('benchmark_id', '=', benchmarkId).executeTakeFirst());

@@ -4,6 +4,39 @@ import type { FieldProblem } from '../errors';
 import type { BenchmarkKind, SourceReliability } from '../scoring/types';
 
 export type Tlp = 'CLEAR' | 'GREEN' | 'AMBER' | 'RED';
+
+/** The languages a framework file may translate its texts into (English is the text of the fields themselves). */
+export const TRANSLATED_LOCALES = ['zh-CN', 'ru', 'ur', 'fa', 'ps'] as const;
+export type TranslatedLocale = (typeof TRANSLATED_LOCALES)[number];
+
+/** A part's texts in other languages, by locale (in TRANSLATED_LOCALES order; a field left out falls back to English). */
+export type Translations<T> = Partial<Record<TranslatedLocale, T>>;
+
+export interface FrameworkTexts {
+  name?: string;
+  subject?: string;
+  description?: string;
+  caveat?: string;
+}
+export interface PillarTexts {
+  name?: string;
+  description?: string;
+}
+export interface BenchmarkTexts {
+  title?: string;
+  description?: string;
+  unit?: string;
+  /** as many as the benchmark's own recommended actions, in the same order */
+  recommendedActions?: string[];
+}
+export interface GroupTexts {
+  name?: string;
+  description?: string;
+}
+export interface PerspectiveTexts {
+  name?: string;
+  description?: string;
+}
 export const TLP_LEVELS: readonly Tlp[] = ['CLEAR', 'GREEN', 'AMBER', 'RED'];
 
 export interface ImportBenchmark {
@@ -18,6 +51,8 @@ export interface ImportBenchmark {
   unit: string | null;
   /** what would move the benchmark, in the framework's words (absent: none) */
   recommendedActions?: string[];
+  /** its texts in other languages (absent: none) */
+  translations?: Translations<BenchmarkTexts>;
 }
 
 export interface ImportPillar {
@@ -25,12 +60,14 @@ export interface ImportPillar {
   name: string;
   description: string | null;
   benchmarks: ImportBenchmark[];
+  translations?: Translations<PillarTexts>;
 }
 
 export interface ImportGroup {
   code: string;
   name: string;
   description: string | null;
+  translations?: Translations<GroupTexts>;
 }
 
 export interface ImportPerspective {
@@ -39,6 +76,7 @@ export interface ImportPerspective {
   description: string | null;
   pillarWeights: Record<string, number>;
   groupWeights: Record<string, number>;
+  translations?: Translations<PerspectiveTexts>;
 }
 
 export interface ImportDelegation {
@@ -65,6 +103,8 @@ export interface ImportFramework {
   locations?: string[];
   /** what the scores are not, shown beside them on the dashboard, briefings and reports (absent: none) */
   caveat?: string;
+  /** the framework's own texts in other languages (absent: none; its parts carry their own) */
+  translations?: Translations<FrameworkTexts>;
 }
 
 export interface ImportFinding {

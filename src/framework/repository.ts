@@ -3,8 +3,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, EvidenceRow, FrameworkRow } from '../db/schema';
 import type { ScoringEvidence, ScoringFramework, BenchmarkKind, SourceReliability } from '../scoring/types';
-import type { FrameworkRefs, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar } from './import-types';
+import type { FrameworkRefs, FrameworkTexts, ImportBenchmark, ImportDelegation, ImportGroup, ImportPerspective, ImportPillar, Translations } from './import-types';
 import { AppError, problem, validationError } from '../errors';
+import { msg } from '../i18n/messages';
 import { isLiveEvidence } from './live-evidence';
 import { chunks } from '../db/chunks';
 import { inReadSnapshot } from '../db/snapshot';
@@ -47,6 +48,8 @@ export interface FrameworkTree {
   locations: string[] | null;
   /** what the scores are not (null: the file gave no caveat) */
   caveat: string | null;
+  /** the framework's texts in other languages (absent: none; see localizeTree) */
+  translations?: Translations<FrameworkTexts>;
 }
 
 /** The monitoring secretariat's delegation, there for every framework that does not list its own. */
@@ -87,7 +90,7 @@ function parseWeights(json: string): Record<string, number> {
 export async function resolveFramework(db: Kysely<Database>, code: string | null | undefined): Promise<FrameworkRow> {
   if (code) {
     const fw = await findFrameworkByCode(db, code);
-    if (!fw) throw new AppError('NOT_FOUND', `unknown framework "${code}"`);
+    if (!fw) throw new AppError('NOT_FOUND', msg('unknown framework "{frameworkCode}"', { frameworkCode: code }));
     return fw;
   }
   const all = await listFrameworks(db);
@@ -150,12 +153,13 @@ async function readFrameworkTree(db: Kysely<Database>, framework: FrameworkRow):
     assessedThreshold: Number(framework.assessed_threshold),
     methodology: framework.methodology,
     updatedAt: framework.updated_at,
-    groups: groups.map((g) => ({ id: g.id, code: g.code, name: g.name, description: g.description })),
+    groups: groups.map((g) => ({ id: g.id, code: g.code, name: g.name, description: g.description, ...translationsOf(g.translations) })),
     pillars: pillars.map((p) => ({
       id: p.id,
       code: p.code,
       name: p.name,
       description: p.description,
+      ...translationsOf(p.translations),
       benchmarks: benchmarks
         .filter((b) => b.pillar_id === p.id)
         .map((b) => ({
@@ -170,6 +174,7 @@ async function readFrameworkTree(db: Kysely<Database>, framework: FrameworkRow):
           target: b.target === null ? null : Number(b.target),
           unit: b.unit,
           recommendedActions: b.recommended_actions ? (JSON.parse(b.recommended_actions) as string[]) : [],
+          ...translationsOf(b.translations),
         })),
     })),
     perspectives: perspectives.map((p) => ({
@@ -178,12 +183,19 @@ async function readFrameworkTree(db: Kysely<Database>, framework: FrameworkRow):
       description: p.description,
       pillarWeights: parseWeights(p.pillar_weights),
       groupWeights: parseWeights(p.group_weights),
+      ...translationsOf(p.translations),
     })),
     jointName: framework.joint_name ?? null,
     delegations: framework.delegations === null || framework.delegations === undefined ? null : (JSON.parse(framework.delegations) as ImportDelegation[]),
     locations: framework.locations === null || framework.locations === undefined ? null : (JSON.parse(framework.locations) as string[]),
     caveat: framework.caveat ?? null,
+    ...translationsOf(framework.translations),
   };
+}
+
+/** A stored translations column as a part's `translations` (left out when none). */
+function translationsOf<T>(json: string | null | undefined): { translations?: Translations<T> } {
+  return json ? { translations: JSON.parse(json) as Translations<T> } : {};
 }
 
 /** What scoring needs of a framework: a stored tree and a validated import file both have it. */

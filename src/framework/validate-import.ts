@@ -3,8 +3,17 @@
 
 import type { BenchmarkKind, SourceReliability } from '../scoring/types';
 import { problem } from '../errors';
+import { msg, type Message } from '../i18n/messages';
 import {
   TLP_LEVELS,
+  TRANSLATED_LOCALES,
+  type BenchmarkTexts,
+  type FrameworkTexts,
+  type GroupTexts,
+  type PerspectiveTexts,
+  type PillarTexts,
+  type TranslatedLocale,
+  type Translations,
   type FieldError,
   type FrameworkRefs,
   type ImportBenchmark,
@@ -41,6 +50,7 @@ import {
   readRequiredString,
   readUrl,
   type Errors,
+  type NumberRule,
   type Obj,
 } from './validate-primitives';
 
@@ -73,15 +83,38 @@ export const IMPORT_DEFAULTS = {
 const ROOT_KEYS = ['$schema', 'framework', 'framework_code', 'evidence'] as const;
 const FRAMEWORK_KEYS = [
   'code', 'name', 'subject', 'description', 'prior_strength', 'assessed_threshold', 'groups', 'pillars', 'perspectives',
-  'joint_name', 'delegations', 'locations', 'caveat',
+  'joint_name', 'delegations', 'locations', 'caveat', 'translations',
 ] as const;
 const DELEGATION_KEYS = ['code', 'name'] as const;
-const GROUP_KEYS = ['code', 'name', 'description'] as const;
-const PILLAR_KEYS = ['code', 'name', 'description', 'benchmarks'] as const;
+const GROUP_KEYS = ['code', 'name', 'description', 'translations'] as const;
+const PILLAR_KEYS = ['code', 'name', 'description', 'benchmarks', 'translations'] as const;
 const BENCHMARK_KEYS = [
   'code', 'title', 'description', 'kind', 'weight', 'half_life_days', 'baseline', 'target', 'unit', 'recommended_actions',
+  'translations',
 ] as const;
-const PERSPECTIVE_KEYS = ['code', 'name', 'description', 'pillar_weights', 'group_weights'] as const;
+const PERSPECTIVE_KEYS = ['code', 'name', 'description', 'pillar_weights', 'group_weights', 'translations'] as const;
+
+/** A text a part may give in other languages: its key in the file, its key in the normalised part, its rule. */
+interface TextField {
+  file: string;
+  key: string;
+  max: number;
+  multiline?: boolean;
+}
+const NAME_TEXT: TextField = { file: 'name', key: 'name', max: IMPORT_LIMITS.name };
+const DESCRIPTION_TEXT: TextField = { file: 'description', key: 'description', max: IMPORT_LIMITS.description, multiline: true };
+const FRAMEWORK_TEXTS: readonly TextField[] = [
+  NAME_TEXT,
+  { file: 'subject', key: 'subject', max: IMPORT_LIMITS.subject },
+  DESCRIPTION_TEXT,
+  { file: 'caveat', key: 'caveat', max: IMPORT_LIMITS.description, multiline: true },
+];
+const NAMED_TEXTS: readonly TextField[] = [NAME_TEXT, DESCRIPTION_TEXT];
+const BENCHMARK_TEXTS: readonly TextField[] = [
+  { file: 'title', key: 'title', max: IMPORT_LIMITS.title },
+  DESCRIPTION_TEXT,
+  { file: 'unit', key: 'unit', max: IMPORT_LIMITS.unit },
+];
 const EVIDENCE_KEYS = [
   'ref', 'title', 'summary', 'source', 'url', 'observed_on', 'source_reliability', 'credibility', 'groups', 'tlp',
   'location', 'findings', 'verified_at', 'retracted_at',
@@ -94,14 +127,17 @@ const STANCE_RANGE = integerBetween(-2, 2);
 const RELIABILITIES: readonly SourceReliability[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 const JOINT = 'JOINT';
 
-const MSG = {
-  positive: 'must be a number greater than 0',
-  nonNegative: 'must be a number greater than or equal to 0',
-  number: 'must be a number',
-  indicatorBound: 'must be a number: indicator benchmarks need a baseline and a target',
-  stance: 'must be an integer from -2 to 2',
-  credibility: 'must be an integer from 1 to 6',
-} as const;
+const MSG: Readonly<Record<string, NumberRule>> = {
+  positive: { must: msg('must be a number greater than 0'), what: msg('a number greater than 0') },
+  nonNegative: { must: msg('must be a number greater than or equal to 0'), what: msg('a number greater than or equal to 0') },
+  number: { must: msg('must be a number'), what: msg('a number') },
+  indicatorBound: {
+    must: msg('must be a number: indicator benchmarks need a baseline and a target'),
+    what: msg('a number: indicator benchmarks need a baseline and a target'),
+  },
+  stance: { must: msg('must be an integer from -2 to 2'), what: msg('an integer from -2 to 2') },
+  credibility: { must: msg('must be an integer from 1 to 6'), what: msg('an integer from 1 to 6') },
+};
 
 /** What evidence may refer to: a file's own framework or a stored one. */
 interface Refs {
@@ -299,6 +335,7 @@ function validateFramework(errors: Errors, raw: unknown, path: string): Framewor
   const delegations = isAbsent(field(raw, 'delegations')) ? undefined : validateDelegations(errors, field(raw, 'delegations'), at('delegations'));
   const locations = isAbsent(field(raw, 'locations')) ? undefined : validateLocations(errors, field(raw, 'locations'), at('locations'));
   const caveat = readOptionalString(errors, field(raw, 'caveat'), at('caveat'), { max: IMPORT_LIMITS.description, multiline: true });
+  const translations = readTranslations<FrameworkTexts>(errors, field(raw, 'translations'), at('translations'), FRAMEWORK_TEXTS);
 
   if (errors.length > before) return { value: undefined, code, refs };
   return {
@@ -318,6 +355,7 @@ function validateFramework(errors: Errors, raw: unknown, path: string): Framewor
       ...(delegations ? { delegations } : {}),
       ...(locations ? { locations } : {}),
       ...(caveat ? { caveat } : {}),
+      ...(translations ? { translations } : {}),
     },
     code,
     refs,
@@ -337,7 +375,7 @@ function validateDelegations(errors: Errors, raw: unknown, path: string): Import
     }
     checkKeys(errors, item, DELEGATION_KEYS, itemPath);
     const code = readCode(errors, field(item, 'code'), keyPath(itemPath, 'code'));
-    if (code !== undefined) firstOccurrence(errors, seen, code, 'delegation code', keyPath(itemPath, 'code'), itemPath);
+    if (code !== undefined) firstOccurrence(errors, seen, code, 'delegation', keyPath(itemPath, 'code'), itemPath);
     const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
     out.push({ code: code as string, name: name as string });
   });
@@ -370,10 +408,10 @@ function validateLocations(errors: Errors, raw: unknown, path: string): string[]
 }
 
 /** Reads an array field; absent/null give []. Records "must be an array" and returns null when it is not one. */
-function readArray(errors: Errors, raw: unknown, path: string, required: string | null): unknown[] | null {
+function readArray(errors: Errors, raw: unknown, path: string, required: Message | null): unknown[] | null {
   if (isAbsent(raw)) {
     if (required !== null) {
-      errors.push({ path, message: required });
+      errors.push({ path, message: required.key });
       return null;
     }
     return [];
@@ -383,19 +421,22 @@ function readArray(errors: Errors, raw: unknown, path: string, required: string 
     return null;
   }
   if (required !== null && raw.length === 0) {
-    errors.push({ path, message: required });
+    errors.push({ path, message: required.key });
     return null;
   }
   return raw;
 }
 
+/** What a duplicate is, for its message. */
+type Duplicate = 'delegation' | 'group' | 'location' | 'pillar' | 'benchmark' | 'perspective' | 'ref';
+
 /** Records a duplicate code, or remembers where the code first appeared. Returns true when it is new. */
 function firstOccurrence(
-  errors: Errors, seen: Map<string, string>, code: string, what: string, codePath: string, itemPath: string,
+  errors: Errors, seen: Map<string, string>, code: string, what: Duplicate, codePath: string, itemPath: string,
 ): boolean {
   const first = seen.get(code);
   if (first !== undefined) {
-    errors.push(problem(codePath, 'duplicate {what} {code} (first at {first})', { what, code: quote(code), first }));
+    errors.push(problem(codePath, 'duplicate {what, select, delegation {delegation code} group {group code} location {location} pillar {pillar code} benchmark {benchmark code} perspective {perspective code} other {ref}} {code} (first at {first})', { what, code: quote(code), first }));
     return false;
   }
   seen.set(code, itemPath);
@@ -418,7 +459,7 @@ function validateGroups(errors: Errors, raw: unknown, path: string, refs: Refs):
     }
     checkKeys(errors, item, GROUP_KEYS, itemPath);
     const code = readCode(errors, field(item, 'code'), keyPath(itemPath, 'code'));
-    if (code !== undefined && firstOccurrence(errors, seen, code, 'group code', keyPath(itemPath, 'code'), itemPath)) {
+    if (code !== undefined && firstOccurrence(errors, seen, code, 'group', keyPath(itemPath, 'code'), itemPath)) {
       refs.groups.add(code);
     }
     const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
@@ -426,7 +467,8 @@ function validateGroups(errors: Errors, raw: unknown, path: string, refs: Refs):
       max: IMPORT_LIMITS.description,
       multiline: true,
     });
-    out.push({ code: code as string, name: name as string, description: description ?? null });
+    const translations = readTranslations<GroupTexts>(errors, field(item, 'translations'), keyPath(itemPath, 'translations'), NAMED_TEXTS);
+    out.push({ code: code as string, name: name as string, description: description ?? null, ...(translations ? { translations } : {}) });
   });
   return out;
 }
@@ -438,7 +480,7 @@ interface PillarCodes {
 }
 
 function validatePillars(errors: Errors, raw: unknown, path: string, refs: Refs, pillarCodes: PillarCodes): ImportPillar[] {
-  const list = readArray(errors, raw, path, 'must be a non-empty array of pillars');
+  const list = readArray(errors, raw, path, msg('must be a non-empty array of pillars'));
   if (list === null) {
     refs.benchmarksComplete = false;
     pillarCodes.complete = false;
@@ -457,7 +499,7 @@ function validatePillars(errors: Errors, raw: unknown, path: string, refs: Refs,
     }
     checkKeys(errors, item, PILLAR_KEYS, itemPath);
     const code = readCode(errors, field(item, 'code'), keyPath(itemPath, 'code'));
-    if (code !== undefined && firstOccurrence(errors, seenPillars, code, 'pillar code', keyPath(itemPath, 'code'), itemPath)) {
+    if (code !== undefined && firstOccurrence(errors, seenPillars, code, 'pillar', keyPath(itemPath, 'code'), itemPath)) {
       pillarCodes.codes.add(code);
     }
     const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
@@ -466,7 +508,7 @@ function validatePillars(errors: Errors, raw: unknown, path: string, refs: Refs,
       multiline: true,
     });
     const benchmarksPath = keyPath(itemPath, 'benchmarks');
-    const benchmarkList = readArray(errors, field(item, 'benchmarks'), benchmarksPath, 'must be a non-empty array of benchmarks');
+    const benchmarkList = readArray(errors, field(item, 'benchmarks'), benchmarksPath, msg('must be a non-empty array of benchmarks'));
     const benchmarks: ImportBenchmark[] = [];
     if (benchmarkList === null) {
       refs.benchmarksComplete = false;
@@ -476,7 +518,8 @@ function validatePillars(errors: Errors, raw: unknown, path: string, refs: Refs,
         if (benchmark !== undefined) benchmarks.push(benchmark);
       });
     }
-    out.push({ code: code as string, name: name as string, description: description ?? null, benchmarks });
+    const translations = readTranslations<PillarTexts>(errors, field(item, 'translations'), keyPath(itemPath, 'translations'), NAMED_TEXTS);
+    out.push({ code: code as string, name: name as string, description: description ?? null, benchmarks, ...(translations ? { translations } : {}) });
   });
   return out;
 }
@@ -507,7 +550,7 @@ function validateBenchmark(
     if (k === 'assessment' || k === 'indicator') kind = k;
     else errors.push({ path: at('kind'), message: 'must be "assessment" or "indicator"' });
   }
-  if (code !== undefined && firstOccurrence(errors, seen, code, 'benchmark code', at('code'), path)) {
+  if (code !== undefined && firstOccurrence(errors, seen, code, 'benchmark', at('code'), path)) {
     refs.benchmarks.set(code, kind);
   }
 
@@ -525,7 +568,8 @@ function validateBenchmark(
   if (kind === 'assessment') {
     for (const [key, v] of [['baseline', baselineRaw], ['target', targetRaw], ['unit', unitRaw]] as const) {
       if (!isAbsent(v)) {
-        errors.push(problem(at(key), 'only for indicator benchmarks: leave "{key}" out of an assessment benchmark', { key }));
+        const keyAt = at(key);
+        errors.push(problem(keyAt, 'only for indicator benchmarks: leave "{key}" out of an assessment benchmark', { key }));
       }
     }
   } else {
@@ -537,12 +581,17 @@ function validateBenchmark(
     baseline = readBound('baseline', baselineRaw);
     target = readBound('target', targetRaw);
     if (typeof baseline === 'number' && typeof target === 'number' && baseline === target) {
-      errors.push(problem(at('target'), 'must differ from baseline (both are {baseline})', { baseline }));
+      const targetAt = at('target');
+      errors.push(problem(targetAt, 'must differ from baseline (both are {baseline})', { baseline }));
     }
     unit = readOptionalString(errors, unitRaw, at('unit'), { max: IMPORT_LIMITS.unit });
   }
   const actionsRaw = field(raw, 'recommended_actions');
   const recommendedActions = isAbsent(actionsRaw) ? [] : validateRecommendedActions(errors, actionsRaw, at('recommended_actions'));
+  const translations = readTranslations<BenchmarkTexts>(errors, field(raw, 'translations'), at('translations'), BENCHMARK_TEXTS, {
+    actions: recommendedActions.length,
+    unit: kind !== 'assessment',
+  });
 
   return {
     code: code as string,
@@ -556,7 +605,70 @@ function validateBenchmark(
     unit: unit ?? null,
     // left out when none, so frameworks logged before the key existed still compare equal with what is stored
     ...(recommendedActions.length ? { recommendedActions } : {}),
+    ...(translations ? { translations } : {}),
   };
+}
+
+/**
+ * A part's "translations": {"ru": {"title": "…", "recommended_actions": ["…"]}, "zh-CN": {…}}, keyed by the locales
+ * of TRANSLATED_LOCALES (English is the text of the fields themselves, so "en" is refused rather than ignored).
+ * Each text follows its English field's rules; a blank one is left out (English is shown for it). Normalised in
+ * TRANSLATED_LOCALES order and the fields' order, so the same translations always give the same JSON; undefined
+ * when none are given, so parts logged before translations existed still compare equal with what is stored.
+ */
+function readTranslations<T extends object>(
+  errors: Errors, raw: unknown, path: string, fields: readonly TextField[], benchmark?: { actions: number; unit: boolean },
+): Translations<T> | undefined {
+  if (isAbsent(raw)) return undefined;
+  if (!isObject(raw)) {
+    errors.push(problem(path, 'must be an object with a key for each language (one of {choices})', { choices: TRANSLATED_LOCALES.join(', ') }));
+    return undefined;
+  }
+  const allowed = [...fields.map((f) => f.file), ...(benchmark ? ['recommended_actions'] : [])];
+  const byLocale = new Map<TranslatedLocale, Record<string, string | string[]>>();
+  for (const locale of Object.keys(raw)) {
+    const localeAt = keyPath(path, locale);
+    if (!(TRANSLATED_LOCALES as readonly string[]).includes(locale)) {
+      errors.push(problem(localeAt, 'unknown language {locale}: one of {choices} (English is the text of the fields themselves)', { locale: quote(locale), choices: TRANSLATED_LOCALES.join(', ') }));
+      continue;
+    }
+    const texts = raw[locale];
+    if (isAbsent(texts)) continue;
+    if (!isObject(texts)) {
+      errors.push({ path: localeAt, message: 'must be an object' });
+      continue;
+    }
+    checkKeys(errors, texts, allowed, localeAt);
+    const out: Record<string, string | string[]> = {};
+    for (const f of fields) {
+      const textAt = keyPath(localeAt, f.file);
+      if (f.key === 'unit' && benchmark && !benchmark.unit && !isAbsent(field(texts, f.file))) {
+        errors.push(problem(textAt, 'only for indicator benchmarks: leave "{key}" out of an assessment benchmark', { key: f.file }));
+        continue;
+      }
+      const text = readOptionalString(errors, field(texts, f.file), textAt, { max: f.max, multiline: f.multiline });
+      if (text) out[f.key] = text;
+    }
+    if (benchmark && !isAbsent(field(texts, 'recommended_actions'))) {
+      const actionsAt = keyPath(localeAt, 'recommended_actions');
+      const list = readArray(errors, field(texts, 'recommended_actions'), actionsAt, null);
+      if (list !== null && list.length !== benchmark.actions) {
+        errors.push(problem(actionsAt, 'must have as many actions as recommended_actions ({count}), in the same order', { count: benchmark.actions }));
+      } else if (list !== null && list.length > 0) {
+        const actions: string[] = [];
+        list.forEach((item, i) => {
+          const text = readRequiredString(errors, item, indexPath(actionsAt, i), { max: IMPORT_LIMITS.action });
+          if (text !== undefined) actions.push(text);
+        });
+        if (actions.length === list.length) out.recommendedActions = actions;
+      }
+    }
+    if (Object.keys(out).length > 0) byLocale.set(locale as TranslatedLocale, out);
+  }
+  if (byLocale.size === 0) return undefined;
+  const normalised: Partial<Record<TranslatedLocale, unknown>> = {};
+  for (const locale of TRANSLATED_LOCALES) if (byLocale.has(locale)) normalised[locale] = byLocale.get(locale);
+  return normalised as Translations<T>;
 }
 
 interface PerspectiveScope {
@@ -585,7 +697,7 @@ function validatePerspectives(errors: Errors, raw: unknown, path: string, scope:
       errors.push({ path: codePath, message: 'JOINT always exists and cannot be redefined' });
     } else {
       code = readCode(errors, codeRaw, codePath);
-      if (code !== undefined) firstOccurrence(errors, seen, code, 'perspective code', codePath, itemPath);
+      if (code !== undefined) firstOccurrence(errors, seen, code, 'perspective', codePath, itemPath);
     }
     const name = readRequiredString(errors, field(item, 'name'), keyPath(itemPath, 'name'), { max: IMPORT_LIMITS.name });
     const description = readOptionalString(errors, field(item, 'description'), keyPath(itemPath, 'description'), {
@@ -600,26 +712,27 @@ function validatePerspectives(errors: Errors, raw: unknown, path: string, scope:
       errors, field(item, 'group_weights'), keyPath(itemPath, 'group_weights'),
       'group', scope.groups, scope.groupsComplete, isNonNegative, MSG.nonNegative,
     );
-    out.push({ code: code as string, name: name as string, description: description ?? null, pillarWeights, groupWeights });
+    const translations = readTranslations<PerspectiveTexts>(errors, field(item, 'translations'), keyPath(itemPath, 'translations'), NAMED_TEXTS);
+    out.push({ code: code as string, name: name as string, description: description ?? null, pillarWeights, groupWeights, ...(translations ? { translations } : {}) });
   });
   return out;
 }
 
 /** A {code: weight} object. Keys are checked against `known`; the result is built only from validated codes. */
 function readWeights(
-  errors: Errors, raw: unknown, path: string, what: string, known: ReadonlySet<string>, knownComplete: boolean,
-  ok: (n: number) => boolean, message: string,
+  errors: Errors, raw: unknown, path: string, what: 'pillar' | 'group', known: ReadonlySet<string>, knownComplete: boolean,
+  ok: (n: number) => boolean, message: NumberRule,
 ): Record<string, number> {
   if (isAbsent(raw)) return {};
   if (!isObject(raw)) {
-    errors.push(problem(path, 'must be an object mapping {what} codes to weights', { what }));
+    errors.push(problem(path, 'must be an object mapping {what, select, pillar {pillar} other {group}} codes to weights', { what }));
     return {};
   }
   const entries = new Map<string, number>();
   for (const key of Object.keys(raw)) {
     const keyAt = keyPath(path, key);
     if (knownComplete ? !known.has(key) : !isCode(key)) {
-      errors.push(problem(keyAt, 'unknown {what} {key}', { what, key: quote(key) }));
+      errors.push(problem(keyAt, 'unknown {what, select, pillar {pillar} other {group}} {key}', { what, key: quote(key) }));
       continue;
     }
     const weight = readNumber(errors, raw[key], keyAt, ok, message);
@@ -681,7 +794,8 @@ function validateEvidence(
   if (ref !== undefined) {
     // the first item's index, not its path: a large file keeps one number per ref
     const first = seenRefs.get(ref);
-    if (first !== undefined) errors.push(problem(at + 'ref', 'duplicate {what} {code} (first at {first})', { what: 'ref', code: quote(ref), first: indexPath('evidence', first) }));
+    const refAt = at + 'ref';
+    if (first !== undefined) errors.push(problem(refAt, 'duplicate {what, select, delegation {delegation code} group {group code} location {location} pillar {pillar code} benchmark {benchmark code} perspective {perspective code} other {ref}} {code} (first at {first})', { what: 'ref', code: quote(ref), first: indexPath('evidence', first) }));
     else seenRefs.set(ref, index);
   }
   const title = readRequiredString(errors, field(raw, 'title'), at + 'title', { max: IMPORT_LIMITS.title });
@@ -734,7 +848,7 @@ function readChoice<T extends string>(
   const s = typeof raw === 'string' ? raw.trim() : null;
   const match = s === null ? -1 : choices.indexOf(s as T);
   if (match < 0) {
-    errors.push({ path, message: `must be one of ${choices.join(', ')}` });
+    errors.push(problem(path, 'must be one of {choices}', { choices: choices.join(', ') }));
     return undefined;
   }
   return choices[match];
@@ -769,7 +883,7 @@ function validateEvidenceGroups(errors: Errors, raw: unknown, path: string, refs
 }
 
 function validateFindings(errors: Errors, raw: unknown, path: string, refs: Refs | null): ImportFinding[] {
-  const list = readArray(errors, raw, path, 'must be a non-empty array of findings');
+  const list = readArray(errors, raw, path, msg('must be a non-empty array of findings'));
   if (list === null) return [];
   const seen = new Map<string, string>();
   const out: ImportFinding[] = [];
@@ -789,11 +903,15 @@ function validateFinding(
   errors: Errors, raw: unknown, path: string, refs: Refs | null, seen: Map<string, string>,
 ): ImportFinding | undefined {
   if (!isObject(raw)) {
-    errors.push({ path, message: 'must be an object: {"benchmark", "stance"} or {"benchmark", "value"}' });
+    // ICU: literal braces are quoted ('{' … '}'); problem() with parameters renders the English without the quotes
+    errors.push(problem(path, `must be an object: '{'"benchmark", "stance"'}' or '{'"benchmark", "value"'}'`, {}));
     return undefined;
   }
   checkKeys(errors, raw, FINDING_KEYS, path);
   const at = `${path}.`;
+  const benchmarkAt = at + 'benchmark';
+  const stanceAt = at + 'stance';
+  const valueAt = at + 'value';
 
   // benchmark: known in the framework the evidence belongs to
   const benchmarkRaw = field(raw, 'benchmark');
@@ -810,16 +928,16 @@ function validateFinding(
       benchmark = code;
       kind = refs.benchmarks.get(code) ?? null;
     } else if (refs !== null && refs.benchmarksComplete) {
-      errors.push(problem(at + 'benchmark', 'unknown benchmark {code}', { code: quote(code) }));
+      errors.push(problem(benchmarkAt, 'unknown benchmark {code}', { code: quote(code) }));
     } else if (!isCode(code)) {
-      errors.push(problem(at + 'benchmark', 'unknown benchmark {code}', { code: quote(code) }));
+      errors.push(problem(benchmarkAt, 'unknown benchmark {code}', { code: quote(code) }));
     } else {
       benchmark = code; // cannot be checked: the framework itself is invalid or unknown
     }
     if (benchmark !== undefined) {
       const first = seen.get(benchmark);
       if (first !== undefined) {
-        errors.push(problem(at + 'benchmark', 'duplicate finding for benchmark {benchmark} (first at {first}); give one finding per benchmark', { benchmark: quote(benchmark), first }));
+        errors.push(problem(benchmarkAt, 'duplicate finding for benchmark {benchmark} (first at {first}); give one finding per benchmark', { benchmark: quote(benchmark), first }));
       } else {
         seen.set(benchmark, path);
       }
@@ -835,16 +953,16 @@ function validateFinding(
 
   if (kind === 'assessment') {
     if (hasValue) {
-      errors.push(problem(at + 'value', 'benchmark {name} is an assessment: give "stance", not "value"', benchmarkName(benchmark)));
+      errors.push(problem(valueAt, 'benchmark {name} is an assessment: give "stance", not "value"', benchmarkName(benchmark)));
     } else if (!hasStance) {
-      errors.push(problem(at + 'stance', 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', benchmarkName(benchmark)));
+      errors.push(problem(stanceAt, 'required: benchmark {name} is an assessment, so give "stance" (an integer from -2 to 2)', benchmarkName(benchmark)));
     }
     if (hasStance) stance = readNumber(errors, stanceRaw, at + 'stance', STANCE_RANGE, MSG.stance);
   } else if (kind === 'indicator') {
     if (hasStance) {
-      errors.push(problem(at + 'stance', 'benchmark {name} is an indicator: give "value", not "stance"', benchmarkName(benchmark)));
+      errors.push(problem(stanceAt, 'benchmark {name} is an indicator: give "value", not "stance"', benchmarkName(benchmark)));
     } else if (!hasValue) {
-      errors.push(problem(at + 'value', 'required: benchmark {name} is an indicator, so give "value" (a number)', benchmarkName(benchmark)));
+      errors.push(problem(valueAt, 'required: benchmark {name} is an indicator, so give "value" (a number)', benchmarkName(benchmark)));
     }
     if (hasValue) value = readNumber(errors, valueRaw, at + 'value', isAnyNumber, MSG.number);
   } else {

@@ -3,7 +3,7 @@
 
 import type { FieldError } from './import-types';
 import { problem } from '../errors';
-import { msg } from '../i18n/messages';
+import { msg, type Message } from '../i18n/messages';
 
 export type Errors = FieldError[];
 export type Obj = Record<string, unknown>;
@@ -79,7 +79,8 @@ export function checkKeys(errors: Errors, o: Obj, allowed: readonly string[], pa
   for (const key of Object.keys(o)) {
     if (allowed.includes(key)) continue;
     const hint = suggest(key, allowed);
-    errors.push(hint ? problem(keyPath(path, key), 'unknown field (did you mean "{hint}"?)', { hint }) : { path: keyPath(path, key), message: 'unknown field' });
+    const at = keyPath(path, key);
+    errors.push(hint ? problem(at, 'unknown field (did you mean "{hint}"?)', { hint }) : { path: at, message: 'unknown field' });
   }
 }
 
@@ -132,9 +133,10 @@ function checkString(errors: Errors, v: unknown, path: string, rule: StringRule)
   if ((rule.multiline ? CONTROL_MULTILINE : CONTROL).test(s)) {
     errors.push({
       path,
-      message: rule.multiline
-        ? 'must not contain control characters (only line breaks and tabs are allowed)'
-        : 'must not contain control characters (no line breaks or tabs either)',
+      message: (rule.multiline
+        ? msg('must not contain control characters (only line breaks and tabs are allowed)')
+        : msg('must not contain control characters (no line breaks or tabs either)')
+      ).key,
     });
     return undefined;
   }
@@ -150,8 +152,7 @@ function checkString(errors: Errors, v: unknown, path: string, rule: StringRule)
 // ---------------------------------------------------------------- codes
 
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const CODE_RULE =
-  'must be a code: 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
+const CODE_RULE = msg('must be a code: 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit');
 
 /** Names that would collide with plain-object properties wherever codes are used as keys. */
 const RESERVED_CODES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
@@ -167,7 +168,7 @@ export function readCode(errors: Errors, v: unknown, path: string): string | und
     return undefined;
   }
   if (typeof v !== 'string') {
-    errors.push(problem(path, 'must be a string ({rule})', { rule: msg(CODE_RULE.slice('must be '.length)) }));
+    errors.push(problem(path, 'must be a string ({rule})', { rule: msg('a code: 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit') }));
     return undefined;
   }
   const s = v.trim();
@@ -176,7 +177,7 @@ export function readCode(errors: Errors, v: unknown, path: string): string | und
     return undefined;
   }
   if (!CODE_PATTERN.test(s)) {
-    errors.push({ path, message: CODE_RULE });
+    errors.push({ path, message: CODE_RULE.key });
     return undefined;
   }
   if (RESERVED_CODES.has(s)) {
@@ -188,8 +189,14 @@ export function readCode(errors: Errors, v: unknown, path: string): string | und
 
 // ---------------------------------------------------------------- numbers
 
+/** What a number must be, said two ways: "must be a number greater than 0" and "a number greater than 0". */
+export interface NumberRule {
+  must: Message;
+  what: Message;
+}
+
 /**
- * A JSON number (finite, not a numeric string) that passes `ok`; else `message` is recorded.
+ * A JSON number (finite, not a numeric string) that passes `ok`; else the rule is recorded.
  * Absent/null: `fallback` when given, else "required".
  */
 export function readNumber(
@@ -197,16 +204,16 @@ export function readNumber(
   v: unknown,
   path: string,
   ok: (n: number) => boolean,
-  message: string,
+  rule: NumberRule,
   fallback?: number,
 ): number | undefined {
   if (isAbsent(v)) {
     if (fallback !== undefined) return fallback;
-    errors.push(problem(path, 'required ({rule})', { rule: msg(message.replace(/^must be /, '')) }));
+    errors.push(problem(path, 'required ({rule})', { rule: rule.what }));
     return undefined;
   }
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    errors.push(typeof v === 'string' ? problem(path, '{rule} (a JSON number, not a string)', { rule: msg(message) }) : { path, message });
+    errors.push(typeof v === 'string' ? problem(path, '{rule} (a JSON number, not a string)', { rule: rule.must }) : { path, message: rule.must.key });
     return undefined;
   }
   return v;
@@ -243,29 +250,30 @@ function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: n
   return date.getTime();
 }
 
-const DATE_RULE = 'must be a date YYYY-MM-DD';
+const DATE_RULE = msg('must be a date YYYY-MM-DD');
 
 /** A required calendar date YYYY-MM-DD. Returns undefined (error recorded) when invalid. */
 export function readDate(errors: Errors, v: unknown, path: string): string | undefined {
   if (isAbsent(v)) {
-    errors.push(problem(path, 'required ({rule})', { rule: msg(DATE_RULE.slice('must be '.length)) }));
+    errors.push(problem(path, 'required ({rule})', { rule: msg('a date YYYY-MM-DD') }));
     return undefined;
   }
   const s = typeof v === 'string' ? v.trim() : null;
   const m = s === null ? null : DATE.exec(s);
   if (s === null || m === null) {
-    errors.push({ path, message: DATE_RULE });
+    errors.push({ path, message: DATE_RULE.key });
     return undefined;
   }
   if (!isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) {
-    errors.push(problem(path, '{rule} ({date} is not a day of the calendar)', { rule: msg(DATE_RULE), date: s }));
+    errors.push(problem(path, '{rule} ({date} is not a day of the calendar)', { rule: DATE_RULE, date: s }));
     return undefined;
   }
   return s;
 }
 
-const INSTANT_RULE =
-  'must be an ISO-8601 instant with a time zone (e.g. 2026-01-12T10:00:00Z or 2026-01-12T12:00:00+02:00) or a date YYYY-MM-DD';
+const INSTANT_RULE = msg(
+  'must be an ISO-8601 instant with a time zone (e.g. 2026-01-12T10:00:00Z or 2026-01-12T12:00:00+02:00) or a date YYYY-MM-DD',
+);
 
 /**
  * An optional instant: an ISO-8601 date-time with a zone (Z or ±HH:MM) or a date (meaning 00:00:00Z).
@@ -274,7 +282,7 @@ const INSTANT_RULE =
 export function readInstant(errors: Errors, v: unknown, path: string): string | null | undefined {
   if (isAbsent(v)) return null;
   if (typeof v !== 'string') {
-    errors.push({ path, message: INSTANT_RULE });
+    errors.push({ path, message: INSTANT_RULE.key });
     return undefined;
   }
   const s = v.trim();
@@ -282,14 +290,14 @@ export function readInstant(errors: Errors, v: unknown, path: string): string | 
   if (date) {
     const [y, mo, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
     if (!isCalendarDay(y, mo, d)) {
-      errors.push(problem(path, '{rule} ({date} is not a day of the calendar)', { rule: msg(INSTANT_RULE), date: s }));
+      errors.push(problem(path, '{rule} ({date} is not a day of the calendar)', { rule: INSTANT_RULE, date: s }));
       return undefined;
     }
     return new Date(utcMillis(y, mo, d, 0, 0, 0, 0)).toISOString();
   }
   const m = INSTANT.exec(s);
   if (!m) {
-    errors.push({ path, message: INSTANT_RULE });
+    errors.push({ path, message: INSTANT_RULE.key });
     return undefined;
   }
   const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(m[i]));
@@ -298,7 +306,7 @@ export function readInstant(errors: Errors, v: unknown, path: string): string | 
   const offH = m[8] !== undefined ? 0 : Number(m[10]);
   const offM = m[8] !== undefined ? 0 : Number(m[11]);
   if (!isCalendarDay(y, mo, d) || h > 23 || mi > 59 || sec > 59 || offH > 23 || offM > 59) {
-    errors.push(problem(path, '{rule} ({instant} is out of range)', { rule: msg(INSTANT_RULE), instant: quote(s) }));
+    errors.push(problem(path, '{rule} ({instant} is out of range)', { rule: INSTANT_RULE, instant: quote(s) }));
     return undefined;
   }
   // the common case, UTC: toISOString's own form, without the Date (years 0000-9999 print with four digits)
@@ -310,14 +318,14 @@ export function readInstant(errors: Errors, v: unknown, path: string): string | 
 
 // ---------------------------------------------------------------- URLs
 
-const URL_RULE = 'must be an absolute http or https URL (e.g. https://example.org/page)';
+const URL_RULE = msg('must be an absolute http or https URL (e.g. https://example.org/page)');
 
 /** An optional absolute http(s) URL; absent, null or blank give null. */
 export function readUrl(errors: Errors, v: unknown, path: string): string | null | undefined {
   const s = readOptionalString(errors, v, path, { max: 2048 });
   if (s === null || s === undefined) return s;
   if (/\s/.test(s)) {
-    errors.push(problem(path, '{rule}; encode spaces as %20', { rule: msg(URL_RULE) }));
+    errors.push(problem(path, '{rule}; encode spaces as %20', { rule: URL_RULE }));
     return undefined;
   }
   let url: URL | null = null;
@@ -329,7 +337,7 @@ export function readUrl(errors: Errors, v: unknown, path: string): string | null
     }
   }
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    errors.push({ path, message: URL_RULE });
+    errors.push({ path, message: URL_RULE.key });
     return undefined;
   }
   return s;

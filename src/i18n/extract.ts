@@ -3,6 +3,7 @@
 // literal where it is used:
 //   templates: {{t "…"}}, (t "…")
 //   code:      msg('…'), translate(locale, '…'), new AppError('CODE', '…'), { message: '…' } (field problems),
+//              problem(path, '…'), conflict('…'), notFound('…'), forbidden('…'), { key: '…' },
 //              and the fixed messages of ERROR_CODES
 // Keys built at run time cannot be found, so code never builds one: it picks among literals.
 
@@ -22,6 +23,9 @@ const TS_PATTERNS = [
   new RegExp(String.raw`\btranslate\(\s*[\w.]+\s*,\s*` + STRING, 'g'),
   new RegExp(String.raw`new AppError\(\s*'[A-Z_]+'\s*,\s*` + STRING, 'g'),
   new RegExp(String.raw`\bmessage:\s*` + STRING, 'g'),
+  new RegExp(String.raw`\{\s*key:\s*` + STRING, 'g'),
+  new RegExp(String.raw`\bproblem\(\s*(?:'[^'\n]*'|\x60[^\x60\n]*\x60|[\w.]+)\s*,\s*` + STRING, 'g'),
+  new RegExp(String.raw`\b(?:conflict|notFound|forbidden|validationError|unavailable)\(\s*` + STRING, 'g'),
 ];
 
 function unescapeJs(s: string): string {

@@ -104,6 +104,12 @@ interface Compiled {
 }
 
 const COMPILED = new Map<string, Compiled>();
+/** English writes counts as formatNumber does, without grouping ("1000 items", as `#` in a plural too). */
+const PLAIN_ENGLISH = {
+  getNumberFormat: (locales?: string | string[], options?: Intl.NumberFormatOptions) => new Intl.NumberFormat(locales, { useGrouping: false, ...options }),
+  getDateTimeFormat: (locales?: string | string[], options?: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locales, options),
+  getPluralRules: (locales?: string | string[], options?: Intl.PluralRulesOptions) => new Intl.PluralRules(locales, options),
+};
 const SYNTAX = /[{}']/;
 
 function compile(locale: string, template: string): Compiled {
@@ -111,7 +117,7 @@ function compile(locale: string, template: string): Compiled {
   let compiled = COMPILED.get(cacheKey);
   if (!compiled) {
     try {
-      const format = new IntlMessageFormat(template, intlLocale(locale), undefined, { ignoreTag: true });
+      const format = new IntlMessageFormat(template, intlLocale(locale), undefined, { ignoreTag: true, ...(intlLocale(locale) === 'en' ? { formatters: PLAIN_ENGLISH } : {}) });
       const plainArgs = new Set<string>();
       for (const el of format.getAst()) if (el.type === 1 /* argument */) plainArgs.add((el as { value: string }).value);
       compiled = { format, plainArgs };
@@ -171,14 +177,23 @@ export function translate(locale: string, key: string, params?: MessageParams): 
 function pseudo(key: string, params?: MessageParams): string {
   const { format } = compile('en', key);
   if (!format) return `⟦${pseudoText(key)}⟧`;
+  // string values stand in as private-use markers while the words around them are transformed
+  const kept: string[] = [];
   const values: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(params ?? {})) values[name] = typeof value === 'object' ? pseudo(value.key, value.params) : value;
-  try {
-    const parts = format.formatToParts(values);
-    return `⟦${parts.map((p) => (p.type === 0 /* literal */ ? pseudoText(String(p.value)) : String(p.value))).join('')}⟧`;
-  } catch {
-    return `⟦${pseudoText(key)}⟧`;
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (typeof value === 'number') values[name] = value;
+    else {
+      values[name] = `\uE000${kept.length}\uE001`;
+      kept.push(typeof value === 'object' ? pseudo(value.key, value.params) : value);
+    }
   }
+  let text: string;
+  try {
+    text = String(format.format(values));
+  } catch {
+    text = key;
+  }
+  return `⟦${text.split(/(\uE000\d+\uE001)/).map((part) => (/^\uE000\d+\uE001$/.test(part) ? kept[Number(part.slice(1, -1))] : pseudoText(part))).join('')}⟧`;
 }
 
 /** The English rendering: what logs, the CLI and the JSON API's `message` carry. */

@@ -3,7 +3,8 @@
 
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CODES, unavailable, type ErrorCode } from '../errors';
+import { AppError, ERROR_CODES, messageOf, unavailable, type ErrorCode } from '../errors';
+import { msg, say, type Message } from '../i18n/messages';
 import { databaseUnavailability } from '../db/failures';
 import { isApiRequest } from './auth';
 import { renderPage } from '../views/render';
@@ -13,7 +14,12 @@ import { recordSecurityEvent } from '../security/log';
 function toAppError(err: FastifyError | AppError | Error): AppError {
   if (err instanceof AppError) return err;
   const down = databaseUnavailability(err);
-  if (down) return unavailable(`The service is unavailable for a moment: ${down.reason}. Try again in ${down.retryAfterSeconds} seconds.`, down.retryAfterSeconds);
+  if (down) {
+    return unavailable(
+      msg('The service is unavailable for a moment: {reason}. Try again in {seconds, plural, one {# second} other {# seconds}}.', { reason: down.reason, seconds: down.retryAfterSeconds }),
+      down.retryAfterSeconds,
+    );
+  }
   const fe = err as FastifyError;
   if (fe.validation) {
     const fields = schemaProblems(fe, { withPart: true });
@@ -42,20 +48,32 @@ export async function sendError(request: FastifyRequest, reply: FastifyReply, er
     });
   }
   if (error.code === 'UNAUTHENTICATED' && request.method === 'GET') return reply.redirect('/login', 303);
-  return renderPage(request, reply, 'errors/error.hbs', { title: titleFor(error.code), error });
+  return renderPage(request, reply, 'errors/error.hbs', { title: titleFor(error.code), error, said: pageMessage(request.locale, error) });
 }
 
-function titleFor(code: ErrorCode): string {
+/**
+ * What the error page says, in the reader's language: the error's message, or, for a refusal whose message only
+ * lists its field problems ("body.title: must be…; …"), that list with each problem said in the language.
+ */
+function pageMessage(locale: string, error: AppError): Message | string {
+  const fields = error.fields ?? [];
+  if (fields.length && error.key === fields.map((f) => `${f.path}: ${f.message}`).join('; ')) {
+    return fields.map((f) => `${f.path}: ${say(locale, messageOf(f))}`).join('; ');
+  }
+  return { key: error.key, params: error.params };
+}
+
+function titleFor(code: ErrorCode): Message {
   switch (code) {
     case 'NOT_FOUND':
-      return 'Page not found';
+      return msg('Page not found');
     case 'FORBIDDEN':
     case 'CSRF':
-      return 'Not allowed';
+      return msg('Not allowed');
     case 'INTERNAL':
-      return 'Something went wrong';
+      return msg('Something went wrong');
     default:
-      return ERROR_CODES[code].message;
+      return msg(ERROR_CODES[code].message);
   }
 }
 

@@ -127,11 +127,12 @@ export interface ReportInput {
 
 /** The information cut-off in words, as monitoring reports state it, rendered from the frozen dates (never stored). */
 export function cutoffSentence(periodEnd: string, generatedAt: string, locale = 'en'): string {
-  return translate(locale, CUTOFF, { as_of: longDate(locale, periodEnd), verified_by: longDate(locale, generatedAt.slice(0, 10)), time: generatedAt.slice(11, 16) });
+  return translate(
+    locale,
+    'This report describes the situation as of {as_of}. It is based on evidence verified by {verified_by} at {time} UTC; evidence verified, corrected or retracted after that time is not reflected.',
+    { as_of: longDate(locale, periodEnd), verified_by: longDate(locale, generatedAt.slice(0, 10)), time: generatedAt.slice(11, 16) },
+  );
 }
-
-const CUTOFF =
-  'This report describes the situation as of {as_of}. It is based on evidence verified by {verified_by} at {time} UTC; evidence verified, corrected or retracted after that time is not reflected.';
 
 function block(items: ItemSnapshot[]): ActivityBlock {
   const byPillar: Record<string, number> = {};

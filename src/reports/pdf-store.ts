@@ -26,6 +26,6 @@ export async function storeReportPdf(db: Kysely<Database>, reportId: number, vie
     .onConflict((oc) => oc.columns(['report_id', 'view_sha256']).doNothing())
     .execute();
   const stored = await findReportPdf(db, reportId, viewKey);
-  if (!stored) throw new AppError('INTERNAL', `report ${reportId}: the PDF just stored is missing`);
+  if (!stored) throw new AppError('INTERNAL', { key: 'report {id}: the PDF just stored is missing', params: { id: String(reportId) } });
   return stored;
 }

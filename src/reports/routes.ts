@@ -17,7 +17,17 @@ import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type P
 import { findReportPdf, storeReportPdf, viewSha256 } from './pdf-store';
 import { canonicalJson } from '../audit/log';
 import { PRINT_STYLESHEET } from '../plugins/views';
+import { printLocale } from '../views/locale-assets';
+import { msg, translate, type Message } from '../i18n/messages';
 
+
+/** What started a scheduler run, in words (a trigger this version does not know is shown as stored). */
+const TRIGGER_LABELS: Record<string, Message> = {
+  schedule: msg('schedule'),
+  'catch-up': msg('catch-up'),
+  cli: msg('command line'),
+  test: msg('test'),
+};
 
 function fileName(report: ReportRow, framework: string, ext: string) {
   return `${framework}-${report.kind}-${report.period}.${ext}`;
@@ -60,11 +70,11 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
 
   async function load(request: FastifyRequest, id: string) {
     const report = await findReportById(db, Number(id));
-    if (!report) throw notFound('No such report');
+    if (!report) throw notFound(msg('No such report'));
     const content = JSON.parse(report.content) as ReportContent;
     const view = readerView(request.user!, content);
     const previous = await previousReportOf(db, report, content.changes.previous_period);
-    return { report, content, view, keyFindings: reportKeyFindings(content, view.explanations, previous) };
+    return { report, content, view, keyFindings: reportKeyFindings(content, view.explanations, previous, request.locale) };
   }
 
   function pageData(report: ReportRow, content: ReportContent, view: ReturnType<typeof readerView>, keyFindings: ReportKeyFindings[], marking: string, isAdmin: boolean, locale: string) {
@@ -75,7 +85,12 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
     const named = (card: Scorecard) => card.pillars.map((p) => ({ ...p, name: pillarNames[p.code], benchmarks: p.benchmarks.map((b) => ({ ...b, title: titles[b.code] })) }));
     const jointMovements = keyFindings.find((k) => k.perspective === JOINT)?.movements ?? {};
     return {
-      title: `${content.report.framework_name}: ${report.kind[0].toUpperCase()}${report.kind.slice(1)} report ${report.period}`,
+      // a string, not a message: the print layout shows it as it is
+      title: translate(locale, '{framework}: {kind, select, monthly {Monthly report {period}} quarterly {Quarterly report {period}} weekly {Weekly report {period}} other {Report {period}}}', {
+        framework: content.report.framework_name,
+        kind: report.kind,
+        period: report.period,
+      }),
       report: { ...report, content: undefined },
       r: content.report,
       cutoff: cutoffSentence(content.report.as_of, content.report.known_at, locale),
@@ -99,7 +114,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
     const reports = await listReports(db);
     const latest = (kind: string) => reports.find((r) => r.kind === kind);
     return renderPage(request, reply, 'reports/list.hbs', {
-      title: 'Reports',
+      title: msg('Reports'),
       reports,
       latestMonthly: latest('monthly'),
       latestQuarterly: latest('quarterly'),
@@ -129,7 +144,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
         return reply.type('application/json; charset=utf-8').send(body);
       }
       // exactly what the print is made from: its hash tells this reader's view apart from others'
-      const data = { ...pageData(report, content, view, keyFindings, readerMarking(request.user!, content), request.user!.role === 'admin', request.locale), demo: await request.demoEvidence(), inlineCss: PRINT_STYLESHEET, user: null, csrfToken: '' };
+      const data = { ...pageData(report, content, view, keyFindings, readerMarking(request.user!, content), request.user!.role === 'admin', request.locale), demo: await request.demoEvidence(), inlineCss: PRINT_STYLESHEET, ...printLocale(request.locale), user: null, csrfToken: '' };
       let pdf: ReportPdfRow;
       try {
         pdf = await reportPdf(report.id, data);
@@ -144,10 +159,14 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
   app.get('/admin/report-runs', { config: { access: ['admin'] } }, async (request, reply) => {
     const runs = await recentRuns(db, 200);
     return renderPage(request, reply, 'admin/report-runs.hbs', {
-      title: 'Report runs',
-      runs,
+      title: msg('Report runs'),
+      runs: runs.map((run) => ({ ...run, triggerLabel: TRIGGER_LABELS[run.trigger] ?? run.trigger })),
       failures: runs.filter((r) => r.outcome === 'failed').length,
-      schedule: { kinds: app.config.reportKinds.join(', ') || 'none', at: app.config.reportTime, tz: app.config.reportTimeZone },
+      schedule: {
+        kinds: app.config.reportKinds.map((kind) => translate(request.locale, '{kind, select, monthly {monthly} quarterly {quarterly} weekly {weekly} other {{kind}}}', { kind })).join(', ') || translate(request.locale, 'none'),
+        at: app.config.reportTime,
+        tz: app.config.reportTimeZone,
+      },
     });
   });
 }

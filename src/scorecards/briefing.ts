@@ -12,6 +12,7 @@ import { accessLookup, JOINT, jointNameOf, type FrameworkTree } from '../framewo
 import { TLP_LEVELS, type Tlp } from '../framework/import-types';
 import { dashboardKeyFindings, longDate, type ExplainedMovement } from './key-findings';
 import { dashboardModel, viewLink, type Change, type PageQuery } from './pages';
+import { translate } from '../i18n/messages';
 
 /** Biggest movers shown, weakest benchmarks given actions, actions per benchmark, key-finding sentences. */
 export const BRIEFING_LIMITS = { movers: 3, causesPerMover: 2, weakest: 3, actionsPerBenchmark: 2, sentences: 3 } as const;
@@ -93,9 +94,11 @@ export function briefingModel(
 }
 
 /** The information cut-off in words: "evidence known by 1 December 2026 (as of 30 November 2026)". */
-export function cutOffOf(asOf: string, knownAt: string): string {
+export function cutOffOf(asOf: string, knownAt: string, locale = 'en'): string {
   const known = knownAt.slice(0, 10);
-  return known === asOf ? `evidence as of and known by ${longDate(asOf)}` : `scores as of ${longDate(asOf)}, from evidence known by ${longDate(known)}`;
+  return known === asOf
+    ? translate(locale, 'evidence as of and known by {date}', { date: longDate(asOf, locale) })
+    : translate(locale, 'scores as of {asOf}, from evidence known by {knownBy}', { asOf: longDate(asOf, locale), knownBy: longDate(known, locale) });
 }
 
 export type BriefingModel = ReturnType<typeof briefingModel>;
@@ -107,7 +110,8 @@ export async function readerBriefing(
   ctx: { tree: FrameworkTree; model: ScoringModel; resolved: { asOf: string; knownAt: string; perspective: string } },
   dashboard: Dashboard,
   q: PageQuery,
+  locale = 'en',
 ): Promise<BriefingModel> {
-  const why = await dashboardKeyFindings(db, viewer, ctx, dashboard, q);
+  const why = await dashboardKeyFindings(db, viewer, ctx, dashboard, q, locale);
   return briefingModel(ctx.tree, ctx.model, ctx.resolved.perspective, dashboard, why, q);
 }

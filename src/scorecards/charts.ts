@@ -3,6 +3,7 @@
 
 import crypto from 'node:crypto';
 import Handlebars from 'handlebars';
+import { formatNumber, translate } from '../i18n/messages';
 
 const esc = (s: string) => Handlebars.escapeExpression(s);
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
@@ -18,20 +19,20 @@ export interface SeriesPoint {
 const idFor = (prefix: string, label: string) => `${prefix}-${crypto.createHash('sha1').update(label).digest('hex').slice(0, 10)}`;
 
 /** A small line of scores 0–100 over time, with a title and description for assistive technology. */
-export function sparklineSvg(points: SeriesPoint[], label: string, width = 120, height = 28): string {
+export function sparklineSvg(points: SeriesPoint[], label: string, width = 120, height = 28, locale = 'en'): string {
   const id = idFor('spark', label);
   const usable = points.map((p, i) => ({ ...p, i })).filter((p) => p.score !== null);
   const first = usable[0];
   const last = usable[usable.length - 1];
   const description = first && last
-    ? `From ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}.`
-    : 'No scores in this period.';
+    ? translate(locale, 'From {from} on {fromDate} to {to} on {toDate}.', { from: Math.round(first.score!), fromDate: first.date, to: Math.round(last.score!), toDate: last.date })
+    : translate(locale, 'No scores in this period.');
   const x = (i: number) => (points.length <= 1 ? width / 2 : (i / (points.length - 1)) * (width - 4) + 2);
   const y = (s: number) => height - 2 - (s / 100) * (height - 4);
   const path = usable.map((p, k) => `${k === 0 ? 'M' : 'L'}${fmt(x(p.i))},${fmt(y(p.score!))}`).join(' ');
   return [
     `<svg class="sparkline" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" aria-labelledby="${id}-t ${id}-d">`,
-    `<title id="${id}-t">${esc(label)}: last 12 months</title>`,
+    `<title id="${id}-t">${esc(translate(locale, '{label}: last 12 months', { label }))}</title>`,
     `<desc id="${id}-d">${esc(description)}</desc>`,
     `<line x1="0" y1="${fmt(y(50))}" x2="${width}" y2="${fmt(y(50))}" class="mid"/>`,
     path ? `<path d="${path}" class="line"/>` : '',
@@ -55,7 +56,7 @@ const NAMED_PER_MARKER = 8;
  * finding in it (data-findings says how many; its title names the items), so the chart stays the same size
  * whether a benchmark has ten findings or a hundred thousand.
  */
-function markerDots(markers: readonly Marker[], start: number, end: number, x: (ms: number) => number, y: (s: number) => number): string {
+function markerDots(markers: readonly Marker[], start: number, end: number, x: (ms: number) => number, y: (s: number) => number, locale = 'en'): string {
   const WEEK_MS = 7 * 86_400_000;
   const bins = new Map<string, { sumMs: number; points: number; ids: (number | string)[]; count: number }>();
   for (const m of markers) {
@@ -73,8 +74,10 @@ function markerDots(markers: readonly Marker[], start: number, end: number, x: (
     .map((bin) => {
       const named = bin.ids.map((id) => `#${String(id)}`).join(', ');
       const label = bin.count === 1
-        ? `Finding of item ${named}: value ${bin.points}`
-        : `${bin.count} findings, value ${bin.points}, items ${named}${bin.count > bin.ids.length ? ` and ${bin.count - bin.ids.length} more` : ''}`;
+        ? translate(locale, 'Finding of item {item}: value {value}', { item: named, value: bin.points })
+        : bin.count > bin.ids.length
+          ? translate(locale, '{count} findings, value {value}, items {items} and {more} more', { count: bin.count, value: bin.points, items: named, more: bin.count - bin.ids.length })
+          : translate(locale, '{count} findings, value {value}, items {items}', { count: bin.count, value: bin.points, items: named });
       const r = Math.min(9, 3.5 + 1.5 * Math.log2(bin.count));
       return `<circle cx="${fmt(x(bin.sumMs / bin.count))}" cy="${fmt(y(bin.points))}" r="${fmt(r)}" class="marker" data-findings="${bin.count}"><title>${esc(label)}</title></circle>`;
     })
@@ -82,7 +85,7 @@ function markerDots(markers: readonly Marker[], start: number, end: number, x: (
 }
 
 /** Score over time with the 80% interval as a band, band thresholds, and verified evidence as markers. */
-export function scoreChartSvg(points: SeriesPoint[], markers: readonly Marker[], label: string, width = 720, height = 260): string {
+export function scoreChartSvg(points: SeriesPoint[], markers: readonly Marker[], label: string, width = 720, height = 260, locale = 'en'): string {
   const id = idFor('chart', label);
   const left = 36;
   const right = 10;
@@ -103,7 +106,7 @@ export function scoreChartSvg(points: SeriesPoint[], markers: readonly Marker[],
     ? `M${banded.map((p) => `${fmt(x(p.date))},${fmt(y(p.high!))}`).join(' L')} L${[...banded].reverse().map((p) => `${fmt(x(p.date))},${fmt(y(p.low!))}`).join(' L')} Z`
     : '';
   const grid = [0, 40, 60, 80, 100]
-    .map((s) => `<line x1="${left}" x2="${width - right}" y1="${fmt(y(s))}" y2="${fmt(y(s))}" class="grid"/><text x="${left - 6}" y="${fmt(y(s) + 4)}" class="axis" text-anchor="end">${s}</text>`)
+    .map((s) => `<line x1="${left}" x2="${width - right}" y1="${fmt(y(s))}" y2="${fmt(y(s))}" class="grid"/><text x="${left - 6}" y="${fmt(y(s) + 4)}" class="axis" text-anchor="end">${formatNumber(locale, s)}</text>`)
     .join('');
   const ticks = points
     .filter((p) => p.date.endsWith('-01') || p === points[0] || p === points[points.length - 1])
@@ -113,12 +116,12 @@ export function scoreChartSvg(points: SeriesPoint[], markers: readonly Marker[],
       return `<text x="${fmt(x(p.date))}" y="${height - 8}" class="axis" text-anchor="${anchor}">${esc(p.date.slice(0, 7))}</text>`;
     })
     .join('');
-  const marks = markerDots(markers, start, end, xMs, y);
+  const marks = markerDots(markers, start, end, xMs, y, locale);
   const last = scored[scored.length - 1];
   const first = scored[0];
   const description = first && last
-    ? `Score from ${Math.round(first.score!)} on ${first.date} to ${Math.round(last.score!)} on ${last.date}; shaded: 80% interval; dots: the ${markers.length} verified findings you may see, one dot per week and value, larger where it stands for several (their value 0–100; findings in items restricted from you are not drawn).`
-    : 'No scores in this period.';
+    ? translate(locale, 'Score from {from} on {fromDate} to {to} on {toDate}; shaded: 80% interval; dots: the {count} verified findings you may see, one dot per week and value, larger where it stands for several (their value 0–100; findings in items restricted from you are not drawn).', { from: Math.round(first.score!), fromDate: first.date, to: Math.round(last.score!), toDate: last.date, count: markers.length })
+    : translate(locale, 'No scores in this period.');
   return [
     `<svg class="score-chart" role="img" viewBox="0 0 ${width} ${height}" preserveAspectRatio="xMidYMid meet" aria-labelledby="${id}-t ${id}-d">`,
     `<title id="${id}-t">${esc(label)}</title>`,

@@ -11,30 +11,33 @@ import type { Band, ChangeKind, Scorecard } from '../scoring/types';
 import { JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
 import { summarizeForReader, type BenchmarkExplanationJson, type ExplanationJson } from './explain';
 import { viewLink, type PageQuery } from './pages';
+import { formatNumber, longDate as localeLongDate, msg, translate, type Message } from '../i18n/messages';
 
-const BAND_WORDS: Record<Band, string> = {
-  compliant: 'compliant',
-  largely_compliant: 'largely compliant',
-  partially_compliant: 'partially compliant',
-  non_compliant: 'non-compliant',
+const BAND_WORDS: Record<Band, Message> = {
+  compliant: msg('compliant'),
+  largely_compliant: msg('largely compliant'),
+  partially_compliant: msg('partially compliant'),
+  non_compliant: msg('non-compliant'),
 };
 const BAND_ORDER: Band[] = ['non_compliant', 'partially_compliant', 'largely_compliant', 'compliant'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** "12 March 2026" */
-export function longDate(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return `${d} ${MONTHS[m - 1]} ${y}`;
+/** "12 March 2026" in the locale (Solar Hijri for Persian and Pashto readers) */
+export function longDate(date: string, locale = 'en'): string {
+  return localeLongDate(locale, date);
 }
 
-/** Whole points with a sign, as pages show them: +8, −3, ±0. */
-export function signedPoints(x: number): string {
+/** Whole points with a sign, as pages show them: +8, −3, ±0 (in the locale's digits). */
+export function signedPoints(x: number, locale = 'en'): string {
   const r = Math.round(x);
-  return r > 0 ? `+${r}` : r < 0 ? `−${Math.abs(r)}` : '±0';
+  const n = formatNumber(locale, Math.abs(r));
+  return r > 0 ? `+${n}` : r < 0 ? `−${n}` : `±${n}`;
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-const words = (n: number) => (n >= 0 && n <= 9 ? ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'][n] : String(n));
+/** Items of a list as the locale separates them ("A, B"; "A، B"; "A、B"). */
+export function listOf(locale: string, items: string[]): string {
+  const sep = locale === 'zh-CN' ? '、' : ['ur', 'fa', 'ps'].includes(locale) ? '، ' : ', ';
+  return items.join(sep);
+}
 
 /** One cause of a benchmark's movement: a visible item (linked) or the restricted items together. */
 export interface Cause {
@@ -61,7 +64,7 @@ export interface ExplainedMovement {
   restrictedCount: number;
 }
 
-const KIND_WORDS: Record<ChangeKind, string> = { new: 'new', aged: 'older, fading', removed: 'withdrawn' };
+const KIND_WORDS: Record<ChangeKind, Message> = { new: msg('new'), aged: msg('older, fading'), removed: msg('withdrawn') };
 
 /** The kind whose contributions add up to the largest absolute sum (ties: new, removed, aged), null for no change. */
 function dominantKind(b: BenchmarkExplanationJson): ChangeKind | null {
@@ -84,7 +87,8 @@ const CAUSE_MIN_POINTS = 0.5;
  * Top causes of one benchmark's change: the largest visible contributions (at most `limit`, none that rounds to 0)
  * and the restricted ones summed into one line that counts them; largest first.
  */
-export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMovement {
+export function movementOf(b: BenchmarkExplanationJson, limit = 3, locale = 'en'): ExplainedMovement {
+  const t = (m: Message) => translate(locale, m.key, m.params);
   const driver = dominantKind(b);
   const causes: Cause[] = [];
   let restrictedPoints = 0;
@@ -94,11 +98,12 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
       restrictedPoints += c.points;
       restrictedCount += c.count ?? 1;
     } else if (!c.rest && causes.length < limit && Math.abs(c.points) >= CAUSE_MIN_POINTS) {
+      const title = c.title ?? c.ref ?? t(msg('item'));
       causes.push({
         kind: c.kind,
-        label: `${KIND_WORDS[c.kind]}: ${c.title ?? c.ref ?? 'item'}`,
-        kindWord: KIND_WORDS[c.kind],
-        title: c.title ?? c.ref ?? 'item',
+        label: t(msg('{kind}: {title}', { kind: KIND_WORDS[c.kind], title })),
+        kindWord: t(KIND_WORDS[c.kind]),
+        title,
         href: c.evidence_id !== undefined ? `/evidence/${c.evidence_id}` : null,
         evidenceId: c.evidence_id ?? null,
         points: c.points,
@@ -106,44 +111,61 @@ export function movementOf(b: BenchmarkExplanationJson, limit = 3): ExplainedMov
     }
   }
   if (restrictedCount > 0 && Math.abs(restrictedPoints) >= CAUSE_MIN_POINTS) {
-    causes.push({ kind: 'restricted', label: `${plural(restrictedCount, 'restricted item', 'restricted items')} (not named)`, href: null, evidenceId: null, points: restrictedPoints });
+    causes.push({ kind: 'restricted', label: t(msg('{count, plural, one {# restricted item} other {# restricted items}} (not named)', { count: restrictedCount })), href: null, evidenceId: null, points: restrictedPoints });
   }
   causes.sort((x, y) => Math.abs(y.points) - Math.abs(x.points));
   return { code: b.code, from: b.from, to: b.to, change: b.change, driver, drift: driver === 'aged', causes, restrictedCount };
 }
 
 /** "where two new items entered (“A”, “B”) and one restricted item" and similar, from the benchmark's contributions. */
-function causeClause(b: BenchmarkExplanationJson, named: Set<number>): string {
+function causeClause(b: BenchmarkExplanationJson, named: Set<number>, locale: string): Message | null {
   const kind = dominantKind(b);
-  if (kind === null) return '';
+  if (kind === null) return null;
   if (kind === 'aged') {
-    return b.change > 0 ? ' as older negative evidence fades (drift toward neutral, not news)' : ' as older positive evidence fades (drift toward neutral, not news)';
+    return b.change > 0 ? msg(' as older negative evidence fades (drift toward neutral, not news)') : msg(' as older positive evidence fades (drift toward neutral, not news)');
   }
   const ofKind = b.contributions.filter((c) => c.kind === kind);
   const shown = ofKind.filter((c) => !c.restricted && !c.rest).slice(0, 2);
   for (const c of shown) if (c.evidence_id !== undefined) named.add(c.evidence_id);
-  const titled = shown.map((c) => `“${c.title ?? c.ref ?? 'item'}”`);
+  const titled = shown.map((c) => translate(locale, '“{title}”', { title: c.title ?? c.ref ?? translate(locale, 'item') }));
   const countOf = (list: typeof ofKind) => list.reduce((n, c) => n + (c.count ?? 1), 0);
   const hidden = countOf(ofKind.filter((c) => c.restricted));
   const visibleCount = countOf(ofKind.filter((c) => !c.restricted));
-  const verb = kind === 'new' ? 'newly counted' : 'withdrawn (retracted or corrected)';
-  const parts: string[] = [];
-  if (visibleCount > 0) parts.push(`${words(visibleCount)} ${visibleCount === 1 ? 'item' : 'items'}${titled.length ? ` (${titled.join(', ')}${visibleCount > titled.length ? ', …' : ''})` : ''}`);
-  if (hidden > 0) parts.push(`${words(hidden)} restricted ${hidden === 1 ? 'item' : 'items'}`);
-  return parts.length ? `: ${parts.join(' and ')} ${verb}` : '';
+  const parts: Message[] = [];
+  if (visibleCount > 0) {
+    const items = msg('{count, plural, =0 {no items} =1 {one item} =2 {two items} =3 {three items} =4 {four items} =5 {five items} =6 {six items} =7 {seven items} =8 {eight items} =9 {nine items} other {# items}}', { count: visibleCount });
+    if (!titled.length) parts.push(items);
+    else if (visibleCount > titled.length) parts.push(msg('{items} ({titles}, …)', { items, titles: listOf(locale, titled) }));
+    else parts.push(msg('{items} ({titles})', { items, titles: listOf(locale, titled) }));
+  }
+  if (hidden > 0) {
+    parts.push(msg('{count, plural, =0 {no restricted items} =1 {one restricted item} =2 {two restricted items} =3 {three restricted items} =4 {four restricted items} =5 {five restricted items} =6 {six restricted items} =7 {seven restricted items} =8 {eight restricted items} =9 {nine restricted items} other {# restricted items}}', { count: hidden }));
+  }
+  if (!parts.length) return null;
+  const what = parts.length === 2 ? msg('{first} and {second}', { first: parts[0], second: parts[1] }) : parts[0];
+  return kind === 'new' ? msg(': {what} newly counted', { what }) : msg(': {what} withdrawn (retracted or corrected)', { what });
 }
 
 /** "improved from partially to largely compliant (52 → 63)", "rose 3 points to 46 (partially compliant)", ... */
-function bandPhrase(from: Band | null, to: Band | null, a: number, b: number): string {
-  const nums = `(${Math.round(a)} → ${Math.round(b)})`;
+function bandPhrase(from: Band | null, to: Band | null, a: number, b: number): Message {
+  const ra = Math.round(a);
+  const rb = Math.round(b);
   if (from && to && from !== to) {
     const up = BAND_ORDER.indexOf(to) > BAND_ORDER.indexOf(from);
-    return `${up ? 'improved' : 'deteriorated'} from ${BAND_WORDS[from]} to ${BAND_WORDS[to]} ${nums}`;
+    const params = { from: BAND_WORDS[from], to: BAND_WORDS[to], a: ra, b: rb };
+    return up ? msg('improved from {from} to {to} ({a} → {b})', params) : msg('deteriorated from {from} to {to} ({a} → {b})', params);
   }
-  const band = to ? ` (${BAND_WORDS[to]})` : '';
-  const moved = Math.round(b) - Math.round(a); // as the figures in brackets show them
-  if (moved === 0) return `was essentially unchanged at ${Math.round(b)}${band}`;
-  return `${moved > 0 ? 'rose' : 'fell'} ${plural(Math.abs(moved), 'point', 'points')} to ${Math.round(b)}${band} ${nums}`;
+  const moved = rb - ra; // as the figures in brackets show them
+  if (moved === 0) return to ? msg('was essentially unchanged at {score} ({band})', { score: rb, band: BAND_WORDS[to] }) : msg('was essentially unchanged at {score}', { score: rb });
+  const n = Math.abs(moved);
+  if (to) {
+    const params = { n, score: rb, band: BAND_WORDS[to], a: ra, b: rb };
+    return moved > 0
+      ? msg('rose {n, plural, one {# point} other {# points}} to {score} ({band}) ({a} → {b})', params)
+      : msg('fell {n, plural, one {# point} other {# points}} to {score} ({band}) ({a} → {b})', params);
+  }
+  const params = { n, score: rb, a: ra, b: rb };
+  return moved > 0 ? msg('rose {n, plural, one {# point} other {# points}} to {score} ({a} → {b})', params) : msg('fell {n, plural, one {# point} other {# points}} to {score} ({a} → {b})', params);
 }
 
 /** What key findings need of a framework: pillar names and benchmark titles (a tree, or a report's frozen names). */
@@ -176,52 +198,61 @@ export function keyFindingsFrom(
   sinceLabel: string,
   q: PageQuery,
   perspectiveName: string,
+  locale = 'en',
 ): KeyFindings {
+  const t = (m: Message) => translate(locale, m.key, m.params);
   const titles = new Map(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b.title] as const)));
   const pillarNames = new Map(tree.pillars.map((p) => [p.code, p.name] as const));
-  const sentences: string[] = [];
+  const said: Message[] = [];
   /** items the sentences name by title */
   const named = new Set<number>();
 
   const o = explanation.overall;
+  const perspective = perspectiveName;
+  const since = sinceLabel;
   if (after.overall.score === null || after.overall.status !== 'assessed') {
-    sentences.push(
-      `${perspectiveName}: there is not yet enough verified evidence for an overall assessment (${Math.round(after.overall.coverage * 100)}% of pillar weight assessed).`,
-    );
+    said.push(msg('{perspective}: there is not yet enough verified evidence for an overall assessment ({coverage}% of pillar weight assessed).', { perspective, coverage: Math.round(after.overall.coverage * 100) }));
   } else if (o.change === null) {
-    sentences.push(`${perspectiveName}: overall ${Math.round(after.overall.score)} of 100, ${BAND_WORDS[after.overall.band!]}; first overall assessment since ${sinceLabel}.`);
+    said.push(msg('{perspective}: overall {score} of 100, {band}; first overall assessment since {since}.', { perspective, score: Math.round(after.overall.score), band: BAND_WORDS[after.overall.band!], since }));
   } else {
     const top = o.contributions[0];
-    const lead = top && Math.abs(top.points) >= 0.5 ? `, mostly from ${pillarNames.get(top.pillar) ?? top.pillar} (${signedPoints(top.points)})` : '';
-    sentences.push(`${perspectiveName}: overall ${bandPhrase(before.overall.band, after.overall.band, o.from!, o.to!)} since ${sinceLabel}${lead}.`);
+    const movement = bandPhrase(before.overall.band, after.overall.band, o.from!, o.to!);
+    said.push(
+      top && Math.abs(top.points) >= 0.5
+        ? msg('{perspective}: overall {movement} since {since}, mostly from {pillar} ({points}).', { perspective, movement, since, pillar: pillarNames.get(top.pillar) ?? top.pillar, points: signedPoints(top.points, locale) })
+        : msg('{perspective}: overall {movement} since {since}.', { perspective, movement, since }),
+    );
   }
 
   const benchmarksByCode = new Map(explanation.benchmarks.map((b) => [b.code, b] as const));
   const statusBefore = new Map(before.pillars.flatMap((p) => p.benchmarks).map((b) => [b.code, b.status] as const));
   const statusAfter = new Map(after.pillars.flatMap((p) => p.benchmarks).map((b) => [b.code, b.status] as const));
   /** Why a benchmark moved its pillar: entering or leaving the pillar's mean, else its own explanation. */
-  const benchmarkCause = (code: string): string => {
+  const benchmarkCause = (code: string): Message | string => {
     const b = benchmarksByCode.get(code);
     if (!b) return '';
-    if (statusBefore.get(code) !== 'assessed' && statusAfter.get(code) === 'assessed') return `, now assessed at ${Math.round(b.to)}`;
-    if (statusBefore.get(code) === 'assessed' && statusAfter.get(code) !== 'assessed') return ', no longer assessed (too little recent evidence)';
-    return causeClause(b, named);
+    if (statusBefore.get(code) !== 'assessed' && statusAfter.get(code) === 'assessed') return msg(', now assessed at {score}', { score: Math.round(b.to) });
+    if (statusBefore.get(code) === 'assessed' && statusAfter.get(code) !== 'assessed') return msg(', no longer assessed (too little recent evidence)');
+    return causeClause(b, named, locale) ?? '';
   };
-  const pillarSentence = (i: number): string => {
+  const pillarSentence = (i: number): Message => {
     const p = explanation.pillars[i];
-    const name = pillarNames.get(p.code) ?? p.code;
+    const pillar = pillarNames.get(p.code) ?? p.code;
     if (p.change === null) {
-      return p.to === null ? `${name} has no assessed benchmark yet.` : `${name} has no comparable score for ${sinceLabel}: its benchmarks were not assessed then.`;
+      return p.to === null ? msg('{pillar} has no assessed benchmark yet.', { pillar }) : msg('{pillar} has no comparable score for {since}: its benchmarks were not assessed then.', { pillar, since });
     }
     const top = p.contributions[0];
     const unchanged = Math.round(p.to!) === Math.round(p.from!) && before.pillars[i].band === after.pillars[i].band;
-    const lead = unchanged ? '; the largest single movement was' : ', mostly from';
-    const why = top && Math.abs(top.points) >= 0.5 ? `${lead} ${top.benchmark} ${titles.get(top.benchmark) ?? ''} (${signedPoints(top.points)})${benchmarkCause(top.benchmark)}` : '';
-    return `${name} ${bandPhrase(before.pillars[i].band, after.pillars[i].band, p.from!, p.to!)} since ${sinceLabel}${why}.`;
+    const movement = bandPhrase(before.pillars[i].band, after.pillars[i].band, p.from!, p.to!);
+    if (!(top && Math.abs(top.points) >= 0.5)) return msg('{pillar} {movement} since {since}.', { pillar, movement, since });
+    const params = { pillar, movement, since, code: top.benchmark, title: titles.get(top.benchmark) ?? '', points: signedPoints(top.points, locale), cause: benchmarkCause(top.benchmark) };
+    return unchanged
+      ? msg('{pillar} {movement} since {since}; the largest single movement was {code} {title} ({points}){cause}.', params)
+      : msg('{pillar} {movement} since {since}, mostly from {code} {title} ({points}){cause}.', params);
   };
   const pillars: Record<string, string> = {};
   explanation.pillars.forEach((p, i) => {
-    pillars[p.code] = pillarSentence(i);
+    pillars[p.code] = t(pillarSentence(i));
   });
   const pillarSentences = explanation.pillars
     .map((p, i) => ({ p, i }))
@@ -229,12 +260,12 @@ export function keyFindingsFrom(
     .sort((x, y) => Math.abs(y.p.change!) - Math.abs(x.p.change!))
     .slice(0, 3)
     .map(({ i }) => pillarSentence(i));
-  sentences.push(...pillarSentences);
+  said.push(...pillarSentences);
 
   for (const [i, p] of explanation.pillars.entries()) {
-    const name = pillarNames.get(p.code) ?? p.code;
-    if (before.pillars[i].status !== 'assessed' && after.pillars[i].status === 'assessed') sentences.push(`${name} is assessed for the first time since ${sinceLabel}.`);
-    if (before.pillars[i].status === 'assessed' && after.pillars[i].status !== 'assessed') sentences.push(`${name} is no longer assessed: too little recent verified evidence.`);
+    const pillar = pillarNames.get(p.code) ?? p.code;
+    if (before.pillars[i].status !== 'assessed' && after.pillars[i].status === 'assessed') said.push(msg('{pillar} is assessed for the first time since {since}.', { pillar, since }));
+    if (before.pillars[i].status === 'assessed' && after.pillars[i].status !== 'assessed') said.push(msg('{pillar} is no longer assessed: too little recent verified evidence.', { pillar }));
   }
 
   const afterBenchmarks = after.pillars.flatMap((p) => p.benchmarks);
@@ -246,18 +277,18 @@ export function keyFindingsFrom(
       title: titles.get(b.code) ?? b.code,
       href: viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q),
       lastObservedOn: b.last_observed_on,
-      since: b.last_observed_on ? longDate(b.last_observed_on) : '',
+      since: b.last_observed_on ? longDate(b.last_observed_on, locale) : '',
     }));
   const wentStale = stale.filter((b) => !beforeStale.has(b.code)).map((b) => b.code);
   if (stale.length > 0) {
-    const list = stale.slice(0, 4).map((b) => `${b.code} (last evidence ${b.since})`).join(', ');
-    sentences.push(
-      `${plural(stale.length, 'benchmark is', 'benchmarks are')} stale, their newest evidence older than its half-life: ${list}${stale.length > 4 ? ', …' : ''}; their scores drift toward neutral without news.`,
-    );
+    const listed = stale.slice(0, 4).map((b) => t(msg('{code} (last evidence {date})', { code: b.code, date: b.since })));
+    const list = stale.length > 4 ? listOf(locale, [...listed, '…']) : listOf(locale, listed);
+    said.push(msg('{count, plural, one {# benchmark is} other {# benchmarks are}} stale, their newest evidence older than its half-life: {list}; their scores drift toward neutral without news.', { count: stale.length, list }));
   }
 
   const movements: Record<string, ExplainedMovement> = {};
-  for (const b of explanation.benchmarks) if (b.change !== 0) movements[b.code] = movementOf(b);
+  for (const b of explanation.benchmarks) if (b.change !== 0) movements[b.code] = movementOf(b, 3, locale);
+  const sentences = said.map(t);
   return { sentences, movements, stale, wentStale, pillars, named: [...named] };
 }
 
@@ -273,6 +304,7 @@ export async function explainedKeyFindings(
     from: { asOf: string; knownAt: string; scorecard: Scorecard; label: string };
     to: { asOf: string; knownAt: string; scorecard: Scorecard };
     q: PageQuery;
+    locale?: string;
   },
 ): Promise<KeyFindings & { explanation: ExplanationJson }> {
   const raw = input.model.explain({
@@ -281,7 +313,7 @@ export async function explainedKeyFindings(
     perspective: input.perspective,
   });
   const explanation = await summarizeForReader(db, raw, viewer, input.model);
-  return { ...keyFindingsFrom(input.tree, input.from.scorecard, input.to.scorecard, explanation, input.from.label, input.q, input.perspectiveName), explanation };
+  return { ...keyFindingsFrom(input.tree, input.from.scorecard, input.to.scorecard, explanation, input.from.label, input.q, input.perspectiveName, input.locale ?? 'en'), explanation };
 }
 
 /** The view the dashboard shows: its framework, read model, dates and perspective. */
@@ -303,13 +335,14 @@ export async function dashboardKeyFindings(
   ctx: KeyFindingsView,
   model: ComparedDashboard,
   q: PageQuery,
+  locale = 'en',
 ) {
   // the same words for the same reader, view and comparison until the evidence changes (the model's version)
   const key = JSON.stringify([
     viewer.id, viewer.role, viewer.delegation, ctx.resolved.perspective, ctx.resolved.asOf, knowledgeKey(ctx.model, ctx.resolved.knownAt),
-    model.comparedWith.asOf, knowledgeKey(ctx.model, model.comparedWith.knownAt), model.comparedWith.label, q,
+    model.comparedWith.asOf, knowledgeKey(ctx.model, model.comparedWith.knownAt), model.comparedWith.label, q, locale,
   ]);
-  return keyFindingsCache.getAsync(ctx.model, key, () => computeDashboardKeyFindings(db, viewer, ctx, model, q));
+  return keyFindingsCache.getAsync(ctx.model, key, () => computeDashboardKeyFindings(db, viewer, ctx, model, q, locale));
 }
 
 /** Readers' key findings kept per model (until its next change), at most this many (the oldest go first). */
@@ -321,9 +354,10 @@ async function computeDashboardKeyFindings(
   ctx: KeyFindingsView,
   model: ComparedDashboard,
   q: PageQuery,
+  locale: string,
 ) {
   const name = ctx.resolved.perspective === JOINT ? jointNameOf(ctx.tree) : (ctx.tree.perspectives.find((p) => p.code === ctx.resolved.perspective)?.name ?? ctx.resolved.perspective);
-  const since = /^\d{4}-\d{2}-\d{2}$/.test(model.comparedWith.label) ? longDate(model.comparedWith.label) : model.comparedWith.label;
+  const since = /^\d{4}-\d{2}-\d{2}$/.test(model.comparedWith.label) ? longDate(model.comparedWith.label, locale) : model.comparedWith.label;
   const kf = await explainedKeyFindings(db, viewer, {
     tree: ctx.tree,
     model: ctx.model,
@@ -332,6 +366,7 @@ async function computeDashboardKeyFindings(
     from: { ...model.comparedWith, label: since },
     to: { asOf: ctx.resolved.asOf, knownAt: ctx.resolved.knownAt, scorecard: model.scorecard },
     q,
+    locale,
   });
   return {
     keyFindings: kf.sentences,

@@ -10,6 +10,8 @@ import { JOINT, jointNameOf, toScoringFramework, type FrameworkTree } from '../f
 import type { BenchmarkEvidence, PageContext, PageQuery, ReportReference, ResolvedScorecardQuery } from './service';
 import { sparklineSvg, scoreChartSvg, type SeriesPoint } from './charts';
 import { todayUtc, type Clock } from '../time';
+import Handlebars from 'handlebars';
+import { msg, translate } from '../i18n/messages';
 
 export type { PageQuery, ReportReference };
 
@@ -126,7 +128,7 @@ export function changesBetween(tree: FrameworkTree, before: Scorecard, after: Sc
   return changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8);
 }
 
-export function dashboardModel(tree: FrameworkTree, model: ScoringModel, resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null) {
+export function dashboardModel(tree: FrameworkTree, model: ScoringModel, resolved: ResolvedScorecardQuery, q: PageQuery, clock: Clock, report?: ReportReference | null, locale = 'en') {
   const refDate = addDays(resolved.asOf, -30);
   const views = scoreViews(model, resolved, refDate);
   const { months, series, current } = views;
@@ -137,14 +139,14 @@ export function dashboardModel(tree: FrameworkTree, model: ScoringModel, resolve
       ...ps,
       name: pillar.name,
       href: viewLink(`/pillars/${encodeURIComponent(ps.code)}`, q),
-      sparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.pillars.find((p) => p.code === ps.code)!.score })), pillar.name),
+      sparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.pillars.find((p) => p.code === ps.code)!.score })), pillar.name, undefined, undefined, locale),
       benchmarks: ps.benchmarks.map((bs) => {
         const b = pillar.benchmarks.find((x) => x.code === bs.code)!;
         return {
           ...bs,
           title: b.title,
           href: viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q),
-          sparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: benchmarkAt(c, bs.code).score })), `${b.code} ${b.title}`),
+          sparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: benchmarkAt(c, bs.code).score })), `${b.code} ${b.title}`, undefined, undefined, locale),
         };
       }),
     };
@@ -152,9 +154,9 @@ export function dashboardModel(tree: FrameworkTree, model: ScoringModel, resolve
   return {
     scorecard: current,
     pillars,
-    overallSparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.overall.score })), 'Overall index'),
+    overallSparkline: sparklineSvg(seriesOf(months, series, (c) => ({ score: c.overall.score })), translate(locale, 'Overall index'), undefined, undefined, locale),
     changes: changesBetween(tree, before, current, q),
-    changesSince: report?.label ?? `${refDate} (30 days earlier; no report yet)`,
+    changesSince: report?.label ?? translate(locale, '{date} (30 days earlier; no report yet)', { date: refDate }),
     changesHref: report?.href ?? null,
     overallBefore: before.overall.score,
     /** view A of "what changed": the report's frozen view, else 30 days earlier at the same known-at */
@@ -167,7 +169,7 @@ export function dashboardModel(tree: FrameworkTree, model: ScoringModel, resolve
   };
 }
 
-export function perspectivesModel(tree: FrameworkTree, model: ScoringModel, resolved: ResolvedScorecardQuery, q: PageQuery) {
+export function perspectivesModel(tree: FrameworkTree, model: ScoringModel, resolved: ResolvedScorecardQuery, q: PageQuery, locale = 'en') {
   const codes = [JOINT, ...tree.perspectives.map((p) => p.code)];
   const cards = codes.map((code) => model.index({ knownAt: resolved.knownAt, perspective: code }).scorecard(resolved.asOf));
   const spreadOf = (values: (number | null)[]) => {
@@ -180,7 +182,7 @@ export function perspectivesModel(tree: FrameworkTree, model: ScoringModel, reso
     const spread = spreadOf(cells.map((c) => c.score));
     rows.push({ kind, code, label, href, cells, spread, divergent: spread !== null && spread >= DIVERGENCE_POINTS });
   };
-  push('overall', 'OVERALL', 'Overall index', null, cards.map((c) => cell(c.overall.score, c.overall.band)));
+  push('overall', 'OVERALL', translate(locale, 'Overall index'), null, cards.map((c) => cell(c.overall.score, c.overall.band)));
   for (const pillar of tree.pillars) {
     push('pillar', pillar.code, pillar.name, viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q), cards.map((c) => { const p = c.pillars.find((x) => x.code === pillar.code)!; return cell(p.score, p.band); }));
     for (const b of pillar.benchmarks) {
@@ -262,12 +264,13 @@ export function benchmarkSeries(index: ScoringIndex, asOf: string, code: string)
 }
 
 /** The benchmark chart: its series, with the counted findings the reader may see (`visible`) as dots. */
-export function benchmarkChart(series: ReturnType<typeof benchmarkSeries>, asOf: string, code: string, title: string, visible: readonly CountedFinding[]) {
+export function benchmarkChart(series: ReturnType<typeof benchmarkSeries>, asOf: string, code: string, title: string, visible: readonly CountedFinding[], locale = 'en') {
   // ages repeat (a few hundred days against thousands of findings): each day's date is worked out once
   const dates = new Map<number, string>();
   const dateAt = (age: number) => dates.get(age) ?? (dates.set(age, addDays(asOf, -age)), dates.get(age)!);
   const markers = visible.map((f) => ({ date: dateAt(f.ageDays), value: f.value, id: f.evidenceId }));
-  return { svg: scoreChartSvg(series.points, markers, `${code} ${title}: score over the 12 months to ${asOf}`), monthly: series.monthly };
+  const label = translate(locale, '{code} {title}: score over the 12 months to {date}', { code, title, date: asOf });
+  return { svg: scoreChartSvg(series.points, markers, label, undefined, undefined, locale), monthly: series.monthly };
 }
 
 export const CONSTANTS_FOR_PAGES = SCORING_CONSTANTS;
@@ -300,7 +303,11 @@ export function latestEvidence(heading: string, on: { pillar: string } | { group
 export function methodologyModel(tree: FrameworkTree) {
   const pillarCodes = tree.pillars.map((p) => p.code);
   return {
-    title: 'How the scores are computed',
+    title: msg('How the scores are computed'),
+    /** section 9's formula (markup, no words: the same in every language) */
+    contributionFormula: new Handlebars.SafeString(
+      '<code>(a<sub>j</sub><sup>B</sup>x<sub>j</sub><sup>B</sup> − a<sub>j</sub><sup>A</sup>x<sub>j</sub><sup>A</sup> − (a<sub>j</sub><sup>B</sup> − a<sub>j</sub><sup>A</sup>)·M<sub>A</sub>) / Σa<sup>B</sup></code>',
+    ),
     version: METHODOLOGY_VERSION,
     constants: SCORING_CONSTANTS,
     priorStrength: tree.priorStrength,

@@ -7,6 +7,7 @@ import type { ReaderExplanation } from '../reports/present';
 import type { ChangeKind } from '../scoring/types';
 import type { BenchmarkExplanationJson, ExplanationJson, FindingContributionJson } from './explain';
 import { keyFindingsFrom, type ExplainedMovement, type KeyFindingsTree } from './key-findings';
+import { translate } from '../i18n/messages';
 
 const KINDS: ChangeKind[] = ['new', 'aged', 'removed'];
 
@@ -59,15 +60,15 @@ export interface ReportKeyFindings {
  * Each perspective's key findings since the previous report (`previous`, its stored content), for the reader whose
  * explanations these are; none when the report has no frozen explanation or the previous report is gone.
  */
-export function reportKeyFindings(content: ReportContent, explanations: Record<string, ReaderExplanation> | null, previous: ReportContent | null): ReportKeyFindings[] {
+export function reportKeyFindings(content: ReportContent, explanations: Record<string, ReaderExplanation> | null, previous: ReportContent | null, locale = 'en'): ReportKeyFindings[] {
   if (!explanations || !previous || !content.changes.previous_period) return [];
   const tree = frozenTree(content);
-  const since = `the ${content.report.kind} report ${content.changes.previous_period}`;
+  const since = translate(locale, 'the {kind, select, weekly {weekly} monthly {monthly} quarterly {quarterly} other {{kind}}} report {period}', { kind: content.report.kind, period: content.changes.previous_period });
   return content.perspectives.flatMap((p) => {
     const e = explanations[p.code];
     const before = previous.scorecards[p.code];
     if (!e || !before) return [];
-    const kf = keyFindingsFrom(tree, before, content.scorecards[p.code], explanationJsonOf(content, p.code, e), since, {}, p.name);
+    const kf = keyFindingsFrom(tree, before, content.scorecards[p.code], explanationJsonOf(content, p.code, e), since, {}, p.name, locale);
     return [{ perspective: p.code, name: p.name, sentences: kf.sentences, movements: kf.movements }];
   });
 }

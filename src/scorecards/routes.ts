@@ -21,31 +21,33 @@ import { cutOffOf, readerBriefing } from './briefing';
 import { AppError } from '../errors';
 import { chromiumPath, htmlToPdf, pdfPrintSlots, PDF_RETRY_AFTER_SECONDS, type PdfRenderer } from '../reports/pdf';
 import { PRINT_STYLESHEET } from '../plugins/views';
+import { msg, say, translate, type Message } from '../i18n/messages';
+import { printLocale } from '../views/locale-assets';
 
 /** A page of one part of the framework: its scores, and the latest verified evidence on it that the reader may see. */
 interface SectionPage<S extends { code: string }> {
   /** `/pillars` or `/groups` */
   prefix: string;
   template: string;
-  missing: string;
+  missing: Message;
   find(tree: FrameworkTree, code: string): S | undefined;
   /** the evidence on it, as a list filter */
   on(section: S): { pillar: string } | { group: string };
-  latestHeading(section: S): string;
-  model(ctx: PageContext, section: S, q: PageQuery, clock: Clock, reader: { db: Kysely<Database>; viewer: UserRow }): Promise<{ title: string } & Record<string, unknown>>;
+  latestHeading(section: S, locale: string): string;
+  model(ctx: PageContext, section: S, q: PageQuery, clock: Clock, reader: { db: Kysely<Database>; viewer: UserRow; locale: string }): Promise<{ title: string | Message } & Record<string, unknown>>;
 }
 
 const PILLAR_PAGE: SectionPage<PillarNode> = {
   prefix: '/pillars',
   template: 'scorecards/pillar.hbs',
-  missing: 'No such pillar',
+  missing: msg('No such pillar'),
   find: (tree, code) => tree.pillars.find((p) => p.code === code),
   on: (pillar) => ({ pillar: pillar.code }),
-  latestHeading: () => 'Latest verified evidence',
+  latestHeading: (_pillar, locale) => translate(locale, 'Latest verified evidence'),
   async model(ctx, pillar, q, clock, reader) {
-    const model = cachedView('dashboard', ctx.model, ctx, q, null, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, clock));
+    const model = cachedView(`dashboard:${reader.locale}`, ctx.model, ctx, q, null, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, clock, null, reader.locale));
     // why the pillar moved: the dashboard's explanation, narrowed to this pillar's benchmarks
-    const why = pillarKeyFindings(await dashboardKeyFindings(reader.db, reader.viewer, ctx, model, q), pillar, q);
+    const why = pillarKeyFindings(await dashboardKeyFindings(reader.db, reader.viewer, ctx, model, q, reader.locale), pillar, q);
     return { title: pillar.name, pillar: { ...model.pillars.find((p) => p.code === pillar.code)!, description: pillar.description }, ...why };
   },
 };
@@ -53,14 +55,14 @@ const PILLAR_PAGE: SectionPage<PillarNode> = {
 const GROUP_PAGE: SectionPage<GroupNode> = {
   prefix: '/groups',
   template: 'scorecards/group.hbs',
-  missing: 'No such group',
+  missing: msg('No such group'),
   find: (tree, code) => tree.groups.find((g) => g.code === code),
   on: (group) => ({ group: group.code }),
-  latestHeading: (group) => `Latest verified evidence on ${group.code}`,
-  async model(ctx, group, q, clock) {
+  latestHeading: (group, locale) => translate(locale, 'Latest verified evidence on {code}', { code: group.code }),
+  async model(ctx, group, q, clock, reader) {
     // the group's view: the same method over the evidence tagged with this group only
     const tagged = groupModel(ctx.model, group.code);
-    const model = cachedView('dashboard', tagged, ctx, q, null, () => dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock));
+    const model = cachedView(`dashboard:${reader.locale}`, tagged, ctx, q, null, () => dashboardModel(ctx.tree, tagged, ctx.resolved, q, clock, null, reader.locale));
     // items that count at this view: observed by the as-of date, verified and neither retracted nor replaced by the
     // known-at instant (the model holds every item ever verified)
     const taggedCount = cachedView('tagged-count', tagged, ctx, {}, null, () => countedItems(tagged, ctx.resolved.asOf, ctx.resolved.knownAt));
@@ -124,14 +126,15 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
 
   app.get('/', { config: { access: 'signed-in' }, schema: pageSchema }, async (request, reply) => {
     const q = request.query;
-    const ctx = await pageContext(db, q, app.clock);
-    const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective);
-    const model = cachedView('dashboard', ctx.model, ctx, q, report, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report));
+    const ctx = await pageContext(db, q, app.clock, request.locale);
+    const locale = request.locale;
+    const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective, locale);
+    const model = cachedView(`dashboard:${locale}`, ctx.model, ctx, q, report, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report, locale));
     return renderPage(request, reply, 'scorecards/dashboard.hbs', {
-      title: `Scorecard: ${perspectiveName(ctx.tree, ctx.resolved.perspective)}`,
+      title: msg('Scorecard: {perspective}', { perspective: perspectiveName(ctx.tree, ctx.resolved.perspective) }),
       ...pageFrame('/', q, ctx, app.clock),
       ...model,
-      ...(await dashboardKeyFindings(db, request.user!, ctx, model, q)),
+      ...(await dashboardKeyFindings(db, request.user!, ctx, model, q, locale)),
       demand: ctx.tree.description,
       caveat: ctx.tree.caveat,
       perspectiveDescription: ctx.tree.perspectives.find((p) => p.code === ctx.resolved.perspective)?.description ?? null,
@@ -141,19 +144,19 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
 
   app.get('/perspectives', { config: { access: 'signed-in' }, schema: pageSchema }, async (request, reply) => {
     const q = request.query;
-    const ctx = await pageContext(db, { ...q, perspective: undefined }, app.clock);
+    const ctx = await pageContext(db, { ...q, perspective: undefined }, app.clock, request.locale);
     return renderPage(request, reply, 'scorecards/perspectives.hbs', {
-      title: 'Perspectives side by side',
+      title: msg('Perspectives side by side'),
       ...pageFrame('/perspectives', q, ctx, app.clock),
-      ...cachedView('perspectives', ctx.model, ctx, q, null, () => perspectivesModel(ctx.tree, ctx.model, ctx.resolved, q)),
+      ...cachedView(`perspectives:${request.locale}`, ctx.model, ctx, q, null, () => perspectivesModel(ctx.tree, ctx.model, ctx.resolved, q, request.locale)),
     });
   });
 
   app.get('/benchmarks/:code', { config: { access: 'signed-in' }, schema: { querystring: BenchmarkQuery, params: CodeParams } }, async (request, reply) => {
     const { page, ...q } = request.query;
-    const ctx = await pageContext(db, q, app.clock);
+    const ctx = await pageContext(db, q, app.clock, request.locale);
     const pillar = ctx.tree.pillars.find((p) => p.benchmarks.some((b) => b.code === request.params.code));
-    if (!pillar) throw notFound('No such benchmark');
+    if (!pillar) throw notFound(msg('No such benchmark'));
     const benchmark = pillar.benchmarks.find((b) => b.code === request.params.code)!;
     const path = `/benchmarks/${encodeURIComponent(benchmark.code)}`;
     const index = scoringIndexOf(ctx);
@@ -166,10 +169,10 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
       pillar: { code: pillar.code, name: pillar.name, href: viewLink(`/pillars/${encodeURIComponent(pillar.code)}`, q) },
       score,
       // the chart's dots are the findings this reader may see: one chart per reader (id, role and delegation decide)
-      chart: cachedView(`chart:${benchmark.code}:${JSON.stringify([request.user!.id, request.user!.role, request.user!.delegation])}`, ctx.model, ctx, {}, null, () =>
+      chart: cachedView(`chart:${benchmark.code}:${JSON.stringify([request.user!.id, request.user!.role, request.user!.delegation, request.locale])}`, ctx.model, ctx, {}, null, () =>
         benchmarkChart(
           cachedView(`series:${benchmark.code}`, ctx.model, ctx, {}, null, () => benchmarkSeries(index, ctx.resolved.asOf, benchmark.code)),
-          ctx.resolved.asOf, benchmark.code, benchmark.title, evidence.visible,
+          ctx.resolved.asOf, benchmark.code, benchmark.title, evidence.visible, request.locale,
         ),
       ),
       findings: benchmarkFindings(evidence, path, q),
@@ -181,14 +184,14 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
   function sectionPage<S extends { code: string }>(page: SectionPage<S>) {
     app.get(`${page.prefix}/:code`, { config: { access: 'signed-in' }, schema: { ...pageSchema, params: CodeParams } }, async (request, reply) => {
       const q = request.query;
-      const ctx = await pageContext(db, q, app.clock);
+      const ctx = await pageContext(db, q, app.clock, request.locale);
       const section = page.find(ctx.tree, request.params.code);
       if (!section) throw notFound(page.missing);
       const latest = await latestVerified(db, request.user!, ctx.tree.id, page.on(section));
       return renderPage(request, reply, page.template, {
         ...pageFrame(`${page.prefix}/${encodeURIComponent(section.code)}`, q, ctx, app.clock),
-        ...(await page.model(ctx, section, q, app.clock, { db, viewer: request.user! })),
-        latest: latestEvidence(page.latestHeading(section), page.on(section), latest),
+        ...(await page.model(ctx, section, q, app.clock, { db, viewer: request.user!, locale: request.locale })),
+        latest: latestEvidence(page.latestHeading(section, request.locale), page.on(section), latest),
       });
     });
   }
@@ -196,16 +199,16 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
   sectionPage(GROUP_PAGE);
 
   /** The briefing page's data for one reader: the dashboard's model and key findings, selected (briefing.ts). */
-  async function briefingData(q: PageQuery, viewer: UserRow) {
-    const ctx = await pageContext(db, q, app.clock);
-    const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective);
-    const dashboard = cachedView('dashboard', ctx.model, ctx, q, report, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report));
-    const briefing = await readerBriefing(db, viewer, ctx, dashboard, q);
+  async function briefingData(q: PageQuery, viewer: UserRow, locale: string) {
+    const ctx = await pageContext(db, q, app.clock, locale);
+    const report = await reportBefore(db, ctx.tree.id, ctx.resolved.asOf, ctx.resolved.perspective, locale);
+    const dashboard = cachedView(`dashboard:${locale}`, ctx.model, ctx, q, report, () => dashboardModel(ctx.tree, ctx.model, ctx.resolved, q, app.clock, report, locale));
+    const briefing = await readerBriefing(db, viewer, ctx, dashboard, q, locale);
     return {
-      title: `Briefing: ${briefing.perspectiveName}`,
+      title: msg('Briefing: {perspective}', { perspective: briefing.perspectiveName }),
       ...pageFrame('/briefing', q, ctx, app.clock),
       briefing,
-      cutOff: cutOffOf(ctx.resolved.asOf, ctx.resolved.knownAt),
+      cutOff: cutOffOf(ctx.resolved.asOf, ctx.resolved.knownAt, locale),
       caveat: ctx.tree.caveat,
       pdfHref: viewLink('/briefing.pdf', q),
       dashboardHref: viewLink('/', q),
@@ -214,14 +217,14 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
   }
 
   app.get('/briefing', { config: { access: 'signed-in' }, schema: pageSchema }, async (request, reply) => {
-    return renderPage(request, reply, 'scorecards/briefing.hbs', await briefingData(request.query, request.user!));
+    return renderPage(request, reply, 'scorecards/briefing.hbs', await briefingData(request.query, request.user!, request.locale));
   });
 
   // the same page printed by Chromium: one A4 page per perspective (print CSS), with the demo watermark when it applies
   app.get('/briefing.pdf', { config: { access: 'signed-in', errorFormat: 'json' }, schema: pageSchema }, async (request, reply) => {
-    const data = await briefingData(request.query, request.user!);
+    const data = await briefingData(request.query, request.user!, request.locale);
     if (!opts.renderPdf && !chromiumPath()) throw new AppError('UNAVAILABLE', 'PDF needs Chromium on the server (apt-get install chromium); print the briefing page instead.');
-    const html = await app.printView('scorecards/briefing.hbs', { ...data, demo: await request.demoEvidence(), inlineCss: PRINT_STYLESHEET, user: null, csrfToken: '' });
+    const html = await app.printView('scorecards/briefing.hbs', { ...data, demo: await request.demoEvidence(), inlineCss: PRINT_STYLESHEET, ...printLocale(request.locale), title: say(request.locale, data.title), user: null, csrfToken: '' });
     let pdf: Buffer;
     try {
       pdf = await pdfPrintSlots.run(() => renderPdf(html as string));
@@ -238,7 +241,7 @@ export async function scorecardRoutes(fastify: FastifyInstance, opts: ScorecardR
 
   app.get('/methodology', { config: { access: 'signed-in' }, schema: pageSchema }, async (request, reply) => {
     const q = request.query;
-    const ctx = await pageContext(db, q, app.clock);
+    const ctx = await pageContext(db, q, app.clock, request.locale);
     return renderPage(request, reply, 'scorecards/methodology.hbs', { ...pageFrame('/methodology', q, ctx, app.clock), ...methodologyModel(ctx.tree) });
   });
 }

@@ -10,12 +10,14 @@ import type { ScoringIndex } from '../scoring/index';
 import type { CountedFinding, Scorecard } from '../scoring/types';
 import type { ScoringModel } from '../scoring/model';
 import { JOINT, accessLookup, frameworkTreeFor, resolveFramework, loadFrameworkTree, type FrameworkTree } from '../framework/repository';
+import { localizeTree } from '../framework/localize';
 import { scoringModelFor } from '../framework/read-model';
 import { latestReportBefore, reportContent } from '../reports/service';
 import type { ReportContent } from '../reports/build';
 import { findEvidenceByIds, readableFieldsOnBenchmark } from '../evidence/repository';
 import { readerVerdicts, type ReadableFields, type Viewer } from '../evidence/policy';
 import { knowledgeKey, viewCache } from './view-cache';
+import { translate } from '../i18n/messages';
 
 export interface ScorecardRequest {
   framework?: string | null;
@@ -107,10 +109,11 @@ export function groupModel(model: ScoringModel, group: string): ScoringModel {
 }
 
 /** What every scorecard page starts from: the framework, the resolved dates and perspective, the evidence. */
-export async function pageContext(db: Kysely<Database>, q: PageQuery, clock: Clock = systemClock): Promise<PageContext> {
+export async function pageContext(db: Kysely<Database>, q: PageQuery, clock: Clock = systemClock, locale = 'en'): Promise<PageContext> {
   const tree = await frameworkTreeFor(db, q.framework);
   const resolved = resolveQuery({ asOf: q.as_of, knownAt: q.known_at, perspective: q.perspective }, tree, clock);
-  return { tree, resolved, model: await scoringModelFor(db, tree) };
+  // scored with the stored tree; pages show the framework's texts in the reader's language (localizeTree)
+  return { tree: localizeTree(tree, locale), resolved, model: await scoringModelFor(db, tree) };
 }
 
 /** A frozen report to compare with: its scorecard for the perspective, and how to name it. */
@@ -124,14 +127,15 @@ export interface ReportReference {
 }
 
 /** The latest report whose period ended before the as-of date (monthly preferred), for "what changed". */
-export async function reportBefore(db: Kysely<Database>, frameworkId: number, asOf: string, perspective: string): Promise<ReportReference | null> {
+export async function reportBefore(db: Kysely<Database>, frameworkId: number, asOf: string, perspective: string, locale = 'en'): Promise<ReportReference | null> {
   const row = await latestReportBefore(db, frameworkId, asOf);
   if (!row) return null;
   const content = await reportContent(db, row);
   if (!content) return null;
   const scorecard = content.scorecards[perspective];
   if (!scorecard) return null;
-  return { label: `the ${row.kind} report ${row.period} (as of ${content.report.as_of})`, href: `/reports/${row.id}`, scorecard, asOf: content.report.as_of, knownAt: content.report.known_at };
+  const label = translate(locale, 'the {kind, select, weekly {weekly} monthly {monthly} quarterly {quarterly} other {{kind}}} report {period} (as of {asOf})', { kind: row.kind, period: row.period, asOf: content.report.as_of });
+  return { label, href: `/reports/${row.id}`, scorecard, asOf: content.report.as_of, knownAt: content.report.known_at };
 }
 
 /** The scoring index of a page's view (its framework, known-at and perspective) from the read model. */

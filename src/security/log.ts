@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Clock } from '../time';
+import { msg, type Message } from '../i18n/messages';
 
 export interface SecurityEvent {
   event: string;
@@ -110,4 +111,41 @@ export async function finishSignInAttempt(
 
 export async function recentSecurityEvents(db: Kysely<Database>, limit = 200) {
   return db.selectFrom('security_events').selectAll().orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** What each security event is, in words for the administrators' security log (the code is shown beside it). */
+const EVENT_LABELS: Record<string, Message> = {
+  'sign-in.attempt': msg('Sign-in in progress'),
+  'sign-in.succeeded': msg('Signed in'),
+  'sign-in.failed': msg('Sign-in failed'),
+  'sign-in.limited': msg('Sign-in refused: too many failed attempts'),
+  'sign-out': msg('Signed out'),
+  denied: msg('Access denied'),
+  'csrf.failed': msg('Form security check failed'),
+};
+
+/** A security event's description (its code when it is one this version does not know). */
+export const securityEventLabel = (event: string): Message | string => EVENT_LABELS[event] ?? event;
+
+const DETAIL_LABELS: Record<string, Message> = {
+  'unknown account': msg('unknown account'),
+  'disabled account': msg('disabled account'),
+  'wrong password': msg('wrong password'),
+  error: msg('error'),
+};
+const LIMIT_LABELS: Record<string, Message> = {
+  account: msg('too many failures for this account'),
+  address: msg('too many failures from this network address'),
+};
+
+/**
+ * An event's stored detail as the log shows it: the known words of sign-ins translated, a denial's reason as the
+ * message it was (translated when it is a fixed one), anything else as stored.
+ */
+export function securityDetailLabel(event: string, detail: string | null): Message | string | null {
+  if (!detail) return null;
+  if (event === 'sign-in.limited') return LIMIT_LABELS[detail] ?? detail;
+  if (event === 'sign-in.failed') return DETAIL_LABELS[detail] ?? detail;
+  if (event === 'denied') return { key: detail };
+  return detail;
 }

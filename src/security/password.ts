@@ -5,6 +5,7 @@
 
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { english, msg, type Message } from '../i18n/messages';
 
 const scrypt = promisify(crypto.scrypt) as (
   password: crypto.BinaryLike,
@@ -70,12 +71,18 @@ export function dummyPasswordHash(): Promise<string> {
   return hash;
 }
 
-/** Null when acceptable, else the reason. Passwords are used exactly as typed (Unicode allowed). */
-export function passwordProblem(password: string): string | null {
+/** Null when acceptable, else the reason as a message. Passwords are used exactly as typed (Unicode allowed). */
+export function passwordLengthMessage(password: string): Message | null {
   const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
-  if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (length < PASSWORD_MIN_LENGTH) return msg('must be at least {min, plural, one {# character} other {# characters}}', { min: PASSWORD_MIN_LENGTH });
+  if (length > PASSWORD_MAX_LENGTH) return msg('must be at most {max, plural, one {# character} other {# characters}}', { max: PASSWORD_MAX_LENGTH });
   return null;
+}
+
+/** Null when acceptable, else the reason (in English). */
+export function passwordProblem(password: string): string | null {
+  const m = passwordLengthMessage(password);
+  return m ? english(m.key, m.params) : null;
 }
 
 /** A random password for generated accounts: 20 characters from an unambiguous alphabet. */

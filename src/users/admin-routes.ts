@@ -14,7 +14,8 @@ import { allowedDelegations, inviteUser, issuePasswordCode, listUsers, setUserDi
 import { ROLES, type Database, type UserRow } from '../db/schema';
 import type { Kysely } from 'kysely';
 import { SECRETARIAT } from '../framework/repository';
-import { recentSecurityEvents } from '../security/log';
+import { recentSecurityEvents, securityDetailLabel, securityEventLabel } from '../security/log';
+import { msg } from '../i18n/messages';
 
 const ADMIN = ['admin'] as const;
 /** a field as typed, for showing the form again (a body that failed its schema may hold anything) */
@@ -46,7 +47,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
       ? { email: typed.email, name: typed.name, ...(await choices(db, { role: typed.role as UserRow['role'], delegation: typed.delegation || null })) }
       : { email: '', name: '', ...(await choices(db, { role: 'viewer' })) };
     return renderPage(request, reply, 'admin/users.hbs', {
-      title: 'Users',
+      title: msg('Users'),
       users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, delegation: u.delegation, disabled: Boolean(u.disabled_at), created_at: u.created_at })),
       invite,
       ...extra,
@@ -72,7 +73,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
 
   async function renderUser(request: FastifyRequest, reply: FastifyReply, user: UserRow, extra: Record<string, unknown> = {}) {
     return renderPage(request, reply, 'admin/user.hbs', {
-      title: `User ${user.email}`,
+      title: msg('User {email}', { email: user.email }),
       target: { id: user.id, email: user.email, name: user.name, role: user.role, delegation: user.delegation, disabled: Boolean(user.disabled_at), disabled_at: user.disabled_at, self: user.id === request.user!.id },
       ...(await choices(db, user)),
       ...extra,
@@ -98,7 +99,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
       reply,
       async () => {
         await updateUser(db, actorOf(request), user.id, { name: text(body.name), role: text(body.role), delegation: text(body.delegation) || null }, app.clock);
-        request.session.flash = `Saved ${user.email}. A change of role or delegation signs them out everywhere.`;
+        request.session.flash = msg('Saved {email}. A change of role or delegation signs them out everywhere.', { email: user.email });
         return reply.redirect(`/admin/users/${user.id}`, 303);
       },
       (refusal) => renderUser(request, reply, user, { errors: refusal.problems }),
@@ -110,7 +111,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
     app.post(`/admin/users/:id/${action}`, { config: { access: ADMIN }, schema: { params: IdParams, body: ActionBody } }, async (request, reply) => {
       const user = await target(request.params.id);
       await setUserDisabled(db, actorOf(request), user.id, disabled, app.clock);
-      request.session.flash = disabled ? `Disabled ${user.email}: their sessions and API tokens ended.` : `Re-enabled ${user.email}.`;
+      request.session.flash = disabled ? msg('Disabled {email}: their sessions and API tokens ended.', { email: user.email }) : msg('Re-enabled {email}.', { email: user.email });
       return reply.redirect(`/admin/users/${user.id}`, 303);
     });
   }
@@ -122,6 +123,9 @@ export async function adminRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/admin/security-log', { config: { access: ADMIN } }, async (request, reply) =>
-    renderPage(request, reply, 'admin/security-log.hbs', { title: 'Security log', events: await recentSecurityEvents(db, 300) }),
+    renderPage(request, reply, 'admin/security-log.hbs', {
+      title: msg('Security log'),
+      events: (await recentSecurityEvents(db, 300)).map((e) => ({ ...e, label: securityEventLabel(e.event), detail: securityDetailLabel(e.event, e.detail) })),
+    }),
   );
 }

@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import { inTransaction } from '../db/transaction';
 import { ROLES, type Database, type Role, type UserRow } from '../db/schema';
 import { hashPassword, randomPassword, verifyPassword } from '../security/password';
-import { passwordPolicyProblem } from '../security/password-policy';
+import { passwordPolicyMessage } from '../security/password-policy';
+import { msg } from '../i18n/messages';
 import crypto from 'node:crypto';
 import { validationError, conflict, notFound, problem, type FieldProblem } from '../errors';
 import { nowIso, type Clock, systemClock } from '../time';
@@ -56,8 +57,8 @@ export function userInputProblems(input: Omit<NewUserInput, 'password'> & { pass
   const delegation = delegationProblem(input.delegation, delegations);
   if (delegation) problems.push(delegation);
   if (input.name != null && input.name.length > 200) problems.push({ path: 'name', message: 'must be at most 200 characters' });
-  const pw = input.password === undefined ? null : passwordPolicyProblem(input.password, { email: input.email, name: input.name });
-  if (pw) problems.push({ path: 'password', message: pw });
+  const pw = input.password === undefined ? null : passwordPolicyMessage(input.password, { email: input.email, name: input.name });
+  if (pw) problems.push(problem('password', pw.key, pw.params));
   return problems;
 }
 
@@ -72,7 +73,7 @@ export async function createUser(db: Kysely<Database>, input: NewUserInput, cloc
 async function insertAccount(db: Kysely<Database>, input: NewUserInput, passwordHash: string, clock: Clock, actor: Actor): Promise<UserRow> {
   const email = input.email.trim().toLowerCase();
   return inTransaction(db, async (trx) => {
-    if (await findUserByEmail(trx, email)) throw conflict(`a user with e-mail ${email} already exists`);
+    if (await findUserByEmail(trx, email)) throw conflict(msg('a user with e-mail {email} already exists', { email }));
     const now = nowIso(clock);
     const user = await insertUser(trx, {
       email,
@@ -254,8 +255,8 @@ export async function findPasswordCode(db: Kysely<Database>, code: string, clock
 export async function setPasswordWithCode(db: Kysely<Database>, code: string, password: string, clock: Clock = systemClock): Promise<UserRow> {
   const found = await findPasswordCode(db, code, clock);
   if (!found) throw validationError([{ path: 'code', message: 'this link is not valid: it was used, has expired, or was replaced by a newer one' }]);
-  const problem = passwordPolicyProblem(password, { email: found.email, name: found.name });
-  if (problem) throw validationError([{ path: 'password', message: problem }]);
+  const weak = passwordPolicyMessage(password, { email: found.email, name: found.name });
+  if (weak) throw validationError([problem('password', weak.key, weak.params)]);
   const hash = await hashPassword(password);
   return inTransaction(db, async (trx) => {
     const now = nowIso(clock);
@@ -278,8 +279,8 @@ export async function changeOwnPassword(
 ): Promise<void> {
   const problems: FieldProblem[] = [];
   if (!(await verifyPassword(current, user.password_hash))) problems.push({ path: 'current_password', message: 'is not your current password' });
-  const problem = passwordPolicyProblem(next, { email: user.email, name: user.name });
-  if (problem) problems.push({ path: 'new_password', message: problem });
+  const weak = passwordPolicyMessage(next, { email: user.email, name: user.name });
+  if (weak) problems.push(problem('new_password', weak.key, weak.params));
   else if (next === current) problems.push({ path: 'new_password', message: 'must differ from the current password' });
   if (problems.length) throw validationError(problems);
   const hash = await hashPassword(next);

@@ -28,7 +28,7 @@ export function formRefusal(err: unknown, options: FormRefusalOptions = {}): For
     if (!options.also?.includes(err.code)) return null;
     if (options.alsoWithFieldsOnly && err.fields === undefined) return null;
   }
-  const problems = err.fields?.length ? err.fields : options.field !== undefined ? [{ path: options.field, message: err.message }] : [];
+  const problems = err.fields?.length ? err.fields : options.field !== undefined ? [{ path: options.field, message: err.message, key: err.key, ...(err.params ? { params: err.params } : {}) }] : [];
   return { status: err.status, message: err.message, problems };
 }
 

@@ -80,7 +80,7 @@ export function translateHtml(locale: string, key: string, hash: Record<string, 
 }
 
 const ATTRIBUTE_NAME = /^[a-z][a-z0-9-]*$/;
-const ELEMENT_NAME = /^(a|strong|em|b|i|code|bdi|span|time|abbr|kbd|mark|small|cite|q)$/;
+const ELEMENT_NAME = /^(a|strong|em|b|i|code|bdi|span|time|abbr|kbd|mark|small|cite|q|sup|sub|var)$/;
 /** `<name attrs>content</name>` from escaped parts: attribute values and text escaped, SafeString content kept. */
 function element(name: string, content: unknown, attrs: Record<string, unknown>): Handlebars.SafeString {
   if (!ELEMENT_NAME.test(name)) throw new Error(`tag helper: element ${name} is not allowed`);

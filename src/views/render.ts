@@ -2,7 +2,7 @@
 // (for the navigation), a CSRF token, the title, the locale.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { directionOf, LOCALES, LOCALE_NAMES, say, type Message } from '../i18n/messages';
+import { directionOf, isPseudoEnabled, LOCALES, LOCALE_NAMES, PSEUDO_LOCALE, say, type Message } from '../i18n/messages';
 
 export interface PageData {
   /** the page's title: a message (translated here) or text said as it is (an item's own title) */
@@ -40,7 +40,9 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
 
 /** The language switcher's options, each named in its own language. */
 function localeChoices(current: string) {
-  return LOCALES.map((code) => ({ code, name: LOCALE_NAMES[code], dir: directionOf(code), selected: code === current }));
+  const choices = LOCALES.map((code) => ({ code, name: LOCALE_NAMES[code] as string, dir: directionOf(code), selected: code === current }));
+  if (isPseudoEnabled()) choices.push({ code: PSEUDO_LOCALE as never, name: 'Ƥšéûđö', dir: 'ltr', selected: current === PSEUDO_LOCALE });
+  return choices;
 }
 
 const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;

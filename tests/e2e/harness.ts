@@ -64,13 +64,20 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-export async function signInPage(h: Harness, role: keyof Harness['users'], viewport = { width: 1280, height: 900 }): Promise<Page> {
+/** A page in a fresh browser context, signed in as one of the harness's users or as the account given. */
+export async function signInPage(
+  h: Harness,
+  who: keyof Harness['users'] | { email: string; password: string },
+  viewport = { width: 1280, height: 900 },
+): Promise<Page> {
+  const account = typeof who === 'string' ? h.users[who] : who;
   const context = await h.browser.newContext({ viewport });
   const page = await context.newPage();
   await page.goto(`${h.baseUrl}/login`);
-  await page.fill('#email', h.users[role].email);
-  await page.fill('#password', h.users[role].password);
-  await Promise.all([page.waitForURL(`${h.baseUrl}/`), page.click('button[type=submit]')]);
+  await page.fill('#email', account.email);
+  await page.fill('#password', account.password);
+  // the sign-in form's button (the header's language switcher has one too)
+  await Promise.all([page.waitForURL(`${h.baseUrl}/`), page.click('form[action^="/login"] button[type=submit]')]);
   return page;
 }
 

@@ -152,7 +152,7 @@ describe('recommended actions and the caveat in the framework file', () => {
   it('are optional, and refused with the field named when malformed', () => {
     const file = base();
     delete file.framework.caveat;
-    for (const p of file.framework.pillars) for (const b of p.benchmarks) delete b.recommended_actions;
+    for (const p of file.framework.pillars) for (const b of p.benchmarks) { delete b.recommended_actions; delete b.translations; }
     expect(validateImport(file, null).ok).toBe(true);
     const bad = base();
     bad.framework.caveat = 42;
@@ -183,7 +183,7 @@ describe('recommended actions and the caveat in the framework file', () => {
       const again = await importFile(t.db.kysely, file);
       expect(again.ok && again.summary.framework?.change).toBe('unchanged');
       // dropping them is a change, and leaves none stored
-      for (const p of file.framework.pillars) for (const b of p.benchmarks) delete b.recommended_actions;
+      for (const p of file.framework.pillars) for (const b of p.benchmarks) { delete b.recommended_actions; delete b.translations; }
       delete file.framework.caveat;
       const dropped = await importFile(t.db.kysely, file);
       expect(dropped.ok && dropped.summary.framework?.change).toBe('updated');

@@ -606,7 +606,7 @@ describe('output encoding of user-supplied values', () => {
       expectEscaped(list, u.email, 'users list e-mail');
       const one = await page(jars.admin, `/admin/users/${u.id}`);
       expect(one).toContain(`<title>User ${esc(u.email)} · pactwatch</title>`);
-      expect(one).toContain(`<h1>${esc(u.email)}</h1>`);
+      expect(one).toContain(`<h1><bdi>${esc(u.email)}</bdi></h1>`);
       expect(one).toContain(`name="name" type="text" maxlength="200" required value="${attr(u.name)}"`);
     }
     // an edit that changes nothing visible, then the flash naming the hostile e-mail

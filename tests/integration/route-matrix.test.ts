@@ -110,6 +110,8 @@ const expectLocation = (expected: string | RegExp) => async (_c: Cell, res: Ligh
 const ROUTES: RouteSpec[] = [
   // ---- public
   { method: 'GET', path: '/assets/app.css', access: 'public', build: get('/assets/app.css') },
+  { method: 'GET', path: '/assets/locale/:locale.css', access: 'public', build: get('/assets/locale/fa.css') },
+  { method: 'GET', path: '/assets/fonts/:family/:file', access: 'public', build: get('/assets/fonts/noto-naskh-arabic/noto-naskh-arabic-arabic-400-normal.woff2') },
   { method: 'GET', path: '/health', access: 'public', build: get('/health') },
   { method: 'GET', path: '/login', access: 'public', build: get('/login'), ok: (c) => (c.who.signedIn ? [303] : [200]) },
   {

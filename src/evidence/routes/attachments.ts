@@ -7,6 +7,8 @@ import { assertPathAndQueryValid, tryForm } from '../../views/form-errors';
 import { addAttachment, attachmentForDownload, UPLOAD_BODY_LIMIT, UPLOAD_MULTIPART_OPTIONS } from '../attachments';
 import { EVIDENCE_WRITERS } from '../policy';
 import { AttachmentBody, IdParams } from '../schemas';
+import { msg } from '../../i18n/messages';
+import { refusalSaid } from './refusal';
 
 const isUploadedFile = (file: unknown): file is { filename: string; data: Buffer } =>
   typeof file === 'object' && file !== null && Buffer.isBuffer((file as { data?: unknown }).data);
@@ -23,11 +25,14 @@ export async function attachmentRoutes(fastify: FastifyInstance) {
       const id = Number(request.params.id);
       const file = request.body?.file;
       if (!request.validationError && !isUploadedFile(file)) {
-        request.session.flash = 'Not done: choose a file to attach.';
+        request.session.flash = msg('Not done: choose a file to attach.');
         return reply.redirect(`/evidence/${id}`, 303);
       }
-      const outcome = await tryForm(request, () => addAttachment(db, request.user!, id, file as { filename: string; data: Buffer }, app.clock), { also: ['PAYLOAD_TOO_LARGE'] });
-      request.session.flash = outcome.ok ? `Attached ${outcome.value.filename} (SHA-256 ${outcome.value.sha256}).` : `Not attached: ${outcome.refusal.message}`;
+      // a refusal without fields (the file too large) is said as it is
+      const outcome = await tryForm(request, () => addAttachment(db, request.user!, id, file as { filename: string; data: Buffer }, app.clock), { also: ['PAYLOAD_TOO_LARGE'], field: '' });
+      request.session.flash = outcome.ok
+        ? msg('Attached {filename} (SHA-256 {sha256}).', { filename: outcome.value.filename, sha256: outcome.value.sha256 })
+        : msg('Not attached: {reason}', { reason: refusalSaid(outcome.refusal) });
       return reply.redirect(`/evidence/${id}`, 303);
     },
   );

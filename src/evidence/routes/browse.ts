@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { renderPage } from '../../views/render';
+import { localizeTree } from '../../framework/localize';
 import { startedStream } from '../../http/stream';
 import { evidenceExport, evidenceListing, itemView } from '../reading';
 import { evidenceCsvChunks, evidenceJsonChunks } from '../present';
@@ -15,7 +16,7 @@ export async function browseRoutes(fastify: FastifyInstance) {
 
   app.get('/evidence', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
     const listing = await evidenceListing(db, request.user!, request.query, app.clock, 'browse');
-    return renderPage(request, reply, 'evidence/list.hbs', listPage(listing, request.query));
+    return renderPage(request, reply, 'evidence/list.hbs', listPage({ ...listing, tree: localizeTree(listing.tree, request.locale) }, request.query));
   });
 
   // exports: every item of the list, streamed a chunk at a time (evidenceExport, present.ts, http/stream.ts)

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { renderPage } from '../../views/render';
+import { localizeTree } from '../../framework/localize';
 import { assertPathAndQueryValid, formRefusal, schemaRefusal, type FormRefusal } from '../../views/form-errors';
 import { takeSavedForm } from '../../auth/saved-forms';
 import { frameworkTreeFor, type FrameworkTree } from '../../framework/repository';
@@ -16,8 +17,10 @@ import { detailToForm, formErrors, formToInput, FINDING_ROWS, type FormValues } 
 import { formPage, type FormMode, type FormPageInput } from '../pages';
 import type { EvidenceDetail } from '../repository';
 import { EvidenceFormBody, IdParams } from '../schemas';
+import { normaliseTypedNumbers } from '../typed-numbers';
+import { msg, type Message } from '../../i18n/messages';
 
-type Saver = (input: Record<string, unknown>, submit: boolean, inTransaction: InTransaction | undefined) => Promise<{ id: number; flash: string }>;
+type Saver = (input: Record<string, unknown>, submit: boolean, inTransaction: InTransaction | undefined) => Promise<{ id: number; flash: Message }>;
 
 /** A schema problem of a finding row's field (`finding_value_2`) as the evidence rules name it (`findings[2].value`). */
 const asFindingPath = (path: string) => path.replace(/^finding_(benchmark|stance|value)_(\d+)$/, 'findings[$2].$1');
@@ -29,7 +32,7 @@ export async function formRoutes(fastify: FastifyInstance) {
 
   function renderForm(request: FastifyRequest, reply: FastifyReply, input: FormPageInput, status = 400) {
     if (input.summary?.length) reply.status(status);
-    return renderPage(request, reply, 'evidence/form.hbs', formPage(input));
+    return renderPage(request, reply, 'evidence/form.hbs', formPage({ ...input, tree: localizeTree(input.tree, request.locale) }));
   }
 
   /** A form page to fill in: the stored values (or none), or those of a form kept across an expired session. */
@@ -49,7 +52,7 @@ export async function formRoutes(fastify: FastifyInstance) {
     const alreadySaved = async () => {
       const id = token === null ? null : await itemSavedWithToken(db, user.id, token, app.clock);
       if (id === null) return null;
-      request.session.flash = `This form was already saved as #${id}`;
+      request.session.flash = msg('This form was already saved as #{id}', { id: String(id) });
       return reply.redirect(`/evidence/${id}`, 303);
     };
     const again = (refusal: FormRefusal, rowOfFinding: number[]) => {
@@ -60,7 +63,8 @@ export async function formRoutes(fastify: FastifyInstance) {
     if (earlier) return earlier;
     const invalid = schemaRefusal(request);
     if (invalid) return again({ ...invalid, problems: invalid.problems.map((p) => ({ ...p, path: asFindingPath(p.path) })) }, EVERY_ROW);
-    const { input, rowOfFinding } = formToInput(body);
+    // numbers and dates typed in the reader's digits and decimal sign, as the evidence rules read them
+    const { input, rowOfFinding } = formToInput(normaliseTypedNumbers(body as Record<string, unknown>, request.locale));
     const path = request.url.split('?')[0];
     try {
       const consume = token === null ? undefined : consumeFormToken(user.id, token, path, body, app.clock);
@@ -91,7 +95,7 @@ export async function formRoutes(fastify: FastifyInstance) {
       const tree = await frameworkTreeFor(db, undefined);
       return saveForm(request, reply, request.body, { tree, mode: 'new' }, async (input, submit, inTransaction) => {
         const row = await createEvidence(db, request.user!, tree.code, input, { submit, inTransaction }, app.clock);
-        return { id: row.id, flash: row.status === 'draft' ? 'Draft saved. Only you can see it until you submit it.' : 'Submitted for review by another reviewer.' };
+        return { id: row.id, flash: row.status === 'draft' ? msg('Draft saved. Only you can see it until you submit it.') : msg('Submitted for review by another reviewer.') };
       });
     },
   );
@@ -110,7 +114,7 @@ export async function formRoutes(fastify: FastifyInstance) {
       const { tree, detail } = await itemForPostedForm(db, request.user!, Number(request.params.id));
       return saveForm(request, reply, request.body, { tree, mode: 'edit', item: detail }, async (input, submit, inTransaction) => {
         const row = await updateDraft(db, request.user!, detail.row.id, input, submit, app.clock, { inTransaction });
-        return { id: row.id, flash: row.status === 'draft' ? 'Draft saved.' : 'Submitted for review by another reviewer.' };
+        return { id: row.id, flash: row.status === 'draft' ? msg('Draft saved.') : msg('Submitted for review by another reviewer.') };
       });
     },
   );
@@ -129,7 +133,7 @@ export async function formRoutes(fastify: FastifyInstance) {
       const { tree, detail } = await itemForPostedForm(db, request.user!, Number(request.params.id));
       return saveForm(request, reply, request.body, { tree, mode: 'correct', item: detail }, async (input, submit, inTransaction) => {
         const row = await createEvidence(db, request.user!, tree.code, input, { submit, supersedes: detail.row.id, inTransaction }, app.clock);
-        return { id: row.id, flash: `Correction #${row.id} created. It replaces #${detail.row.id} once another reviewer verifies it.` };
+        return { id: row.id, flash: msg('Correction #{id} created. It replaces #{original} once another reviewer verifies it.', { id: String(row.id), original: String(detail.row.id) }) };
       });
     },
   );

@@ -11,6 +11,7 @@ import { UPLOAD_BODY_LIMIT, UPLOAD_MULTIPART_OPTIONS } from '../attachments';
 import { EVIDENCE_WRITERS } from '../policy';
 import { importPage } from '../pages';
 import { ImportBody } from '../schemas';
+import { msg } from '../../i18n/messages';
 
 export async function importRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -40,7 +41,7 @@ export async function importRoutes(fastify: FastifyInstance) {
       const text = file && Buffer.isBuffer(file.data) && file.data.length > 0 ? file.data.toString('utf8') : pasted;
       const result = await bulkImportEvidence(db, request.user!, { format, text, dryRun, framework: tree.code }, app.clock);
       if (result.ok && !dryRun) {
-        request.session.flash = `Imported ${result.created} items; they await review by another reviewer.`;
+        request.session.flash = msg('Imported {count, plural, one {# item; it awaits} other {# items; they await}} review by another reviewer.', { count: result.created });
         return reply.redirect('/evidence?status=submitted', 303);
       }
       if (!result.ok) reply.status(400);
