@@ -10,12 +10,13 @@ import { inTransaction } from '../db/transaction';
 import type { Database, UserRow } from '../db/schema';
 import type { Clock } from '../time';
 import { findUserById } from '../users/repository';
+import { msg } from '../i18n/messages';
 
 export const SAVED_FORM_COOKIE = 'pactwatch_saved_form';
 export const SAVED_FORM_LIFETIME_MS = 30 * 60_000;
 /** At most this many kept forms per user: the oldest go first (a page posting forms in a loop keeps no more). */
 export const MAX_SAVED_FORMS_PER_USER = 3;
-export const RESTORED_NOTICE = 'Your unsaved form was restored; check it and save';
+export const RESTORED_NOTICE = msg('Your unsaved form was restored; check it and save');
 
 // the text fields of the evidence form (see evidence/form.ts); never files, tokens or anything else posted
 const KEPT_FIELD = /^(title|summary|source|url|observed_on|source_reliability|credibility|tlp|ref|groups|location|location_other|finding_(benchmark|stance|value)_\d)$/;

@@ -149,7 +149,7 @@ export async function bulkImportEvidence(
     for (const [i, raw] of items.entries()) {
       const checked = await validateEvidenceInput(db, fw.id, raw, clock, refs);
       if (!checked.ok) {
-        for (const e of checked.errors) errors.push({ path: e.path ? `${rowPath(i)}.${e.path}` : rowPath(i), message: e.message });
+        for (const e of checked.errors) errors.push({ ...e, path: e.path ? `${rowPath(i)}.${e.path}` : rowPath(i) });
         continue;
       }
       const ref = checked.value.ref;

@@ -50,7 +50,7 @@ export interface PageWindow extends ListWindow {
 function position(field: 'after' | 'before', value: string, sort: EvidenceSort): ListPosition {
   const [date, id] = value.includes('.') ? value.split('.') : [undefined, value];
   if ((sort === 'observed') !== (date !== undefined)) {
-    throw validationError([problem(field, sort === 'observed' ? 'must be a date and an id, as "2026-03-01.123", in the observed order' : 'must be an id in the logged order')]);
+    throw validationError([sort === 'observed' ? problem(field, 'must be a date and an id, as "2026-03-01.123", in the observed order') : problem(field, 'must be an id in the logged order')]);
   }
   return date === undefined ? { id: Number(id) } : { observed_on: date, id: Number(id) };
 }

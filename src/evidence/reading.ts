@@ -126,7 +126,7 @@ export interface ItemForm {
 export async function itemForForm(db: Kysely<Database>, user: UserRow, id: number, form: 'edit' | 'correct'): Promise<ItemForm> {
   const detail = await readableItem(db, user, id);
   if (!evidencePolicy(user, detail.row)[form]) {
-    throw new AppError('CONFLICT', form === 'edit' ? 'Only your own drafts can be edited' : 'Only a verified item can be corrected');
+    throw form === 'edit' ? new AppError('CONFLICT', 'Only your own drafts can be edited') : new AppError('CONFLICT', 'Only a verified item can be corrected');
   }
   return { tree: await frameworkTreeFor(db, detail.framework), detail };
 }

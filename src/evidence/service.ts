@@ -62,7 +62,7 @@ export async function validateEvidenceInput(
   const refs = preloaded ?? (await frameworkRefsById(db, frameworkId));
   const result = validateImport({ framework_code: refs.code, evidence: [item] }, refs);
   if (!result.ok) {
-    for (const e of result.errors) errors.push({ path: e.path.replace(/^evidence\[0\]\.?/, ''), message: e.message });
+    for (const e of result.errors) errors.push({ ...e, path: e.path.replace(/^evidence\[0\]\.?/, '') });
   } else {
     const value = result.value.evidence[0];
     if (value.observedOn > todayUtc(clock)) errors.push({ path: 'observed_on', message: 'must not be in the future' });

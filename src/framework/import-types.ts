@@ -17,6 +17,7 @@ export interface FrameworkTexts {
   subject?: string;
   description?: string;
   caveat?: string;
+  jointName?: string;
 }
 export interface PillarTexts {
   name?: string;

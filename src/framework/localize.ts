@@ -42,7 +42,7 @@ export function localizeTree<T extends FrameworkTree>(tree: T, locale: string): 
   const hit = byLocale?.get(locale);
   if (hit) return hit as T;
   const result: T = {
-    ...localized(tree, locale, ['name', 'subject', 'description', 'caveat']),
+    ...localized(tree, locale, ['name', 'subject', 'description', 'caveat', 'jointName']),
     groups: tree.groups.map((g) => localized(g, locale, ['name', 'description'])),
     pillars: tree.pillars.map((p) => ({
       ...localized(p, locale, ['name', 'description']),

@@ -108,6 +108,7 @@ const FRAMEWORK_TEXTS: readonly TextField[] = [
   { file: 'subject', key: 'subject', max: IMPORT_LIMITS.subject },
   DESCRIPTION_TEXT,
   { file: 'caveat', key: 'caveat', max: IMPORT_LIMITS.description, multiline: true },
+  { file: 'joint_name', key: 'jointName', max: IMPORT_LIMITS.name },
 ];
 const NAMED_TEXTS: readonly TextField[] = [NAME_TEXT, DESCRIPTION_TEXT];
 const BENCHMARK_TEXTS: readonly TextField[] = [

@@ -287,7 +287,8 @@ export function longDate(locale: string, date: string): string {
   const m = ISO_DATE.exec(date);
   if (!m) return '';
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (locale === 'en' || locale === PSEUDO_LOCALE) return `${d} ${MONTHS_EN[mo - 1]} ${y}`;
+  if (locale === 'en') return `${d} ${MONTHS_EN[mo - 1]} ${y}`;
+  if (locale === PSEUDO_LOCALE) return `${d} ${pseudoText(MONTHS_EN[mo - 1])} ${y}`;
   if (usesSolarHijri(locale)) return solarHijriDate(locale, date);
   return dateFormat(`${locale}-u-ca-gregory`, { day: 'numeric', month: 'long', year: 'numeric' }).format(Date.UTC(y, mo - 1, d));
 }

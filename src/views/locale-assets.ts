@@ -200,7 +200,8 @@ function lookOf(locale: string): LocaleLook {
       fontFamily: stack(NASTALIQ, NASKH),
       lineHeight: '2',
       marginFont: `7pt ${naskh}`,
-      extra: `input, select, textarea, button, .band, .status, .tlp, .score-chart text { font-family: ${naskh}; line-height: 1.6; }\n`,
+      // printed, the one-page briefing and score tables set tight lines to fit A4: Naskh there too
+      extra: `input, select, textarea, button, .band, .status, .tlp, .score-chart text { font-family: ${naskh}; line-height: 1.6; }\n@media print { .briefing, table { font-family: ${naskh}; } }\n`,
     };
   }
   if (base === 'fa' || base === 'ps') {
@@ -224,7 +225,7 @@ function buildStylesheet(locale: string): string {
     `/* pactwatch: ${locale} (${rtl ? 'right to left' : 'left to right'}); fonts served from this server, none from elsewhere */`,
     look.faces,
     root ? `:root { ${root} }` : '',
-    look.extra,
+    look.extra.trimEnd(),
     '@media print {',
     '  @page {',
     `    @${legendBox} { content: ${legend}; font: ${look.marginFont};${marginDir} }`,

@@ -32,8 +32,9 @@ export async function renderPage(request: FastifyRequest, reply: FastifyReply, t
     locale,
     dir: directionOf(locale),
     locales: localeChoices(locale),
-    // where the language switcher returns to: this page (GET) or, after a form post, the page it came from
-    currentPath: request.method === 'GET' ? request.url : '/',
+    // where the language switcher returns to: this page; after a form post or on an error page, the start page
+    // (an error page says nothing of the address asked for, so a hidden item's 404 is a missing item's)
+    currentPath: request.method === 'GET' && reply.statusCode < 400 ? request.url : '/',
   });
   return reply.send(showDirectionControls(html as string));
 }

@@ -43,7 +43,15 @@ describe('accounts and errors in the reader’s language', () => {
       payload: new URLSearchParams({ email: viewer.email, password: 'not the password at all', _csrf: csrfFrom(page.body) }).toString(),
     });
     expect(res.statusCode).toBe(401);
-    expect(text(res.body)).toContain('نشانی رایانامه یا گذرواژه درست نیست، یا حساب غیرفعال است.');
+    expect(text(res.body)).toContain('نشانی رایانامه یا رمز عبور درست نیست، یا حساب غیرفعال است.');
+  });
+
+  it('says an invalid one-time password link in the language chosen before sign-in', async () => {
+    const { jar } = await anonymousIn('ru');
+    const res = await t.app.inject({ url: '/set-password?code=not-a-valid-code-at-all', headers: { cookie: jar } });
+    expect(res.statusCode).toBe(400);
+    expect(text(res.body)).toContain('Задайте пароль');
+    expect(text(res.body)).toContain('Эта ссылка недействительна');
   });
 
   it('says the sign-in limit with the locale’s plural of minutes', async () => {

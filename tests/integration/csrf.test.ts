@@ -89,6 +89,10 @@ const POSTS: PostRoute[] = [
     changes: false,
     effect: async (_res, jar) => expect((await t.app.inject({ url: '/api/v1/scorecard', headers: { cookie: jar } })).statusCode).toBe(401),
   }),
+  // the language switcher: a signed-in reader's choice is kept on the account
+  byUser('viewer', '/locale', async () => ({ url: '/locale', body: 'form', form: { locale: 'ru', next: '/' } }), 303, {
+    effect: async (_res, jar) => expect((await t.app.inject({ url: '/', headers: { cookie: jar } })).body).toContain('<html lang="ru" dir="ltr">'),
+  }),
   byUser('viewer', '/account/tokens', async () => ({ url: '/account/tokens', body: 'form', form: { name: 'csrf test' } }), 200),
   byUser('viewer', '/account/tokens/:id/revoke', async (u) => ({ url: `/account/tokens/${(await createApiToken(db(), u, 'throwaway', CLI_ACTOR)).summary.id}/revoke`, body: 'form', form: {} })),
   byUser('viewer', '/account/password', async () => ({ url: '/account/password', body: 'form', form: { current_password: PASSWORD, new_password: NEW_PASSWORD, confirm_password: NEW_PASSWORD } })),

@@ -40,7 +40,7 @@ describe('evidence desk in the reader’s language', () => {
   afterAll(() => t.close());
 
   it('reads a date, a grade and a measured value typed in Persian digits with the Persian decimal sign', async () => {
-    const extra = indicator ? { finding_benchmark_1: indicator.code, finding_value_1: '۱۲٫۵' } : {};
+    const extra: Record<string, string> = indicator ? { finding_benchmark_1: indicator.code, finding_value_1: '۱۲٫۵' } : {};
     const created = await postForm(t.app, persian, '/evidence/new', '/evidence/new', form(extra));
     expect(created.statusCode).toBe(303);
     const id = Number(/\/evidence\/(\d+)/.exec(String(created.headers.location))![1]);
@@ -71,12 +71,5 @@ describe('evidence desk in the reader’s language', () => {
     expect(res.body).toMatch(/لطفاً [۰-۹]+ مشکل را برطرف کنید؛ چیزی ذخیره نشد/);
     expect(res.body).toContain('<a href="#title">عنوان: ');
     expect(res.body).toContain('<p class="field-error" id="title-error">');
-    if (process.env.DUMP_PAGES) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync('/tmp/fa-form.html', res.body);
-      for (const [name, jar, url] of [['fa-item', persian, '/evidence/1'], ['ru-list', russian, '/evidence'], ['ru-review', russian, '/review'], ['ru-item', russian, '/evidence/1'], ['fa-import', persian, '/evidence/import']] as const) {
-        writeFileSync(`/tmp/${name}.html`, (await t.app.inject({ url, headers: { cookie: jar } })).body);
-      }
-    }
   });
 });

@@ -167,7 +167,7 @@ describe('pages in the reader language', () => {
     t = await startTestApp({ seed: 'framework' });
     const { user, email, password } = await addUser(t.db, 'viewer');
     await t.db.kysely.updateTable('users').set({ locale: 'ru' }).where('id', '=', user.id).execute();
-    jar = await signIn(t.app, email, password);
+    jar = (await signIn(t.app, email, password)).jar;
   });
   afterAll(async () => {
     await t?.close();

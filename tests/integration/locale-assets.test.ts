@@ -104,6 +104,18 @@ describe('/assets/locale/<locale>.css', () => {
   });
 });
 
+describe('app.css, right to left', () => {
+  it('lays out with logical properties (start and end, not left and right), so rtl pages mirror', async () => {
+    const css = (await get('/assets/app.css')).body;
+    expect(css).not.toMatch(/(?:margin|padding|border)-(?:left|right)\b|text-align:\s*(?:left|right)|float:\s*(?:left|right)|(?<![-\w])(?:left|right):\s*-/);
+    expect(css).toContain('.num { text-align: end;');
+    expect(css).toContain('.key-findings { border-inline-start: 4px solid var(--accent);');
+    // charts: time runs right to left, texts upright
+    expect(css).toContain('[dir="rtl"] .sparkline, [dir="rtl"] .score-chart { transform: scaleX(-1); direction: ltr; }');
+    expect(css).toContain('[dir="rtl"] .score-chart text { transform: scaleX(-1); transform-box: fill-box; transform-origin: center; }');
+  });
+});
+
 describe('/assets/fonts/<family>/<file>.woff2', () => {
   it('serves a woff2 file as font/woff2, cached for a long time, to anyone', async () => {
     const res = await get(NASKH_400);

@@ -138,6 +138,16 @@ const ROUTES: RouteSpec[] = [
     },
     effect: expectLocation('/login'),
   },
+  {
+    method: 'POST',
+    path: '/locale',
+    access: 'public',
+    build: async () => ({ url: '/locale', body: 'form', form: { locale: 'ur', next: '/evidence' } }),
+    effect: async (c, res) => {
+      expect(res.headers.location).toBe('/evidence');
+      if (c.who.signedIn) expect((await userRow(c.who.user!.id)).locale).toBe('ur');
+    },
+  },
   // ---- signed in: account
   {
     method: 'POST',
