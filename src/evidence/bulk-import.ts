@@ -84,7 +84,11 @@ function csvToItems(text: string, kinds: Record<string, string>, errors: FieldPr
     errors.push({ path: 'file', message: 'is empty' });
     return [];
   }
-  const header = rows[0].map((h) => h.trim().toLowerCase());
+  // a column is named as in the import format, or as exports in other languages write it: "Заголовок (title)"
+  const header = rows[0].map((h) => {
+    const named = h.trim().toLowerCase();
+    return /\(([a-z_]+)\)$/.exec(named)?.[1] ?? named;
+  });
   const unknown = header.filter((h) => !(CSV_HEADER as readonly string[]).includes(h));
   const missing = ['title', 'observed_on', 'source_reliability', 'credibility', 'findings'].filter((h) => !header.includes(h));
   if (unknown.length) errors.push(problem('header', 'unknown column(s): {choices}', { choices: unknown.join(', ') }));

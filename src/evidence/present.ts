@@ -3,6 +3,7 @@
 
 import type { EvidenceDetail, HistoryEntry } from './repository';
 import { csvLine } from '../csv';
+import { msg, translate, type Message } from '../i18n/messages';
 
 export function evidenceJson(detail: EvidenceDetail, history: HistoryEntry[] | null) {
   const r = detail.row;
@@ -45,6 +46,37 @@ const CSV_COLUMNS = [
   'groups', 'tlp', 'location', 'findings', 'verified_at', 'retracted_at', 'supersedes',
 ] as const;
 
+/** Each column's name for readers; the machine name stays in the header beside it (bulk import reads either). */
+const CSV_LABELS: Record<(typeof CSV_COLUMNS)[number], Message> = {
+  id: msg('Item'),
+  framework: msg('Framework'),
+  ref: msg('Reference'),
+  status: msg('Status'),
+  title: msg('Title'),
+  summary: msg('Summary'),
+  source: msg('Source'),
+  url: msg('Link'),
+  observed_on: msg('Observed'),
+  source_reliability: msg('Source reliability'),
+  credibility: msg('Information credibility'),
+  groups: msg('Groups'),
+  tlp: msg('TLP'),
+  location: msg('Location'),
+  findings: msg('Findings'),
+  verified_at: msg('Verified at'),
+  retracted_at: msg('Retracted at'),
+  supersedes: msg('Supersedes'),
+};
+
+/**
+ * The header row: the column names in English (the import format's own names), and in other languages the
+ * reader's word with the column name beside it, "Заголовок (title)", which the bulk import reads as well.
+ */
+export function csvHeader(locale: string): string {
+  if (locale === 'en') return CSV_COLUMNS.join(',');
+  return csvLine(CSV_COLUMNS.map((c) => `${translate(locale, CSV_LABELS[c].key)} (${c})`));
+}
+
 function csvRow(item: EvidenceJson): string {
   const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
     ...item,
@@ -55,8 +87,8 @@ function csvRow(item: EvidenceJson): string {
 }
 
 /** The CSV export, written a chunk of items at a time (the header with the first chunk). */
-export async function* evidenceCsvChunks(chunks: AsyncIterable<EvidenceDetail[]>): AsyncGenerator<string> {
-  let head = `${CSV_COLUMNS.join(',')}\r\n`;
+export async function* evidenceCsvChunks(chunks: AsyncIterable<EvidenceDetail[]>, locale = 'en'): AsyncGenerator<string> {
+  let head = `${csvHeader(locale)}\r\n`;
   for await (const details of chunks) {
     yield head + details.map((d) => `${csvRow(evidenceJson(d, null))}\r\n`).join('');
     head = '';

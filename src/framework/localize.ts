@@ -5,6 +5,7 @@
 
 import type { FrameworkTree } from './repository';
 import { TRANSLATED_LOCALES, type TranslatedLocale, type Translations } from './import-types';
+import { PSEUDO_LOCALE, pseudoText } from '../i18n/messages';
 
 const isTranslated = (locale: string): locale is TranslatedLocale => (TRANSLATED_LOCALES as readonly string[]).includes(locale);
 
@@ -37,6 +38,7 @@ const localizedTrees = new WeakMap<FrameworkTree, Map<string, FrameworkTree>>();
  * the stored one.
  */
 export function localizeTree<T extends FrameworkTree>(tree: T, locale: string): T {
+  if (locale === PSEUDO_LOCALE) return pseudoTree(tree);
   if (!isTranslated(locale)) return tree;
   let byLocale = localizedTrees.get(tree);
   const hit = byLocale?.get(locale);
@@ -61,4 +63,29 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** The pseudo-locale's tree: every English text transformed, so a page test sees which framework texts went through here. */
+function pseudoTree<T extends FrameworkTree>(tree: T): T {
+  let byLocale = localizedTrees.get(tree);
+  const hit = byLocale?.get(PSEUDO_LOCALE);
+  if (hit) return hit as T;
+  const texts = <P extends object>(part: P, fields: readonly string[]): P => {
+    const out = { ...part } as Record<string, unknown>;
+    for (const field of fields) {
+      const value = out[field];
+      if (typeof value === 'string') out[field] = `⟦${pseudoText(value)}⟧`;
+      else if (Array.isArray(value)) out[field] = value.map((v) => (typeof v === 'string' ? `⟦${pseudoText(v)}⟧` : v));
+    }
+    return out as P;
+  };
+  const result: T = {
+    ...texts(tree, ['name', 'subject', 'description', 'caveat', 'jointName']),
+    groups: tree.groups.map((g) => texts(g, ['name', 'description'])),
+    pillars: tree.pillars.map((p) => ({ ...texts(p, ['name', 'description']), benchmarks: p.benchmarks.map((b) => texts(b, ['title', 'description', 'unit', 'recommendedActions'])) })),
+    perspectives: tree.perspectives.map((p) => texts(p, ['name', 'description'])),
+  };
+  if (!byLocale) localizedTrees.set(tree, (byLocale = new Map()));
+  byLocale.set(PSEUDO_LOCALE, result);
+  return result;
 }

@@ -68,4 +68,17 @@ describe('bulk import of evidence', () => {
     const other = (await addUser(db, 'evaluator', { delegation: 'CHN' })).user;
     expect((await bulkImportEvidence(db.kysely, other, { format: 'json', text, dryRun: false })).ok).toBe(true);
   });
+
+  it('reads a CSV whose header names columns in another language beside their names, as exports in that language write them', async () => {
+    const { user } = await addUser(db, 'evaluator', { delegation: 'PAK' });
+    const header = ['Заголовок (title)', 'Наблюдалось (observed_on)', 'Надёжность источника (source_reliability)', 'Достоверность информации (credibility)', 'Выводы (findings)', 'عنوان (ref)'];
+    const csv = `${header.map((h) => `"${h}"`).join(',')}\r\nПатруль на Торхаме,2026-05-02,B,2,BORDER-1=1,csv-ru-1\r\n`;
+    const result = await bulkImportEvidence(db.kysely, user, { format: 'csv', text: csv, dryRun: false });
+    expect(result).toMatchObject({ ok: true, created: 1, errors: [] });
+    expect((await mine(user.id)).map((r) => [r.title, r.ref, r.observed_on])).toEqual([['Патруль на Торхаме', 'csv-ru-1', '2026-05-02']]);
+    // a header that names no column is still refused, with the column named
+    const bad = await bulkImportEvidence(db.kysely, user, { format: 'csv', text: `"Заголовок",observed_on\r\nx,2026-05-02\r\n`, dryRun: true });
+    expect(bad.ok).toBe(false);
+    expect(bad.errors.map((e) => e.path)).toContain('header');
+  });
 });

@@ -500,7 +500,7 @@ describe('output encoding of user-supplied values', () => {
   it('dashboard: every role sees its own hostile name escaped; as_of, known_at, perspective and framework are escaped', async () => {
     for (const [who, name] of [['author', HOSTILE[0]], ['reviewer', HOSTILE[7]], ['viewer', HOSTILE[8]], ['admin', HOSTILE[9]]] as const) {
       const html = await page(jars[who], '/');
-      expect(html, who).toContain(`<span>${esc(name)} <span class="role">`);
+      expect(html, who).toContain(`<span><bdi>${esc(name)}</bdi> <span class="role">`);
     }
     for (const value of [...HOSTILE, BIG]) {
       for (const param of ['as_of', 'known_at', 'perspective', 'framework']) {

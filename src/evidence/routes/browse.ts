@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { renderPage } from '../../views/render';
 import { localizeTree } from '../../framework/localize';
+import { frameworkTreeFor } from '../../framework/repository';
 import { startedStream } from '../../http/stream';
 import { evidenceExport, evidenceListing, itemView } from '../reading';
 import { evidenceCsvChunks, evidenceJsonChunks } from '../present';
@@ -22,7 +23,7 @@ export async function browseRoutes(fastify: FastifyInstance) {
   // exports: every item of the list, streamed a chunk at a time (evidenceExport, present.ts, http/stream.ts)
   app.get('/evidence/export.csv', { config: { access: 'signed-in' }, schema: { querystring: EvidenceQuery } }, async (request, reply) => {
     const { tree, chunks } = await evidenceExport(db, request.user!, request.query, app.clock);
-    const body = await startedStream(evidenceCsvChunks(chunks));
+    const body = await startedStream(evidenceCsvChunks(chunks, request.locale));
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="${tree.code}-evidence.csv"`)
@@ -42,6 +43,10 @@ export async function browseRoutes(fastify: FastifyInstance) {
 
   app.get('/evidence/:id', { config: { access: 'signed-in' }, schema: { params: IdParams } }, async (request, reply) => {
     const view = await itemView(db, request.user!, Number(request.params.id));
-    return renderPage(request, reply, 'evidence/show.hbs', itemPage(view, request.user!));
+    // benchmark titles and units in the reader's language (the framework's translations)
+    const tree = localizeTree(await frameworkTreeFor(db, view.detail.framework), request.locale);
+    const benchmarks = new Map(tree.pillars.flatMap((p) => p.benchmarks.map((b) => [b.code, b] as const)));
+    const findings = view.detail.findings.map((f) => ({ ...f, benchmarkTitle: benchmarks.get(f.benchmark)?.title ?? f.benchmarkTitle, unit: benchmarks.get(f.benchmark)?.unit ?? f.unit }));
+    return renderPage(request, reply, 'evidence/show.hbs', { ...itemPage(view, request.user!), findings });
   });
 }
