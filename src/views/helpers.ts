@@ -130,7 +130,12 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   });
 
   /** (link href text class=… ): a link from escaped parts, to put in a message: {{t "See {link}" link=(link "/x" (t "the guide"))}} */
-  hbs.registerHelper('link', (href: unknown, text: unknown, options: HelperOptions) => element('a', text, { ...(options?.hash ?? {}), href: String(href ?? '') }));
+  hbs.registerHelper('link', (href: unknown, text: unknown, options: HelperOptions) => {
+    // a path on this site, a fragment, or an http(s) address; anything else (javascript:, data:) links nowhere
+    const raw = String(href ?? '');
+    const safe = /^\/(?!\/)|^#/.test(raw) ? raw : safeHref(raw);
+    return element('a', text, { ...(options?.hash ?? {}), href: safe ?? undefined });
+  });
 
   /** (tag "strong" text attr=…): an element from escaped parts, to put in a message */
   hbs.registerHelper('tag', (name: unknown, content: unknown, options: HelperOptions) => element(String(name), content, options?.hash ?? {}));

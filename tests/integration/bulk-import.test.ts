@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect';
 import { bulkImportEvidence, BULK_SINGLE_TRANSACTION_ITEMS } from '../../src/evidence/bulk-import';
+import { csvHeader } from '../../src/evidence/present';
 import { createEvidence } from '../../src/evidence/service';
 import { findingsAndGroupsOf, listEvidence } from '../../src/evidence/repository';
 import { verifyAudit } from '../../src/audit/verify';
@@ -76,6 +77,9 @@ describe('bulk import of evidence', () => {
     const result = await bulkImportEvidence(db.kysely, user, { format: 'csv', text: csv, dryRun: false });
     expect(result).toMatchObject({ ok: true, created: 1, errors: [] });
     expect((await mine(user.id)).map((r) => [r.title, r.ref, r.observed_on])).toEqual([['Патруль на Торхаме', 'csv-ru-1', '2026-05-02']]);
+    // the export's header in Russian names each column the same way; in English it is the plain column names
+    expect(csvHeader('ru')).toContain('Заголовок (title)');
+    expect(csvHeader('en')).toBe('id,framework,ref,status,title,summary,source,url,observed_on,source_reliability,credibility,groups,tlp,location,findings,verified_at,retracted_at,supersedes');
     // a header that names no column is still refused, with the column named
     const bad = await bulkImportEvidence(db.kysely, user, { format: 'csv', text: `"Заголовок",observed_on\r\nx,2026-05-02\r\n`, dryRun: true });
     expect(bad.ok).toBe(false);

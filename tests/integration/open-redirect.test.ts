@@ -116,6 +116,26 @@ describe('redirects around sign-in', () => {
     expect(res.headers.location).toBe('/');
   });
 
+  it('returns from the language switcher to this site only, signed in or not', async () => {
+    const page = await t.app.inject({ url: '/login' });
+    const anonymous = { cookie: cookieJar('', page), csrf: csrfFrom(page.body) };
+    const home = await t.app.inject({ url: '/', headers: { cookie: jar } });
+    const signedIn = { cookie: jar, csrf: csrfFrom(home.body) };
+    for (const who of [anonymous, signedIn]) {
+      for (const input of ESCAPES) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/locale',
+          headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ locale: 'fa', next: input, _csrf: who.csrf }).toString(),
+        });
+        expect(res.statusCode, JSON.stringify(input)).toBe(303);
+        expect(String(res.headers.location), JSON.stringify(input)).toMatch(SAME_SITE);
+        expect(resolved(String(res.headers.location)).origin).toBe(ORIGIN);
+      }
+    }
+  });
+
   it('sends an anonymous page request to /login with a next that stays on the site', async () => {
     for (const url of ['/.//evil.example/phish', '/evidence/..//evil.example', '/evidence?status=submitted']) {
       const res = await t.app.inject({ url });
