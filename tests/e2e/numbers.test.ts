@@ -119,7 +119,7 @@ describe('time travel, JavaScript off, phones and print', () => {
     await p.goto(`${h.baseUrl}/login`);
     await p.fill('#email', h.users.viewer.email);
     await p.fill('#password', h.users.viewer.password);
-    await Promise.all([p.waitForURL(`${h.baseUrl}/`), p.click('button[type=submit]')]);
+    await Promise.all([p.waitForURL(`${h.baseUrl}/`), p.click('form[action^="/login"] button[type=submit]')]);
     await p.selectOption('#as_of', { label: '' }).catch(() => undefined);
     await p.fill('#as_of', '2026-05-31');
     await Promise.all([p.waitForURL(/as_of=2026-05-31/), p.click('.date-form button')]);
