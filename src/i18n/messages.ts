@@ -101,9 +101,17 @@ interface Compiled {
   format: IntlMessageFormat | null;
   /** arguments used plainly ({n}): numbers given for them are written in the locale's digits */
   plainArgs: ReadonlySet<string>;
+  /**
+   * A message of text and plain arguments only (most are): its parts, text at even indexes and argument names at odd
+   * ones, joined without going through the formatter (the same result, several times faster).
+   */
+  parts: string[] | null;
 }
 
 const COMPILED = new Map<string, Compiled>();
+/** formatted plural/select messages by locale, template and values; emptied when it reaches its bound */
+const FORMATTED = new Map<string, string>();
+const FORMATTED_MAX = 5_000;
 /** English writes counts as formatNumber does, without grouping ("1000 items", as `#` in a plural too). */
 const PLAIN_ENGLISH = {
   getNumberFormat: (locales?: string | string[], options?: Intl.NumberFormatOptions) => new Intl.NumberFormat(locales, { useGrouping: false, ...options }),
@@ -119,10 +127,18 @@ function compile(locale: string, template: string): Compiled {
     try {
       const format = new IntlMessageFormat(template, intlLocale(locale), undefined, { ignoreTag: true, ...(intlLocale(locale) === 'en' ? { formatters: PLAIN_ENGLISH } : {}) });
       const plainArgs = new Set<string>();
-      for (const el of format.getAst()) if (el.type === 1 /* argument */) plainArgs.add((el as { value: string }).value);
-      compiled = { format, plainArgs };
+      let parts: string[] | null = [''];
+      for (const el of format.getAst()) {
+        const value = (el as { value: string }).value;
+        if (el.type === 1 /* argument */) {
+          plainArgs.add(value);
+          parts?.push(value, '');
+        } else if (el.type === 0 /* literal */ && parts) parts[parts.length - 1] += value;
+        else parts = null;
+      }
+      compiled = { format, plainArgs, parts };
     } catch {
-      compiled = { format: null, plainArgs: new Set() };
+      compiled = { format: null, plainArgs: new Set(), parts: null };
     }
     COMPILED.set(cacheKey, compiled);
   }
@@ -157,16 +173,36 @@ export function translate(locale: string, key: string, params?: MessageParams): 
   const template = templateFor(locale, key);
   if (locale === PSEUDO_LOCALE) return pseudo(key, params);
   if (!SYNTAX.test(template)) return template;
-  const { format, plainArgs } = compile(locale, template);
+  const { format, plainArgs, parts } = compile(locale, template);
   if (!format) return fill(locale, template, params);
+  if (parts && params) {
+    let out = parts[0];
+    for (let i = 1; i < parts.length; i += 2) {
+      const name = parts[i];
+      if (!Object.prototype.hasOwnProperty.call(params, name)) return fill(locale, template, params);
+      out += valueOf(locale, params[name]) + parts[i + 1];
+    }
+    return out;
+  }
   const values: Record<string, string | number> = {};
+  let memoKey = `${locale}\u0001${template}`;
   if (params) {
     for (const [name, value] of Object.entries(params)) {
-      values[name] = typeof value === 'object' ? translate(locale, value.key, value.params) : typeof value === 'number' && plainArgs.has(name) ? formatNumber(locale, value) : value;
+      const v = typeof value === 'object' ? translate(locale, value.key, value.params) : typeof value === 'number' && plainArgs.has(name) ? formatNumber(locale, value) : value;
+      values[name] = v;
+      // length-prefixed, so no two sets of values make the same key whatever characters they hold
+      const text = String(v);
+      memoKey += `\u0001${name}\u0002${typeof v === 'number' ? 'n' : 's'}${text.length}\u0002${text}`;
     }
   }
+  // plurals and selects go through the formatter, whose answer for the same values is kept (a page repeats them)
+  const known = FORMATTED.get(memoKey);
+  if (known !== undefined) return known;
   try {
-    return String(format.format(values));
+    const text = String(format.format(values));
+    if (FORMATTED.size >= FORMATTED_MAX) FORMATTED.clear();
+    FORMATTED.set(memoKey, text);
+    return text;
   } catch {
     // a value missing for an argument: say what we can rather than fail the page
     return fill(locale, template, params);

@@ -61,6 +61,19 @@ describe('the translation seam', () => {
     expect(translate('en', '{n, plural, one {# item} other {# items}}', { n: 21 })).toBe('21 items');
   });
 
+  it('gives each set of values its own text when formatted answers are kept', () => {
+    const key = '{n, plural, one {# item} other {# items}} by {who}';
+    expect(english(key, { n: 1, who: 'a' })).toBe('1 item by a');
+    expect(english(key, { n: 2, who: 'a' })).toBe('2 items by a');
+    expect(english(key, { n: 1, who: 'a' })).toBe('1 item by a');
+    // values holding the separators of the kept answers' keys do not collide
+    expect(english('{x, select, a {A} other {O}}{y}', { x: 'b', y: '\u0001y\u0002s1\u0002z' })).toBe('O\u0001y\u0002s1\u0002z');
+    expect(english('{x, select, a {A} other {O}}{y}', { x: 'b\u0001y\u0002s1\u0002z', y: '' })).toBe('O');
+    // plain messages: parameters in place, an absent one left as written
+    expect(english('{a} and {b}', { a: 'x', b: 2 })).toBe('x and 2');
+    expect(english('{a} and {b}', { a: 'x' })).toBe('x and {b}');
+  });
+
   it('writes numbers, percentages and dates the way each locale does', () => {
     expect(formatNumber('en', 1234.5, 1)).toBe('1234.5');
     expect(formatNumber('fa', 1234.5, 1)).toBe('۱٬۲۳۴٫۵');
