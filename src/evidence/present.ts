@@ -2,8 +2,8 @@
 // exports' CSV and JSON, written a chunk at a time.
 
 import type { EvidenceDetail, HistoryEntry } from './repository';
-import { csvLine } from '../csv';
-import { msg, translate, type Message } from '../i18n/messages';
+import { csvHeader, csvLine } from '../csv';
+import { msg, type Message } from '../i18n/messages';
 
 export function evidenceJson(detail: EvidenceDetail, history: HistoryEntry[] | null) {
   const r = detail.row;
@@ -68,14 +68,8 @@ const CSV_LABELS: Record<(typeof CSV_COLUMNS)[number], Message> = {
   supersedes: msg('Supersedes'),
 };
 
-/**
- * The header row: the column names in English (the import format's own names), and in other languages the
- * reader's word with the column name beside it, "Заголовок (title)", which the bulk import reads as well.
- */
-export function csvHeader(locale: string): string {
-  if (locale === 'en') return CSV_COLUMNS.join(',');
-  return csvLine(CSV_COLUMNS.map((c) => `${translate(locale, CSV_LABELS[c].key)} (${c})`));
-}
+/** The export's header row in the reader's language (csvHeader in src/csv.ts); bulk import reads either form. */
+export const evidenceCsvHeader = (locale: string) => csvHeader(locale, CSV_COLUMNS, CSV_LABELS);
 
 function csvRow(item: EvidenceJson): string {
   const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
@@ -88,7 +82,7 @@ function csvRow(item: EvidenceJson): string {
 
 /** The CSV export, written a chunk of items at a time (the header with the first chunk). */
 export async function* evidenceCsvChunks(chunks: AsyncIterable<EvidenceDetail[]>, locale = 'en'): AsyncGenerator<string> {
-  let head = `${csvHeader(locale)}\r\n`;
+  let head = `${evidenceCsvHeader(locale)}\r\n`;
   for await (const details of chunks) {
     yield head + details.map((d) => `${csvRow(evidenceJson(d, null))}\r\n`).join('');
     head = '';

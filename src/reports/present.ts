@@ -5,7 +5,8 @@ import { mayReadSnapshot, type Viewer } from '../evidence/policy';
 import type { ActivityBlock, FrozenBenchmarkExplanation, FrozenExplanation, ReportContent } from './build';
 import type { ChangeKind } from '../scoring/types';
 import { TLP_LEVELS, type Tlp } from '../framework/import-types';
-import { csvLine } from '../csv';
+import { csvHeader, csvLine } from '../csv';
+import { msg, type Message } from '../i18n/messages';
 
 export interface ReaderBlock {
   count: number;
@@ -77,9 +78,35 @@ export function readerMarking(viewer: Viewer, content: ReportContent): Tlp {
 }
 
 /** One row per perspective and scored element, with unrounded numbers. */
-export function reportCsv(content: ReportContent): string {
-  const header = ['framework', 'kind', 'period', 'as_of', 'known_at', 'perspective', 'level', 'code', 'score', 'low', 'high', 'status', 'band', 'confidence', 'coverage', 'evidence_weight', 'findings', 'trend_delta', 'trend_direction'];
-  const lines = [header.join(',')];
+const REPORT_CSV_COLUMNS = [
+  'framework', 'kind', 'period', 'as_of', 'known_at', 'perspective', 'level', 'code', 'score', 'low', 'high', 'status', 'band', 'confidence', 'coverage',
+  'evidence_weight', 'findings', 'trend_delta', 'trend_direction',
+] as const;
+
+const REPORT_CSV_LABELS: Record<(typeof REPORT_CSV_COLUMNS)[number], Message> = {
+  framework: msg('Framework'),
+  kind: msg('Report kind'),
+  period: msg('Period'),
+  as_of: msg('As of'),
+  known_at: msg('Known at'),
+  perspective: msg('Perspective'),
+  level: msg('Level'),
+  code: msg('Code'),
+  score: msg('Score'),
+  low: msg('Interval low'),
+  high: msg('Interval high'),
+  status: msg('Status'),
+  band: msg('Band'),
+  confidence: msg('Confidence'),
+  coverage: msg('Coverage'),
+  evidence_weight: msg('Evidence weight'),
+  findings: msg('Findings'),
+  trend_delta: msg('Trend (points)'),
+  trend_direction: msg('Trend direction'),
+};
+
+export function reportCsv(content: ReportContent, locale = 'en'): string {
+  const lines = [csvHeader(locale, REPORT_CSV_COLUMNS, REPORT_CSV_LABELS)];
   const r = content.report;
   for (const p of content.perspectives) {
     const card = content.scorecards[p.code];

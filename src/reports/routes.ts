@@ -136,7 +136,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: ReportRoutesO
       const { report, content, view, keyFindings } = await load(request, request.params.id);
       const fw = content.report.framework;
       reply.header('cache-control', 'no-store').header('content-disposition', `attachment; filename="${fileName(report, fw, ext)}"`);
-      if (ext === 'csv') return reply.type('text/csv; charset=utf-8').send(reportCsv(content));
+      if (ext === 'csv') return reply.type('text/csv; charset=utf-8').send(reportCsv(content, request.locale));
       if (ext === 'json') {
         // admins get the stored bytes (their SHA-256 is the report's); others the same report without restricted titles
         const body = request.user!.role === 'admin' ? canonicalJson(content) : JSON.stringify(view);

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect';
 import { bulkImportEvidence, BULK_SINGLE_TRANSACTION_ITEMS } from '../../src/evidence/bulk-import';
-import { csvHeader } from '../../src/evidence/present';
+import { evidenceCsvHeader as csvHeader } from '../../src/evidence/present';
 import { createEvidence } from '../../src/evidence/service';
 import { findingsAndGroupsOf, listEvidence } from '../../src/evidence/repository';
 import { verifyAudit } from '../../src/audit/verify';

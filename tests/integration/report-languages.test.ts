@@ -105,6 +105,15 @@ describe('a report in the reader’s language', () => {
     expect(after).toEqual(stored);
   });
 
+  it('downloads the same CSV rows in every language, the header in the reader’s words beside the column names', async () => {
+    const en = (await get(jars.viewerEn, `/reports/${reportId}.csv`)).body.split('\r\n');
+    const ru = (await get(jars.viewerRu, `/reports/${reportId}.csv`)).body.split('\r\n');
+    expect(en[0]).toMatch(/^framework,kind,period,as_of,known_at,perspective,level,code,score,low,high/);
+    expect(ru[0]).toContain('Рамочная система (framework)');
+    expect(ru[0].replace(/[^,]*\(([a-z_]+)\)/g, '$1')).toBe(en[0]);
+    expect(ru.slice(1)).toEqual(en.slice(1));
+  });
+
   it('follows the language switcher (POST /locale) for the list and the report', async () => {
     const page = await get(jars.viewerEn, '/reports');
     const switched = await t.app.inject({
