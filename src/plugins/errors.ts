@@ -16,7 +16,7 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
   const down = databaseUnavailability(err);
   if (down) {
     return unavailable(
-      msg('The service is unavailable for a moment: {reason}. Try again in {seconds, plural, one {# second} other {# seconds}}.', { reason: down.reason, seconds: down.retryAfterSeconds }),
+      msg('The service is unavailable for a moment: {reason}. Try again in {seconds, plural, one {# second} other {# seconds}}.', { reason: msg(down.reason), seconds: down.retryAfterSeconds }),
       down.retryAfterSeconds,
     );
   }
