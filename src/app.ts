@@ -47,7 +47,8 @@ const STYLESHEET = fs.readFileSync(path.join(VIEWS_DIR, 'assets/app.css'));
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  if (config.pseudoLocale) enablePseudoLocale();
+  // process-wide (one configuration per process); set either way, so an app built later does not inherit it
+  enablePseudoLocale(config.pseudoLocale);
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.trustProxy,
