@@ -284,6 +284,13 @@ export function formatNumber(locale: string, n: number, fractionDigits?: number)
   return numberFormat(locale, { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }, `f${fractionDigits}`).format(n);
 }
 
+/** Whole points with a sign, as pages show them: +8, −3, ±0 (in the locale's digits). */
+export function formatSignedPoints(locale: string, x: number): string {
+  const r = Math.round(x);
+  const n = formatNumber(locale, Math.abs(r));
+  return r > 0 ? `+${n}` : r < 0 ? `−${n}` : `±${n}`;
+}
+
 /** A share 0..1 as a whole percentage in the locale ("75%", "75 %", "۷۵٪"). */
 export function formatPercent(locale: string, share: number): string {
   if (locale === 'en' || locale === PSEUDO_LOCALE) return `${Math.round(share * 100)}%`;
@@ -335,6 +342,5 @@ export function dateTime(locale: string, iso: string): string {
   if (Number.isNaN(t)) return '';
   const plain = `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   if (locale === 'en' || locale === PSEUDO_LOCALE) return plain;
-  const numbering = usesSolarHijri(locale) ? '-u-ca-gregory' : '-u-ca-gregory';
-  return `${dateFormat(`${locale}${numbering}`, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t)} UTC`;
+  return `${dateFormat(`${locale}-u-ca-gregory`, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t)} UTC`;
 }

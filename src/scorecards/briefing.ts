@@ -10,7 +10,8 @@ import type { ScoringModel } from '../scoring/model';
 import type { Band, BenchmarkScore } from '../scoring/types';
 import { accessLookup, JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
 import { TLP_LEVELS, type Tlp } from '../framework/import-types';
-import { dashboardKeyFindings, longDate, type ExplainedMovement } from './key-findings';
+import { dashboardKeyFindings, type ExplainedMovement } from './key-findings';
+import { longDate } from '../i18n/messages';
 import { dashboardModel, viewLink, type Change, type PageQuery } from './pages';
 import { translate } from '../i18n/messages';
 
@@ -97,8 +98,8 @@ export function briefingModel(
 export function cutOffOf(asOf: string, knownAt: string, locale = 'en'): string {
   const known = knownAt.slice(0, 10);
   return known === asOf
-    ? translate(locale, 'evidence as of and known by {date}', { date: longDate(asOf, locale) })
-    : translate(locale, 'scores as of {asOf}, from evidence known by {knownBy}', { asOf: longDate(asOf, locale), knownBy: longDate(known, locale) });
+    ? translate(locale, 'evidence as of and known by {date}', { date: longDate(locale, asOf) })
+    : translate(locale, 'scores as of {asOf}, from evidence known by {knownBy}', { asOf: longDate(locale, asOf), knownBy: longDate(locale, known) });
 }
 
 export type BriefingModel = ReturnType<typeof briefingModel>;

@@ -11,7 +11,7 @@ import type { Band, ChangeKind, Scorecard } from '../scoring/types';
 import { JOINT, jointNameOf, type FrameworkTree } from '../framework/repository';
 import { summarizeForReader, type BenchmarkExplanationJson, type ExplanationJson } from './explain';
 import { viewLink, type PageQuery } from './pages';
-import { formatNumber, longDate as localeLongDate, msg, translate, type Message } from '../i18n/messages';
+import { formatSignedPoints, longDate, msg, translate, type Message } from '../i18n/messages';
 
 const BAND_WORDS: Record<Band, Message> = {
   compliant: msg('compliant'),
@@ -21,17 +21,6 @@ const BAND_WORDS: Record<Band, Message> = {
 };
 const BAND_ORDER: Band[] = ['non_compliant', 'partially_compliant', 'largely_compliant', 'compliant'];
 
-/** "12 March 2026" in the locale (Solar Hijri for Persian and Pashto readers) */
-export function longDate(date: string, locale = 'en'): string {
-  return localeLongDate(locale, date);
-}
-
-/** Whole points with a sign, as pages show them: +8, −3, ±0 (in the locale's digits). */
-export function signedPoints(x: number, locale = 'en'): string {
-  const r = Math.round(x);
-  const n = formatNumber(locale, Math.abs(r));
-  return r > 0 ? `+${n}` : r < 0 ? `−${n}` : `±${n}`;
-}
 
 /** Items of a list as the locale separates them ("A, B"; "A، B"; "A、B"). */
 export function listOf(locale: string, items: string[]): string {
@@ -219,7 +208,7 @@ export function keyFindingsFrom(
     const movement = bandPhrase(before.overall.band, after.overall.band, o.from!, o.to!);
     said.push(
       top && Math.abs(top.points) >= 0.5
-        ? msg('{perspective}: overall {movement} since {since}, mostly from {pillar} ({points}).', { perspective, movement, since, pillar: pillarNames.get(top.pillar) ?? top.pillar, points: signedPoints(top.points, locale) })
+        ? msg('{perspective}: overall {movement} since {since}, mostly from {pillar} ({points}).', { perspective, movement, since, pillar: pillarNames.get(top.pillar) ?? top.pillar, points: formatSignedPoints(locale, top.points) })
         : msg('{perspective}: overall {movement} since {since}.', { perspective, movement, since }),
     );
   }
@@ -245,7 +234,7 @@ export function keyFindingsFrom(
     const unchanged = Math.round(p.to!) === Math.round(p.from!) && before.pillars[i].band === after.pillars[i].band;
     const movement = bandPhrase(before.pillars[i].band, after.pillars[i].band, p.from!, p.to!);
     if (!(top && Math.abs(top.points) >= 0.5)) return msg('{pillar} {movement} since {since}.', { pillar, movement, since });
-    const params = { pillar, movement, since, code: top.benchmark, title: titles.get(top.benchmark) ?? '', points: signedPoints(top.points, locale), cause: benchmarkCause(top.benchmark) };
+    const params = { pillar, movement, since, code: top.benchmark, title: titles.get(top.benchmark) ?? '', points: formatSignedPoints(locale, top.points), cause: benchmarkCause(top.benchmark) };
     return unchanged
       ? msg('{pillar} {movement} since {since}; the largest single movement was {code} {title} ({points}){cause}.', params)
       : msg('{pillar} {movement} since {since}, mostly from {code} {title} ({points}){cause}.', params);
@@ -277,7 +266,7 @@ export function keyFindingsFrom(
       title: titles.get(b.code) ?? b.code,
       href: viewLink(`/benchmarks/${encodeURIComponent(b.code)}`, q),
       lastObservedOn: b.last_observed_on,
-      since: b.last_observed_on ? longDate(b.last_observed_on, locale) : '',
+      since: b.last_observed_on ? longDate(locale, b.last_observed_on) : '',
     }));
   const wentStale = stale.filter((b) => !beforeStale.has(b.code)).map((b) => b.code);
   if (stale.length > 0) {
@@ -357,7 +346,7 @@ async function computeDashboardKeyFindings(
   locale: string,
 ) {
   const name = ctx.resolved.perspective === JOINT ? jointNameOf(ctx.tree) : (ctx.tree.perspectives.find((p) => p.code === ctx.resolved.perspective)?.name ?? ctx.resolved.perspective);
-  const since = /^\d{4}-\d{2}-\d{2}$/.test(model.comparedWith.label) ? longDate(model.comparedWith.label, locale) : model.comparedWith.label;
+  const since = /^\d{4}-\d{2}-\d{2}$/.test(model.comparedWith.label) ? longDate(locale, model.comparedWith.label) : model.comparedWith.label;
   const kf = await explainedKeyFindings(db, viewer, {
     tree: ctx.tree,
     model: ctx.model,

@@ -3,7 +3,7 @@
 
 import Handlebars from 'handlebars';
 import { renderMarkdown, safeHref } from './markdown';
-import { dateTime, formatNumber, formatPercent, isMessage, longDate as localeLongDate, msg, say, solarHijriDate, translate, usesSolarHijri, type Message, type MessageParams } from '../i18n/messages';
+import { dateTime, formatNumber, formatSignedPoints, formatPercent, isMessage, longDate as localeLongDate, msg, say, solarHijriDate, translate, usesSolarHijri, type Message, type MessageParams } from '../i18n/messages';
 
 /** Pages round to whole points (METHODOLOGY.md section 8). */
 export function roundScore(value: unknown): string {
@@ -45,11 +45,7 @@ const STANCE_LABELS: Record<string, Message> = {
   '-2': msg('−2 serious non-compliance'),
 };
 
-function formatSigned(delta: number, locale = 'en'): string {
-  const rounded = Math.round(delta);
-  const n = formatNumber(locale, Math.abs(rounded));
-  return rounded > 0 ? `+${n}` : rounded < 0 ? `−${n}` : `±${formatNumber(locale, 0)}`;
-}
+const formatSigned = (delta: number, locale = 'en') => formatSignedPoints(locale, delta);
 
 type HelperOptions = { hash?: Record<string, unknown>; data?: { root?: { locale?: string } } };
 /** The page's locale: every helper's last argument carries the render data, whose root has `locale`. */
